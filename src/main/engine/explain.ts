@@ -1,0 +1,147 @@
+/**
+ * The explanation pipeline shared by the CLI, the app's worker and the evaluation runner: prepare images, predict,
+ * pick the target class, run each method. Results stream out image by image, so nothing piles up in memory and a
+ * bad image costs only itself.
+ */
+import { CamscopeError, errorMessage, isCamscopeError, throwIfCancelled, type CamscopeErrorCode } from './errors';
+import { prepareImage, type PreparedImage } from './image/preprocess';
+import type { CamMap, CamMethod, ScoreVariant } from './methods/base';
+import type { Classifier } from './model/classifier';
+import { softmax } from './tensor/ops';
+import type { Prediction } from './types';
+
+/** 'predicted' explains the top class; a number explains that class index. */
+export type ClassChoice = 'predicted' | number;
+
+export interface ExplainProgress {
+  imageIndex: number;
+  imageCount: number;
+  file: string;
+  method: string;
+  /** Work units done / total within this method on this image (forward-pass batches for score methods). */
+  done: number;
+  total: number;
+}
+
+export interface ExplainOptions {
+  methods: CamMethod[];
+  classChoice?: ClassChoice;
+  /** Images per prediction batch and forward passes per run for score methods. */
+  batchSize?: number;
+  topK?: number;
+  maxPixels?: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ExplainProgress) => void;
+}
+
+export interface MethodOutcome {
+  method: string;
+  settings: Record<string, string | number | boolean>;
+  result: CamMap;
+  timeMs: number;
+}
+
+export type ImageExplanation =
+  | {
+      ok: true;
+      file: string;
+      image: PreparedImage;
+      predictions: Prediction[];
+      logits: Float32Array;
+      target: { classIndex: number; className: string; probability: number; logit: number };
+      maps: MethodOutcome[];
+    }
+  | { ok: false; file: string; error: { code: CamscopeErrorCode | 'INTERNAL'; message: string } };
+
+export const DEFAULT_BATCH_SIZE = 32;
+
+export function topPredictions(logits: Float32Array, offset: number, classes: string[], k: number): Prediction[] {
+  const probs = softmax(logits, offset, classes.length);
+  return [...probs.keys()]
+    .sort((a, b) => probs[b] - probs[a])
+    .slice(0, k)
+    .map((i) => ({ classIndex: i, className: classes[i], probability: probs[i], logit: logits[offset + i] }));
+}
+
+export function checkClassChoice(choice: ClassChoice, numClasses: number): void {
+  if (choice !== 'predicted' && (!Number.isInteger(choice) || choice < 0 || choice >= numClasses)) {
+    throw new CamscopeError('CLASS_OUT_OF_RANGE', `Class ${choice} does not exist: this model has classes 0 to ${numClasses - 1}.`);
+  }
+}
+
+function failure(file: string, e: unknown): ImageExplanation {
+  if (isCamscopeError(e)) return { ok: false, file, error: { code: e.code, message: e.message } };
+  return { ok: false, file, error: { code: 'INTERNAL', message: errorMessage(e) } };
+}
+
+export async function* explainImages(classifier: Classifier, files: string[], options: ExplainOptions): AsyncGenerator<ImageExplanation> {
+  const classChoice = options.classChoice ?? 'predicted';
+  checkClassChoice(classChoice, classifier.numClasses);
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const { classes } = classifier.profile;
+  const K = classifier.numClasses;
+  const per = classifier.imageSize;
+  const actPer = classifier.activationSize;
+
+  for (let start = 0; start < files.length; start += batchSize) {
+    throwIfCancelled(options.signal);
+    const group = files.slice(start, start + batchSize);
+    const prepared = await Promise.all(
+      group.map((f) => prepareImage(f, classifier.profile, options.maxPixels).then((image) => ({ image }), (error: unknown) => ({ error }))),
+    );
+    const good = prepared.flatMap((p, i) => ('image' in p ? [{ file: group[i], image: p.image }] : []));
+    const input = new Float32Array(good.length * per);
+    good.forEach((g, i) => input.set(g.image.tensor, i * per));
+    const { logits, activations } = good.length ? await classifier.forward(input, good.length, true) : { logits: new Float32Array(0), activations: null };
+
+    let g = 0;
+    for (let i = 0; i < group.length; i++) {
+      const p = prepared[i];
+      if ('error' in p) {
+        yield failure(group[i], p.error);
+        continue;
+      }
+      const index = g++;
+      const rowLogits = logits.slice(index * K, (index + 1) * K);
+      const predictions = topPredictions(rowLogits, 0, classes, Math.min(options.topK ?? 5, K));
+      const acts = activations!.subarray(index * actPer, (index + 1) * actPer);
+      try {
+        if (rowLogits.some((v) => !Number.isFinite(v)) || acts.some((v) => !Number.isFinite(v))) {
+          throw new CamscopeError('NUMERICAL_ERROR', 'The model produced NaN or infinite values for this image.');
+        }
+        const classIndex = classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
+        const probs = softmax(rowLogits);
+        const maps: MethodOutcome[] = [];
+        for (const method of options.methods) {
+          throwIfCancelled(options.signal);
+          const t0 = performance.now();
+          const score = (method.settings.score as ScoreVariant | undefined) ?? 'prob';
+          const result = await method.compute({
+            classifier,
+            image: p.image.tensor,
+            activations: acts,
+            logits: rowLogits,
+            target: { classIndex, score },
+            batchSize,
+            signal: options.signal,
+            onProgress: (done, total) =>
+              options.onProgress?.({ imageIndex: start + i, imageCount: files.length, file: group[i], method: method.id, done, total }),
+          });
+          maps.push({ method: method.id, settings: method.settings, result, timeMs: performance.now() - t0 });
+        }
+        yield {
+          ok: true,
+          file: group[i],
+          image: p.image,
+          predictions,
+          logits: rowLogits,
+          target: { classIndex, className: classes[classIndex], probability: probs[classIndex], logit: rowLogits[classIndex] },
+          maps,
+        };
+      } catch (e) {
+        if (isCamscopeError(e) && e.code === 'CANCELLED') throw e;
+        yield failure(group[i], e);
+      }
+    }
+  }
+}

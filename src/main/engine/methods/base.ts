@@ -1,0 +1,81 @@
+/**
+ * The shared shape of every explanation method: a descriptor (what it is, what it needs) and a compute function
+ * over one image's context. The pipeline (prediction, activations, target choice, writing maps) lives outside.
+ */
+import type { Classifier } from '../model/classifier';
+
+/** Which score a method or metric explains: the softmax probability (default) or the raw logit. */
+export type ScoreVariant = 'prob' | 'logit';
+export const SCORE_VARIANTS: readonly ScoreVariant[] = ['prob', 'logit'];
+
+export interface Target {
+  classIndex: number;
+  score: ScoreVariant;
+}
+
+/** Everything a method may use for one image. */
+export interface CamContext {
+  classifier: Classifier;
+  /** The normalized input x, CHW. */
+  image: Float32Array;
+  /** A_k: the target layer's activations for this image, [C, h, w]. */
+  activations: Float32Array;
+  /** f(x): logits of the unmodified input. */
+  logits: Float32Array;
+  target: Target;
+  /** Forward passes per onnxruntime run for methods that score masked inputs. */
+  batchSize: number;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CamMap {
+  /** The explanation in the model's input frame, [H, W], values in [0, 1]. */
+  map: Float32Array;
+  width: number;
+  height: number;
+  /** True when the raw map was constant (max = min): the map is then all zeros and explains nothing. */
+  flat: boolean;
+  /** Forward passes this method ran (beyond the shared prediction pass). */
+  forwardPasses: number;
+}
+
+export interface CamMethod {
+  /** Name on the CLI, in files and reports, e.g. `scorecam++`. */
+  id: string;
+  displayName: string;
+  /** Citation of the method's paper. */
+  paper: string;
+  needsGradients: boolean;
+  /** Options this instance runs with, recorded in results for provenance. */
+  settings: Record<string, string | number | boolean>;
+  compute(ctx: CamContext): Promise<CamMap>;
+}
+
+/** Score of `classIndex` from one row of logits, as the chosen variant. */
+export function scoreOf(logits: ArrayLike<number>, offset: number, numClasses: number, target: Target): number {
+  if (target.score === 'logit') return logits[offset + target.classIndex];
+  let max = -Infinity;
+  for (let i = 0; i < numClasses; i++) max = Math.max(max, logits[offset + i]);
+  let sum = 0;
+  for (let i = 0; i < numClasses; i++) sum += Math.exp(logits[offset + i] - max);
+  return Math.exp(logits[offset + target.classIndex] - max) / sum;
+}
+
+/** ReLU then min-max to [0, 1] in place; reports a constant map as flat (all zeros) instead of dividing by zero. */
+export function reluMinMax(cam: Float64Array | Float32Array, out: Float32Array): boolean {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < cam.length; i++) {
+    const v = cam[i] > 0 ? cam[i] : 0;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  if (!(max > min)) {
+    out.fill(0);
+    return true;
+  }
+  const range = max - min;
+  for (let i = 0; i < cam.length; i++) out[i] = ((cam[i] > 0 ? cam[i] : 0) - min) / range;
+  return false;
+}

@@ -1,0 +1,53 @@
+/**
+ * The one list of explanation methods. The CLI, the app, reports and tests all read it; a method is added by
+ * writing its module and one line here.
+ */
+import { CamscopeError } from '../errors';
+import type { CamMethod, ScoreVariant } from './base';
+import { GATING_FUNCTIONS, type GatingName } from './gating';
+import { scoreCam } from './scorecam';
+import { GATING_PLACEMENTS, scoreCamPlusPlus, type GatingPlacement } from './scorecam-pp';
+
+export interface MethodInfo {
+  id: string;
+  displayName: string;
+  paper: string;
+  needsGradients: boolean;
+  create(): CamMethod;
+}
+
+const FACTORIES: (() => CamMethod)[] = [() => scoreCamPlusPlus(), () => scoreCam()];
+
+export const METHODS: readonly MethodInfo[] = FACTORIES.map((create) => {
+  const m = create();
+  return { id: m.id, displayName: m.displayName, paper: m.paper, needsGradients: m.needsGradients, create };
+});
+
+export const METHOD_IDS: readonly string[] = METHODS.map((m) => m.id);
+
+/**
+ * Builds a method from its id. Besides the listed ids, ScoreCAM++ ablations are named
+ * `scorecam++_<gating>[_<placement>][_logit][_baseline]`, e.g. `scorecam++_sigmoid`, `scorecam++_tanh_mask`.
+ */
+export function createMethod(id: string): CamMethod {
+  const listed = METHODS.find((m) => m.id === id);
+  if (listed) return listed.create();
+  const m = /^scorecam\+\+_(\w+?)(?:_(both|mask|sum))?(_logit)?(_baseline)?$/.exec(id);
+  if (m && (GATING_FUNCTIONS as readonly string[]).includes(m[1])) {
+    return scoreCamPlusPlus({
+      gating: m[1] as GatingName,
+      placement: (m[2] ?? 'both') as GatingPlacement,
+      score: (m[3] ? 'logit' : 'prob') as ScoreVariant,
+      subtractBaseline: Boolean(m[4]),
+    });
+  }
+  throw new CamscopeError('INVALID_ARGUMENT', `Unknown method "${id}". Available: ${METHOD_IDS.join(', ')} (ScoreCAM++ ablations: scorecam++_<${GATING_FUNCTIONS.join('|')}>[_<${GATING_PLACEMENTS.join('|')}>][_logit][_baseline]).`);
+}
+
+/** Parses a comma-separated method list ('all' = every listed method), keeping order and dropping repeats. */
+export function parseMethodList(spec: string): CamMethod[] {
+  const ids = spec.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  if (ids.length === 0) throw new CamscopeError('INVALID_ARGUMENT', 'No method given.');
+  const expanded = ids.flatMap((id) => (id === 'all' ? [...METHOD_IDS] : [id]));
+  return [...new Set(expanded)].map(createMethod);
+}

@@ -1,0 +1,99 @@
+/**
+ * The shared pipeline of score-weighted CAMs (ScoreCAM and ScoreCAM++): for each channel k of the target layer,
+ * upsample A_k to the input size (up_k), mask the input with mask(up_k), score the masked input with the model,
+ * and add s_k · term(up_k) to the map. Channels whose term is identically zero are skipped: they cannot change
+ * the map, so skipping their forward passes is exact.
+ */
+import { CamscopeError, throwIfCancelled } from '../errors';
+import { bilinearResampler } from '../tensor/ops';
+import { reluMinMax, scoreOf, type CamContext, type CamMap, type ScoreVariant } from './base';
+
+export interface ScoreWeighting {
+  /** Writes mask_k = mask(up_k) into `out` (same length as `up`). */
+  mask(up: Float32Array, out: Float32Array): void;
+  /** Writes the summed map term for channel k into `out`. */
+  term(up: Float32Array, out: Float32Array): void;
+  /** True when channel k's term is identically zero (or the method skips it by definition). */
+  skip(activations: Float32Array, offset: number, length: number): boolean;
+  score: ScoreVariant;
+  /** Eq. 10 of the ScoreCAM++ paper: s_k = f(x · H_k) − f(x) instead of f(x · H_k). */
+  subtractBaseline: boolean;
+}
+
+export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Promise<CamMap> {
+  const { classifier, image, activations, target } = ctx;
+  const [, C, h, wIn] = classifier.layer.shape;
+  const [H, W] = classifier.profile.inputSize;
+  const plane = H * W;
+  const channels = classifier.profile.channels;
+  const numClasses = classifier.numClasses;
+  const resampler = bilinearResampler(h, wIn, H, W);
+
+  const kept: number[] = [];
+  for (let k = 0; k < C; k++) if (!w.skip(activations, k * h * wIn, h * wIn)) kept.push(k);
+
+  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target) : 0;
+  const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));
+  const masked = new Float32Array(batch * channels * plane);
+  const terms = new Float32Array(batch * plane);
+  const up = new Float32Array(plane);
+  const mask = new Float32Array(plane);
+  const cam = new Float64Array(plane);
+
+  for (let start = 0; start < kept.length; start += batch) {
+    throwIfCancelled(ctx.signal);
+    const count = Math.min(batch, kept.length - start);
+    for (let b = 0; b < count; b++) {
+      const k = kept[start + b];
+      resampler.resize(activations, k * h * wIn, up);
+      w.mask(up, mask);
+      w.term(up, terms.subarray(b * plane, (b + 1) * plane));
+      const base = b * channels * plane;
+      for (let c = 0; c < channels; c++) {
+        const o = base + c * plane;
+        const x = c * plane;
+        for (let i = 0; i < plane; i++) masked[o + i] = image[x + i] * mask[i];
+      }
+    }
+    const { logits } = await classifier.forward(masked.subarray(0, count * channels * plane), count, false);
+    for (let b = 0; b < count; b++) {
+      const s = scoreOf(logits, b * numClasses, numClasses, target) - baseline;
+      if (!Number.isFinite(s)) {
+        throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
+      }
+      const t = b * plane;
+      for (let i = 0; i < plane; i++) cam[i] += s * terms[t + i];
+    }
+    ctx.onProgress?.(start + count, kept.length);
+  }
+  throwIfCancelled(ctx.signal);
+
+  const map = new Float32Array(plane);
+  const flat = reluMinMax(cam, map);
+  return { map, width: W, height: H, flat, forwardPasses: kept.length };
+}
+
+/** A_k is all zeros. */
+export function isZeroChannel(a: Float32Array, offset: number, length: number): boolean {
+  for (let i = offset; i < offset + length; i++) if (a[i] !== 0) return false;
+  return true;
+}
+
+/** A_k is constant (its upsampled map, and so its min-max mask, is then undefined). */
+export function isConstantChannel(a: Float32Array, offset: number, length: number): boolean {
+  const v = a[offset];
+  for (let i = offset + 1; i < offset + length; i++) if (a[i] !== v) return false;
+  return true;
+}
+
+/** mask = (up − min) / (max − min), Score-CAM's normalisation. Only called for non-constant channels. */
+export function minMaxInto(up: Float32Array, out: Float32Array): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < up.length; i++) {
+    if (up[i] < min) min = up[i];
+    if (up[i] > max) max = up[i];
+  }
+  const range = max - min;
+  for (let i = 0; i < up.length; i++) out[i] = (up[i] - min) / range;
+}

@@ -1,0 +1,32 @@
+/**
+ * Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks",
+ * CVPR-W 2020), with the official code's semantics:
+ *   up_k = bilinear(A_k → H×W),  H_k = (up_k − min) / (max − min),  s_k = softmax(f(x ∘ H_k))_c,
+ *   L = ReLU(Σ_k s_k · up_k), min-max normalised. Channels with constant A_k are skipped (H_k is undefined).
+ */
+import type { CamMethod } from './base';
+import type { ScoreVariant } from './base';
+import { isConstantChannel, minMaxInto, scoreWeightedCam } from './score-based';
+
+export interface ScoreCamOptions {
+  score?: ScoreVariant;
+}
+
+export function scoreCam(options: ScoreCamOptions = {}): CamMethod {
+  const score = options.score ?? 'prob';
+  return {
+    id: 'scorecam',
+    displayName: 'Score-CAM',
+    paper: 'Wang et al., Score-CAM, CVPR Workshops 2020',
+    needsGradients: false,
+    settings: { score },
+    compute: (ctx) =>
+      scoreWeightedCam(ctx, {
+        mask: minMaxInto,
+        term: (up, out) => out.set(up),
+        skip: isConstantChannel,
+        score,
+        subtractBaseline: false,
+      }),
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Reading and editing ONNX graphs (protobuf) without onnxruntime: which tensors exist, which node makes them, and
+ * new models that expose extra tensors as graph outputs. Later graph generators (backward pass, fused ScoreCAM)
+ * build on the same helpers.
+ */
+import onnxProto from 'onnx-proto';
+import { CamscopeError, errorMessage } from '../errors';
+
+export const onnx = onnxProto.onnx;
+export type ModelProto = onnxProto.onnx.ModelProto;
+export type NodeProto = onnxProto.onnx.INodeProto;
+export type GraphProto = onnxProto.onnx.GraphProto;
+
+/** The graph of a decoded model (decodeModel guarantees there is one, with its repeated fields as arrays). */
+export function graphOf(model: ModelProto): GraphProto {
+  return model.graph as GraphProto;
+}
+
+const DATA_TYPE_NAMES: Record<number, string> = {
+  1: 'float32', 2: 'uint8', 3: 'int8', 4: 'uint16', 5: 'int16', 6: 'int32', 7: 'int64', 8: 'string', 9: 'bool',
+  10: 'float16', 11: 'float64', 12: 'uint32', 13: 'uint64', 16: 'bfloat16',
+};
+
+export interface TensorSignature {
+  name: string;
+  type: string;
+  /** Fixed sizes as numbers, symbolic or unknown sizes as their parameter name (or '?'). */
+  shape: (number | string)[];
+}
+
+/** Decodes model bytes; anything that is not a usable ONNX graph becomes INVALID_MODEL with the reason. */
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  let model: ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    throw new CamscopeError('INVALID_MODEL', `This file is not a valid ONNX model (${errorMessage(e)}).`, { cause: e });
+  }
+  // Protobuf decoding is lenient: random bytes can decode into an empty message. A real model has a graph with nodes.
+  if (!model.graph || !model.graph.node?.length || !model.graph.output?.length) {
+    throw new CamscopeError('INVALID_MODEL', 'This file is not a valid ONNX model (it contains no computation graph).');
+  }
+  return model;
+}
+
+export function encodeModel(model: ModelProto): Uint8Array {
+  return onnx.ModelProto.encode(model).finish();
+}
+
+export function opsetVersion(model: ModelProto): number {
+  const entry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  return entry?.version ? Number(entry.version) : 0;
+}
+
+function signatureOf(v: onnxProto.onnx.IValueInfoProto): TensorSignature {
+  const tensorType = v.type?.tensorType;
+  const dims = tensorType?.shape?.dim ?? [];
+  return {
+    name: v.name ?? '',
+    type: DATA_TYPE_NAMES[tensorType?.elemType ?? 0] ?? 'unknown',
+    shape: dims.map((d) => (d.dimValue != null && Number(d.dimValue) > 0 ? Number(d.dimValue) : d.dimParam || '?')),
+  };
+}
+
+/** Graph inputs that are real inputs (older exporters also list every initializer as an input). */
+export function graphInputs(model: ModelProto): TensorSignature[] {
+  const initializers = new Set(graphOf(model).initializer.map((t) => t.name));
+  return graphOf(model).input.filter((i) => !initializers.has(i.name)).map(signatureOf);
+}
+
+export function graphOutputs(model: ModelProto): TensorSignature[] {
+  return graphOf(model).output.map(signatureOf);
+}
+
+export function usesExternalData(model: ModelProto): boolean {
+  return graphOf(model).initializer.some((t) => t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL);
+}
+
+/** Maps every tensor produced by a node to that node, in topological (file) order. */
+export function producers(model: ModelProto): Map<string, { node: NodeProto; index: number }> {
+  const map = new Map<string, { node: NodeProto; index: number }>();
+  graphOf(model).node.forEach((node, index) => {
+    for (const out of node.output ?? []) if (out) map.set(out, { node, index });
+  });
+  return map;
+}
+
+/**
+ * A copy of the model (sharing weight buffers) in which the named tensors are also graph outputs. Their types are
+ * left for onnxruntime to infer, which it does for node outputs.
+ */
+export function withExtraOutputs(model: ModelProto, names: readonly string[]): Uint8Array {
+  const existing = new Set(graphOf(model).output.map((o) => o.name));
+  const extra = names.filter((n) => !existing.has(n)).map((name) => onnx.ValueInfoProto.create({ name }));
+  const graph = onnx.GraphProto.create({ ...graphOf(model), output: [...graphOf(model).output, ...extra] });
+  return encodeModel(onnx.ModelProto.create({ ...model, graph }));
+}

@@ -1,0 +1,58 @@
+/** Plain data types shared by the engine, the CLI, the Electron worker and (as JSON) the renderer. */
+
+export type ExecutionProviderName = 'cpu' | 'webgpu' | 'cuda';
+export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
+
+export type ResizeMode =
+  /** torchvision Resize(size) + CenterCrop(size): shorter side to the input size, then centre crop. */
+  | 'shorter-side-crop'
+  /** Stretch to exactly the input size (aspect ratio not kept). */
+  | 'stretch';
+
+/** Everything needed to turn an image file into the model's input tensor, plus display names. */
+export interface ModelProfile {
+  /** Human-readable class names, index = output index. */
+  classes: string[];
+  /** Model input height and width in pixels. */
+  inputSize: [number, number];
+  /** 1 (grayscale) or 3 (RGB). */
+  channels: 1 | 3;
+  resize: ResizeMode;
+  /** Per-channel mean and std applied after scaling pixels to [0,1]. */
+  mean: number[];
+  std: number[];
+  /** Target layer (node output name) or 'auto'. */
+  layer: string;
+}
+
+/** A node output that can serve as a CAM target layer: 4-D [N,C,h,w] with h,w > 1. */
+export interface CandidateLayer {
+  name: string;
+  opType: string;
+  nodeName: string;
+  /** Shape at batch 1: [1, C, h, w]. */
+  shape: number[];
+}
+
+export interface ModelInspection {
+  path: string;
+  /** sha256 of the model file, hex. */
+  fingerprint: string;
+  opset: number;
+  producer: string;
+  inputs: { name: string; shape: (number | string)[]; type: string }[];
+  outputs: { name: string; shape: (number | string)[]; type: string }[];
+  profile: ModelProfile;
+  /** Where the profile came from: the sidecar JSON path, or null when defaults were used. */
+  profileSource: string | null;
+  numClasses: number;
+  candidateLayers: CandidateLayer[];
+  defaultLayer: string;
+}
+
+export interface Prediction {
+  classIndex: number;
+  className: string;
+  probability: number;
+  logit: number;
+}
