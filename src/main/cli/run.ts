@@ -1,0 +1,295 @@
+/**
+ * `camscope` command line: a scripting contract over the engine. `runCli` takes its arguments and output streams,
+ * so tests drive it in-process; main.ts is the executable entry.
+ */
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { basename, extname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  CamscopeError, Classifier, demoImagesDir, demoModelPath, EXECUTION_PROVIDERS, explainImages, inspectModel, isCamscopeError,
+  METHOD_IDS, parseMethodList, type ClassChoice, type ExecutionProviderName, type ImageExplanation,
+} from '../engine';
+import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/decode';
+import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
+import { VERSION } from '../engine/version';
+
+export interface CliIo {
+  stdout: { write(s: string): unknown; isTTY?: boolean };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+const USAGE = `camscope ${VERSION} — explain what an ONNX image classifier looks at
+
+Usage:
+  camscope inspect --model M.onnx
+  camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
+                   [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
+                   [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] --out DIR IMAGE_OR_DIR...
+  camscope demo [--out DIR] [--methods ...] [--ep ...]
+  camscope --version | --help
+
+explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
+DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json.
+Exit status: 0 all images explained, 1 some images failed (the others are still written), 2 bad usage or model,
+130 cancelled.
+`;
+
+class UsageError extends Error {}
+
+const EXIT = { ok: 0, someFailed: 1, fatal: 2, cancelled: 130 } as const;
+
+/** Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem. */
+export function collectImages(inputs: string[]): { file: string; stem: string }[] {
+  const out: { file: string; stem: string }[] = [];
+  const used = new Set<string>();
+  const add = (file: string, stem: string): void => {
+    let unique = stem;
+    for (let n = 2; used.has(unique); n++) unique = `${stem}-${n}`;
+    used.add(unique);
+    out.push({ file, stem: unique });
+  };
+  for (const input of inputs) {
+    if (existsSync(input) && statSync(input).isDirectory()) {
+      const walk = (dir: string): string[] =>
+        readdirSync(dir, { withFileTypes: true })
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [join(dir, e.name)] : []));
+      const files = walk(input);
+      if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in folder ${input} (looked for ${IMAGE_EXTENSIONS.join(' ')}).`);
+      // Stems keep the sub-folder so ImageFolder layouts (cat/1.jpg, dog/1.jpg) stay distinct: cat_1, dog_1.
+      for (const f of files) add(f, relative(input, f).slice(0, -extname(f).length).split(/[\\/]/).join('_'));
+    } else {
+      add(input, basename(input, extname(input)));
+    }
+  }
+  return out;
+}
+
+function parseClass(v: string | undefined): ClassChoice {
+  if (v === undefined || v === 'predicted') return 'predicted';
+  if (!/^\d+$/.test(v)) throw new UsageError(`--class must be "predicted" or a class index, not "${v}".`);
+  return Number(v);
+}
+
+function parseIntOption(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${v}".`);
+  return n;
+}
+
+function progressLine(io: CliIo, text: string): void {
+  if (io.stderr.isTTY) io.stderr.write(`\r\x1b[2K${text}`);
+}
+
+function bar(fraction: number, width = 24): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+interface ExplainArgs {
+  model: string;
+  layer?: string;
+  methods: string;
+  classChoice: ClassChoice;
+  ep: ExecutionProviderName;
+  batch?: number;
+  colormap: ColormapName;
+  alpha: number;
+  topK: number;
+  out: string;
+  inputs: string[];
+}
+
+async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
+  const methods = parseMethodList(a.methods);
+  const images = collectImages(a.inputs);
+  const classifier = await Classifier.load(a.model, { ep: a.ep, layer: a.layer });
+  try {
+    if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
+    io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
+    mkdirSync(a.out, { recursive: true });
+    const stemOf = new Map(images.map((i) => [i.file, i.stem]));
+    const results: unknown[] = [];
+    let failed = 0;
+    let done = 0;
+    const started = new Date().toISOString();
+    const t0 = performance.now();
+    let cancelled = false;
+    const writeResults = (): void => {
+      const doc = {
+        camscope: VERSION,
+        created: started,
+        elapsedSeconds: (performance.now() - t0) / 1000,
+        cancelled,
+        model: { path: resolve(a.model), fingerprint: classifier.inspection.fingerprint, classes: classifier.profile.classes },
+        layer: { name: classifier.layer.name, shape: classifier.layer.shape },
+        provider: { requested: a.ep, used: classifier.provider, fallbackReason: classifier.fallbackReason },
+        settings: {
+          methods: methods.map((m) => ({ id: m.id, ...m.settings })),
+          class: a.classChoice,
+          batchSize: a.batch ?? null,
+          colormap: a.colormap,
+          alpha: a.alpha,
+          topK: a.topK,
+          preprocessing: classifier.profile,
+        },
+        summary: { images: images.length, explained: done - failed, failed },
+        images: results,
+      };
+      writeFileSync(join(a.out, 'results.json'), JSON.stringify(doc, null, 2));
+    };
+
+    const record = async (r: ImageExplanation): Promise<void> => {
+      const stem = stemOf.get(r.file)!;
+      if (!r.ok) {
+        failed++;
+        progressLine(io, '');
+        io.stderr.write(`error: ${r.file}: ${r.error.message}\n`);
+        results.push({ file: r.file, stem, ok: false, error: r.error });
+        return;
+      }
+      const dir = join(a.out, stem);
+      mkdirSync(dir, { recursive: true });
+      const { image } = r;
+      await writeRgbPng(join(dir, 'input.png'), image.pixels, image.width, image.height);
+      const perMethod: Record<string, unknown> = {};
+      for (const m of r.maps) {
+        const { map, width, height, flat, forwardPasses } = m.result;
+        await writeMapPng(join(dir, `${m.method}.png`), map, width, height);
+        await writeRgbPng(join(dir, `${m.method}-overlay.png`), overlayHeatmap(image.pixels, map, width, height, a.colormap, a.alpha), width, height);
+        perMethod[m.method] = { timeMs: Math.round(m.timeMs * 10) / 10, forwardPasses, flat, map: `${stem}/${m.method}.png`, overlay: `${stem}/${m.method}-overlay.png` };
+      }
+      results.push({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
+    };
+
+    try {
+      for await (const r of explainImages(classifier, images.map((i) => i.file), {
+        methods,
+        classChoice: a.classChoice,
+        batchSize: a.batch,
+        topK: a.topK,
+        signal: io.signal,
+        onProgress: (p) =>
+          progressLine(io, `${bar((p.imageIndex + p.done / Math.max(1, p.total)) / p.imageCount)} image ${p.imageIndex + 1}/${p.imageCount} · ${p.method} ${p.done}/${p.total}`),
+      })) {
+        done++;
+        await record(r);
+        if (!io.stderr.isTTY && r.ok) io.stderr.write(`explained ${done}/${images.length}: ${r.file}\n`);
+      }
+    } catch (e) {
+      if (isCamscopeError(e) && e.code === 'CANCELLED') {
+        cancelled = true;
+        writeResults();
+        progressLine(io, '');
+        io.stderr.write(`camscope: cancelled after ${done} image(s); partial results in ${join(a.out, 'results.json')}\n`);
+        return EXIT.cancelled;
+      }
+      throw e;
+    }
+    writeResults();
+    progressLine(io, '');
+    io.stdout.write(`${done - failed} of ${images.length} image(s) explained with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
+    return failed ? EXIT.someFailed : EXIT.ok;
+  } finally {
+    await classifier.release();
+  }
+}
+
+const EXPLAIN_OPTIONS = {
+  model: { type: 'string' },
+  layer: { type: 'string' },
+  methods: { type: 'string' },
+  class: { type: 'string' },
+  ep: { type: 'string' },
+  batch: { type: 'string' },
+  colormap: { type: 'string' },
+  alpha: { type: 'string' },
+  'top-k': { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+function explainArgs(values: Record<string, string | boolean | undefined>, positionals: string[], defaults: Partial<ExplainArgs>): ExplainArgs {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const model = str('model') ?? defaults.model;
+  if (!model) throw new UsageError('--model is required.');
+  const out = str('out') ?? defaults.out;
+  if (!out) throw new UsageError('--out is required.');
+  const inputs = positionals.length ? positionals : defaults.inputs ?? [];
+  if (inputs.length === 0) throw new UsageError('Name at least one image or folder to explain.');
+  const ep = (str('ep') ?? 'cpu') as ExecutionProviderName;
+  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const colormap = (str('colormap') ?? 'jet') as ColormapName;
+  if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
+  const alpha = str('alpha') === undefined ? 0.5 : Number(str('alpha'));
+  if (!(alpha >= 0 && alpha <= 1)) throw new UsageError('--alpha must be a number from 0 to 1.');
+  return {
+    model,
+    layer: str('layer'),
+    methods: str('methods') ?? defaults.methods ?? 'scorecam++',
+    classChoice: parseClass(str('class')),
+    ep,
+    batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
+    colormap,
+    alpha,
+    topK: parseIntOption('top-k', str('top-k'), 5, 1, 1000),
+    out,
+    inputs,
+  };
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout.write(USAGE);
+        return command === undefined ? EXIT.fatal : EXIT.ok;
+      case '--version':
+      case 'version':
+        io.stdout.write(`${VERSION}\n`);
+        return EXIT.ok;
+      case 'inspect': {
+        const { values } = parseArgs({ args: rest, options: { model: { type: 'string' } }, strict: true });
+        if (!values.model) throw new UsageError('--model is required.');
+        io.stdout.write(`${JSON.stringify(await inspectModel(values.model), null, 2)}\n`);
+        return EXIT.ok;
+      }
+      case 'explain': {
+        const { values, positionals } = parseArgs({ args: rest, options: EXPLAIN_OPTIONS, allowPositionals: true, strict: true });
+        return await explainCommand(explainArgs(values, positionals, {}), io);
+      }
+      case 'demo': {
+        const { values, positionals } = parseArgs({ args: rest, options: EXPLAIN_OPTIONS, allowPositionals: true, strict: true });
+        if (values.model) throw new UsageError('demo uses the embedded model; use "camscope explain --model" for your own.');
+        const args = explainArgs(values, positionals, {
+          model: demoModelPath(),
+          out: 'camscope-demo',
+          inputs: [demoImagesDir()],
+          methods: 'scorecam++,scorecam',
+        });
+        io.stdout.write(`camscope demo: explaining ${args.inputs.join(', ')} with the embedded Fashion-MNIST model\n`);
+        const code = await explainCommand(args, io);
+        io.stdout.write(`Open ${resolve(args.out)} to see the maps (<image>/<method>-overlay.png) and results.json.\n`);
+        return code;
+      }
+      default:
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, demo.`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
+      io.stderr.write(`camscope: ${e.message}\nRun "camscope --help" for usage.\n`);
+      return EXIT.fatal;
+    }
+    if (isCamscopeError(e)) {
+      io.stderr.write(`camscope: error: ${e.message}\n`);
+      return e.code === 'CANCELLED' ? EXIT.cancelled : EXIT.fatal;
+    }
+    io.stderr.write(`camscope: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT.fatal;
+  }
+}
