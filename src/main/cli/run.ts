@@ -2,7 +2,7 @@
  * `camscope` command line: a scripting contract over the engine. `runCli` takes its arguments and output streams,
  * so tests drive it in-process; main.ts is the executable entry.
  */
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -138,7 +138,10 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         summary: { images: images.length, explained: done - failed, failed },
         images: results,
       };
-      writeFileSync(join(a.out, 'results.json'), JSON.stringify(doc, null, 2));
+      // Written after every image through a rename, so a killed run still leaves a valid file of what finished.
+      const path = join(a.out, 'results.json');
+      writeFileSync(`${path}.tmp`, JSON.stringify(doc, null, 2));
+      renameSync(`${path}.tmp`, path);
     };
 
     const record = async (r: ImageExplanation): Promise<void> => {
@@ -176,6 +179,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
       })) {
         done++;
         await record(r);
+        writeResults();
         if (!io.stderr.isTTY && r.ok) io.stderr.write(`explained ${done}/${images.length}: ${r.file}\n`);
       }
     } catch (e) {
