@@ -8,6 +8,13 @@ class CamscopeLikeError extends Error {
   override name = 'CamscopeError';
 }
 
+type TestOps = {
+  add: { args: { a: number; b: number }; result: number };
+  fail: { args: Record<string, never>; result: never };
+  crashy: { args: Record<string, never>; result: never };
+  wait: { args: Record<string, never>; result: string };
+};
+
 let ports: MessagePort[] = [];
 afterEach(() => {
   for (const p of ports) p.close();
@@ -31,8 +38,8 @@ function setup() {
     }
   };
   let seenAbort = false;
-  const stop = serveOps(worker, {
-    add: ({ a, b }: { a: number; b: number }, { progress }) => {
+  const stop = serveOps<TestOps>(worker, {
+    add: ({ a, b }, { progress }) => {
       progress({ stage: 'adding', fraction: 0.5 });
       return a + b;
     },
@@ -42,8 +49,8 @@ function setup() {
     crashy: () => {
       throw new TypeError('cannot read x');
     },
-    wait: (_args: Record<string, never>, { signal }) =>
-      new Promise((resolve) =>
+    wait: (_args, { signal }) =>
+      new Promise<string>((resolve) =>
         signal.addEventListener('abort', () => {
           seenAbort = true;
           resolve('late');

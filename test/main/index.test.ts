@@ -93,6 +93,14 @@ describe('src/main/index.ts', () => {
     expect(typeof main.bootstrap).toBe('function');
   });
 
+  it('resolves the built files next to out/main', () => {
+    const dir = path.dirname(main.paths.engineWorker);
+    expect(path.isAbsolute(dir)).toBe(true);
+    expect(main.paths.engineWorker).toBe(path.join(dir, 'engine-worker.js'));
+    expect(main.paths.preload).toBe(path.join(dir, '..', 'preload', 'index.cjs'));
+    expect(main.paths.rendererHtml).toBe(path.join(dir, '..', 'renderer', 'index.html'));
+  });
+
   it('createMainWindow() uses the secure webPreferences and shows the window when ready', () => {
     const win = main.createMainWindow({ preloadPath: '/app/out/preload/index.cjs' }) as unknown as InstanceType<
       typeof h.FakeBrowserWindow

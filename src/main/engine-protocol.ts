@@ -1,0 +1,51 @@
+/**
+ * The message protocol between {@link EngineHost} (main thread) and the engine worker thread.
+ * Plain data only: every message crosses `postMessage` (structured clone).
+ */
+import type { ModelInspection } from './engine/types';
+
+/** Operation name → argument and result types. */
+export type OpMap = Record<string, { args: unknown; result: unknown }>;
+
+/** The operations the real engine worker serves. */
+export type EngineOps = {
+  inspect: { args: { path: string }; result: ModelInspection };
+  inspectDemo: { args: Record<string, never>; result: ModelInspection };
+};
+
+export interface Progress {
+  /** Short machine-friendly stage name, e.g. `load-model`. */
+  stage: string;
+  /** 0..1 when known. */
+  fraction?: number;
+  /** Plain-language status line. */
+  message?: string;
+}
+
+export interface WireError {
+  /** An IpcErrorCode (engine codes pass through unchanged). */
+  code: string;
+  message: string;
+}
+
+export type HostToWorker =
+  | { type: 'call'; id: number; op: string; args: unknown }
+  | { type: 'cancel'; id: number };
+
+export type WorkerToHost =
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: WireError }
+  | { type: 'progress'; id: number; progress: Progress };
+
+export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as { type?: unknown; id?: unknown };
+  return (m.type === 'result' || m.type === 'error' || m.type === 'progress') && typeof m.id === 'number';
+}
+
+export function isHostToWorker(msg: unknown): msg is HostToWorker {
+  if (typeof msg !== 'object' || msg === null) return false;
+  const m = msg as { type?: unknown; id?: unknown; op?: unknown };
+  if (typeof m.id !== 'number') return false;
+  return m.type === 'cancel' || (m.type === 'call' && typeof m.op === 'string');
+}

@@ -1,0 +1,188 @@
+/**
+ * Electron main process: one hardened window, the native menu, IPC handlers and the engine worker.
+ *
+ * Importing this module has no side effects outside Electron (tests import it with 'electron' mocked);
+ * {@link bootstrap} runs only when it is loaded as Electron's main script.
+ */
+import path from 'node:path';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  Menu,
+  nativeTheme,
+  screen,
+  session,
+  type Session,
+  type WebContents,
+} from 'electron';
+import { EngineHost } from './engine-host';
+import { registerIpcHandlers } from './handlers';
+import { send, setTrustedRenderer } from './ipc';
+import { buildMenuTemplate } from './menu';
+import { ModelAllowList } from './model-access';
+import {
+  DEFAULT_WINDOW_STATE,
+  loadWindowState,
+  MIN_WINDOW_SIZE,
+  saveWindowState,
+  type WindowState,
+} from './window-state';
+
+/** Where the built files sit next to this one (out/main). */
+const here = import.meta.dirname;
+export const paths = {
+  preload: path.join(here, '../preload/index.cjs'),
+  rendererDir: path.join(here, '../renderer'),
+  rendererHtml: path.join(here, '../renderer/index.html'),
+  engineWorker: path.join(here, 'engine-worker.js'),
+};
+
+export interface MainWindowOptions {
+  preloadPath: string;
+  state?: WindowState;
+}
+
+/** Blocks everything a page could do to leave camscope: navigation, redirects, popups, webviews. */
+export function hardenWebContents(contents: WebContents): void {
+  contents.on('will-navigate', (event) => {
+    if (event.url !== contents.getURL()) event.preventDefault();
+  });
+  contents.on('will-redirect', (event) => {
+    if (event.url !== contents.getURL()) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+}
+
+/** Denies every permission (camera, notifications, geolocation, …): camscope needs none. */
+export function denyAllPermissions(ses: Session): void {
+  ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  ses.setPermissionCheckHandler(() => false);
+}
+
+export function createMainWindow({ preloadPath, state = DEFAULT_WINDOW_STATE }: MainWindowOptions): BrowserWindow {
+  const win = new BrowserWindow({
+    x: state.x,
+    y: state.y,
+    width: state.width,
+    height: state.height,
+    minWidth: MIN_WINDOW_SIZE.width,
+    minHeight: MIN_WINDOW_SIZE.height,
+    title: 'camscope',
+    show: false,
+    // Matches the page background so there is no white flash in dark mode.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#15171c' : '#f6f7f9',
+    webPreferences: {
+      preload: preloadPath,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      webviewTag: false,
+      spellcheck: false,
+    },
+  });
+  hardenWebContents(win.webContents);
+  win.once('ready-to-show', () => {
+    if (state.maximized) win.maximize();
+    win.show();
+  });
+  return win;
+}
+
+function trackWindowState(win: BrowserWindow, file: string): void {
+  win.on('close', () => {
+    const b = win.getNormalBounds();
+    saveWindowState(file, { x: b.x, y: b.y, width: b.width, height: b.height, maximized: win.isMaximized() });
+  });
+}
+
+/** The dev server URL, honoured only when running unpackaged (electron-vite dev). */
+function devServerUrl(): string | undefined {
+  return !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : undefined;
+}
+
+async function showAbout(parent: BrowserWindow | null): Promise<void> {
+  const options = {
+    type: 'info' as const,
+    title: 'About camscope',
+    message: 'camscope',
+    detail:
+      `Version ${app.getVersion()}\n` +
+      'Explain what your image classifier looks at.\n\n' +
+      `Electron ${process.versions.electron} · Chromium ${process.versions.chrome} · Node ${process.versions.node}`,
+    buttons: ['OK'],
+  };
+  await (parent ? dialog.showMessageBox(parent, options) : dialog.showMessageBox(options));
+}
+
+export async function bootstrap(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+
+  // The engine finds resources/demo through CAMSCOPE_RESOURCES in a packaged app (the worker inherits env).
+  if (app.isPackaged && !process.env.CAMSCOPE_RESOURCES) process.env.CAMSCOPE_RESOURCES = process.resourcesPath;
+  const devUrl = devServerUrl();
+  setTrustedRenderer({ rendererDir: paths.rendererDir, devServerUrl: devUrl });
+  const engine = new EngineHost({ workerPath: paths.engineWorker });
+  const allowList = new ModelAllowList();
+  let mainWindow: BrowserWindow | null = null;
+
+  const openWindow = (): BrowserWindow => {
+    const stateFile = path.join(app.getPath('userData'), 'window-state.json');
+    const workAreas = screen.getAllDisplays().map((d) => d.workArea);
+    const win = createMainWindow({ preloadPath: paths.preload, state: loadWindowState(stateFile, workAreas) });
+    trackWindowState(win, stateFile);
+    win.on('closed', () => {
+      if (mainWindow === win) mainWindow = null;
+    });
+    if (devUrl) void win.loadURL(devUrl);
+    else void win.loadFile(paths.rendererHtml);
+    return win;
+  };
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', () => {
+    void engine.dispose();
+  });
+
+  await app.whenReady();
+
+  denyAllPermissions(session.defaultSession);
+  registerIpcHandlers({ engine, allowList });
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      buildMenuTemplate({
+        openModel: () => {
+          if (mainWindow) send(mainWindow.webContents, 'menu:openModel');
+        },
+        about: () => void showAbout(mainWindow),
+      }),
+    ),
+  );
+  mainWindow = openWindow();
+  app.on('activate', () => {
+    if (!mainWindow) mainWindow = openWindow();
+  });
+}
+
+// Only as Electron's main script (not in tests, not under ELECTRON_RUN_AS_NODE).
+if (process.versions.electron && typeof app?.whenReady === 'function') {
+  bootstrap().catch((e: unknown) => {
+    console.error('[camscope] failed to start', e);
+    app.exit(1);
+  });
+}

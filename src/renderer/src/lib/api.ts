@@ -1,0 +1,21 @@
+import type { CamscopeApi } from '../../../shared/api';
+
+export type { CamscopeApi, ModelInspection, CandidateLayer } from '../../../shared/api';
+
+/** The bridge to the rest of the app (`window.camscope`), or a clear error when the page runs without it. */
+export function getApi(): CamscopeApi {
+  const api = window.camscope;
+  if (!api) {
+    throw new Error('camscope is not connected to its engine. Start it as the desktop app (npm run build, then launch).');
+  }
+  return api;
+}
+
+/** Turns anything thrown into a message for the user. */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    // Electron prefixes errors crossing IPC with "Error invoking remote method '…': Error: ".
+    return e.message.replace(/^Error invoking remote method '[^']*': (?:Error: )?/, '');
+  }
+  return String(e);
+}
