@@ -34,37 +34,56 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
 
   const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target) : 0;
   const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));
-  const masked = new Float32Array(batch * channels * plane);
-  const terms = new Float32Array(batch * plane);
+  // Two slots: JavaScript fills one batch of masked inputs while onnxruntime scores the other.
+  const slots = [0, 1].map(() => ({ masked: new Float32Array(batch * channels * plane), terms: new Float32Array(batch * plane) }));
   const up = new Float32Array(plane);
   const mask = new Float32Array(plane);
+  const sameGate = w.mask === w.term;
   const cam = new Float64Array(plane);
 
-  for (let start = 0; start < kept.length; start += batch) {
-    throwIfCancelled(ctx.signal);
+  const fill = (slot: (typeof slots)[number], start: number): number => {
     const count = Math.min(batch, kept.length - start);
     for (let b = 0; b < count; b++) {
-      const k = kept[start + b];
-      resampler.resize(activations, k * h * wIn, up);
-      w.mask(up, mask);
-      w.term(up, terms.subarray(b * plane, (b + 1) * plane));
+      resampler.resize(activations, kept[start + b] * h * wIn, up);
+      const term = slot.terms.subarray(b * plane, (b + 1) * plane);
+      w.term(up, term);
+      if (sameGate) mask.set(term);
+      else w.mask(up, mask);
       const base = b * channels * plane;
       for (let c = 0; c < channels; c++) {
         const o = base + c * plane;
         const x = c * plane;
-        for (let i = 0; i < plane; i++) masked[o + i] = image[x + i] * mask[i];
+        for (let i = 0; i < plane; i++) slot.masked[o + i] = image[x + i] * mask[i];
       }
     }
-    const { logits } = await classifier.forward(masked.subarray(0, count * channels * plane), count, false);
+    return count;
+  };
+  const score = (slot: (typeof slots)[number], count: number) =>
+    classifier.forward(slot.masked.subarray(0, count * channels * plane), count, false);
+
+  let start = 0;
+  let s = 0;
+  let count = kept.length ? fill(slots[0], 0) : 0;
+  let pending = count ? score(slots[0], count) : null;
+  while (pending) {
+    const nextStart = start + count;
+    const nextCount = nextStart < kept.length && !ctx.signal?.aborted ? fill(slots[s ^ 1], nextStart) : 0;
+    const { logits } = await pending;
+    throwIfCancelled(ctx.signal);
+    pending = nextCount ? score(slots[s ^ 1], nextCount) : null;
+    const terms = slots[s].terms;
     for (let b = 0; b < count; b++) {
-      const s = scoreOf(logits, b * numClasses, numClasses, target) - baseline;
-      if (!Number.isFinite(s)) {
+      const sk = scoreOf(logits, b * numClasses, numClasses, target) - baseline;
+      if (!Number.isFinite(sk)) {
         throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
       }
       const t = b * plane;
-      for (let i = 0; i < plane; i++) cam[i] += s * terms[t + i];
+      for (let i = 0; i < plane; i++) cam[i] += sk * terms[t + i];
     }
     ctx.onProgress?.(start + count, kept.length);
+    start = nextStart;
+    count = nextCount;
+    s ^= 1;
   }
   throwIfCancelled(ctx.signal);
 

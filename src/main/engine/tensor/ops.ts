@@ -37,22 +37,22 @@ export interface Resampler {
 export function bilinearResampler(inH: number, inW: number, outH: number, outW: number): Resampler {
   const ys = axisSampling(inH, outH);
   const xs = axisSampling(inW, outW);
-  const row0 = new Float32Array(outW);
-  const row1 = new Float32Array(outW);
+  // Separable: interpolate each input row horizontally once, then blend pairs of those rows per output row.
+  const rows = new Float32Array(inH * outW);
   return {
     inH, inW, outH, outW,
     resize(src, offset, out) {
+      for (let r = 0; r < inH; r++) {
+        const s = offset + r * inW;
+        const o = r * outW;
+        for (let x = 0; x < outW; x++) rows[o + x] = xs.w0[x] * src[s + xs.i0[x]] + xs.w1[x] * src[s + xs.i1[x]];
+      }
       for (let y = 0; y < outH; y++) {
-        const r0 = offset + ys.i0[y] * inW;
-        const r1 = offset + ys.i1[y] * inW;
-        for (let x = 0; x < outW; x++) {
-          const a = xs.i0[x], b = xs.i1[x], wa = xs.w0[x], wb = xs.w1[x];
-          row0[x] = wa * src[r0 + a] + wb * src[r0 + b];
-          row1[x] = wa * src[r1 + a] + wb * src[r1 + b];
-        }
+        const r0 = ys.i0[y] * outW;
+        const r1 = ys.i1[y] * outW;
         const wy0 = ys.w0[y], wy1 = ys.w1[y];
         const o = y * outW;
-        for (let x = 0; x < outW; x++) out[o + x] = wy0 * row0[x] + wy1 * row1[x];
+        for (let x = 0; x < outW; x++) out[o + x] = wy0 * rows[r0 + x] + wy1 * rows[r1 + x];
       }
       return out;
     },
