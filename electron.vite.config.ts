@@ -31,6 +31,8 @@ export default defineConfig({
         input: {
           index: resolve(root, 'src/main/index.ts'),
           'engine-worker': resolve(root, 'src/main/engine-worker.ts'),
+          // The headless CLI shares the engine; built beside the app so installs without tsx can run it.
+          cli: resolve(root, 'src/main/cli/main.ts'),
         },
         output: {
           entryFileNames: '[name].js',

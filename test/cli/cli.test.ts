@@ -112,13 +112,13 @@ describe('camscope explain', () => {
   it('stops on cancellation with exit 130 and keeps what finished', async () => {
     const controller = new AbortController();
     const c = capture();
-    const io = { ...c.io, signal: controller.signal, stderr: { write: (s: string) => { if (s.startsWith('explained 2/')) controller.abort(); return c.io.stderr.write(s); } } };
+    const io = { ...c.io, signal: controller.signal, stderr: { write: (s: string) => { if (s.startsWith('explained 10/')) controller.abort(); return c.io.stderr.write(s); } } };
     const out = join(dir, 'out-cancel');
     expect(await runCli(['explain', '--model', demoModelPath(), '--batch', '1', '--out', out, demoImagesDir()], io)).toBe(130);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.cancelled).toBe(true);
-    expect(results.images).toHaveLength(2);
-    expect(c.stderr()).toContain('cancelled after 2 image(s)');
+    expect(results.images).toHaveLength(10);
+    expect(c.stderr()).toContain('cancelled after 10 image(s)');
   });
 
   it('gives usage errors for missing arguments and unknown commands', async () => {
@@ -159,5 +159,15 @@ describe('collectImages', () => {
     writeFileSync(join(root, 'dog', 'notes.txt'), 'x');
     expect(collectImages([root]).map((i) => i.stem)).toEqual(['cat_1', 'dog_1']);
     expect(collectImages([join(root, 'cat', '1.jpg'), join(root, 'dog', '1.jpg')]).map((i) => i.stem)).toEqual(['1', '1-2']);
+  });
+});
+
+describe('version', () => {
+  it('matches package.json and is what --version prints', async () => {
+    const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(VERSION).toBe(pkg.version);
+    const c = capture();
+    expect(await runCli(['--version'], c.io)).toBe(0);
+    expect(c.stdout()).toBe(`${pkg.version}\n`);
   });
 });

@@ -180,7 +180,9 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         done++;
         await record(r);
         writeResults();
-        if (!io.stderr.isTTY && r.ok) io.stderr.write(`explained ${done}/${images.length}: ${r.file}\n`);
+        // Without a terminal (logs, CI): a line per image for small jobs, every 10 % for large ones.
+        const step = images.length <= 20 ? 1 : Math.ceil(images.length / 10);
+        if (!io.stderr.isTTY && (done % step === 0 || done === images.length)) io.stderr.write(`explained ${done}/${images.length}\n`);
       }
     } catch (e) {
       if (isCamscopeError(e) && e.code === 'CANCELLED') {
