@@ -92,7 +92,15 @@ export async function* explainImages(classifier: Classifier, files: string[], op
     const good = prepared.flatMap((p, i) => ('image' in p ? [{ file: group[i], image: p.image }] : []));
     const input = new Float32Array(good.length * per);
     good.forEach((g, i) => input.set(g.image.tensor, i * per));
-    const { logits, activations } = good.length ? await classifier.forward(input, good.length, true) : { logits: new Float32Array(0), activations: null };
+    // With gradient methods, one run through the backward graph returns logits, activations and gradients.
+    const needsGradients = options.methods.some((m) => m.needsGradients);
+    const targets = good.map(() => (classChoice === 'predicted' ? -1 : classChoice));
+    const run = !good.length
+      ? { logits: new Float32Array(0), activations: new Float32Array(0), gradients: null, classes: [] as number[] }
+      : needsGradients
+        ? await classifier.gradients(input, good.length, targets, 'logit')
+        : { ...(await classifier.forward(input, good.length, true)), gradients: null, classes: null };
+    const { logits, activations } = run;
 
     let g = 0;
     for (let i = 0; i < group.length; i++) {
@@ -105,11 +113,13 @@ export async function* explainImages(classifier: Classifier, files: string[], op
       const rowLogits = logits.slice(index * K, (index + 1) * K);
       const predictions = topPredictions(rowLogits, 0, classes, Math.min(options.topK ?? 5, K));
       const acts = activations!.subarray(index * actPer, (index + 1) * actPer);
+      const grads = run.gradients ? run.gradients.subarray(index * actPer, (index + 1) * actPer) : null;
       try {
         if (rowLogits.some((v) => !Number.isFinite(v)) || acts.some((v) => !Number.isFinite(v))) {
           throw new CamscopeError('NUMERICAL_ERROR', 'The model produced NaN or infinite values for this image.');
         }
-        const classIndex = classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
+        // The backward graph picks the predicted class itself; use its choice so maps and gradients agree on ties.
+        const classIndex = run.classes ? run.classes[index] : classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
         const probs = softmax(rowLogits);
         const maps: MethodOutcome[] = [];
         for (const method of options.methods) {
@@ -121,6 +131,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
             image: p.image.tensor,
             activations: acts,
             logits: rowLogits,
+            gradients: grads,
             target: { classIndex, score },
             batchSize,
             signal: options.signal,

@@ -22,6 +22,8 @@ export interface CamContext {
   activations: Float32Array;
   /** f(x): logits of the unmodified input. */
   logits: Float32Array;
+  /** ∂y_c/∂A_k for the target class's raw logit, when a method needs gradients (same layout as activations). */
+  gradients?: Float32Array | null;
   target: Target;
   /** Forward passes per onnxruntime run for methods that score masked inputs. */
   batchSize: number;

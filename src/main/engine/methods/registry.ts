@@ -5,7 +5,13 @@
 import { CamscopeError } from '../errors';
 import type { CamMethod, ScoreVariant } from './base';
 import { GATING_FUNCTIONS, type GatingName } from './gating';
+import { augGradCamPlusPlus } from './aug-gradcam-pp';
+import { gradCam } from './gradcam';
+import { gradCamPlusPlus } from './gradcam-pp';
+import { hiResCam } from './hirescam';
+import { layerCam } from './layercam';
 import { scoreCam } from './scorecam';
+import { xGradCam } from './xgradcam';
 import { GATING_PLACEMENTS, scoreCamPlusPlus, type GatingPlacement } from './scorecam-pp';
 
 export interface MethodInfo {
@@ -16,7 +22,10 @@ export interface MethodInfo {
   create(): CamMethod;
 }
 
-const FACTORIES: (() => CamMethod)[] = [() => scoreCamPlusPlus(), () => scoreCam()];
+// Order = the paper's tables: gradient baselines first, then the score-based methods.
+const FACTORIES: (() => CamMethod)[] = [
+  gradCam, gradCamPlusPlus, xGradCam, layerCam, hiResCam, () => augGradCamPlusPlus(), scoreCam, () => scoreCamPlusPlus(),
+];
 
 export const METHODS: readonly MethodInfo[] = FACTORIES.map((create) => {
   const m = create();

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CamscopeError } from '../errors';
 import { openSession, probeShapes, type Session } from '../onnx/backend';
+import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
 import {
   decodeModel, graphInputs, graphOutputs, opsetVersion, producers, usesExternalData, withExtraOutputs,
   type ModelProto,
@@ -24,6 +25,8 @@ export interface LoadOptions {
 
 interface Analysis {
   model: ModelProto;
+  /** Shapes at the probe batch of the input and every node output, for graph generators. */
+  shapes: Map<string, number[]>;
   inspection: ModelInspection;
   inputName: string;
   outputName: string;
@@ -122,7 +125,9 @@ async function analyse(modelPath: string): Promise<Analysis> {
     candidateLayers,
     defaultLayer: defaultLayer(candidateLayers, model),
   };
-  return { model, inspection, inputName: input.name, outputName: output.name, fixedBatch };
+  const staticShapes = new Map<string, number[]>([[input.name, probeShape]]);
+  for (const [name, s] of shapes) staticShapes.set(name, s.dims);
+  return { model, shapes: staticShapes, inspection, inputName: input.name, outputName: output.name, fixedBatch };
 }
 
 /** Reads a model and reports what camscope sees in it, without keeping a session open. */
@@ -130,15 +135,36 @@ export async function inspectModel(modelPath: string): Promise<ModelInspection> 
   return (await analyse(modelPath)).inspection;
 }
 
+export interface GradientRun {
+  logits: Float32Array;
+  activations: Float32Array;
+  /** ∂score/∂A for each image's explained class, same layout as the activations. */
+  gradients: Float32Array;
+  /** The class each image's gradient explains. */
+  classes: number[];
+}
+
 export class Classifier {
+  /** Backward-pass sessions, built on first use per score variant. */
+  private readonly gradientSessions = new Map<'logit' | 'prob', Promise<Session>>();
+
   private constructor(
     readonly inspection: ModelInspection,
     readonly layer: CandidateLayer,
     private readonly session: Session,
-    private readonly inputName: string,
-    private readonly outputName: string,
-    private readonly fixedBatch: number | null,
+    private readonly analysis: Analysis,
+    private readonly ep: ExecutionProviderName,
   ) {}
+
+  private get inputName(): string {
+    return this.analysis.inputName;
+  }
+  private get outputName(): string {
+    return this.analysis.outputName;
+  }
+  private get fixedBatch(): number | null {
+    return this.analysis.fixedBatch;
+  }
 
   static async load(modelPath: string, options: LoadOptions = {}): Promise<Classifier> {
     const a = await analyse(modelPath);
@@ -150,7 +176,7 @@ export class Classifier {
       throw new CamscopeError('UNKNOWN_LAYER', `"${layerName}" is not a spatial layer of this model. Run "camscope inspect" to list them; the last ones are: ${some}.`);
     }
     const session = await openSession(withExtraOutputs(a.model, [layer.name]), options.ep ?? 'cpu');
-    return new Classifier(a.inspection, layer, session, a.inputName, a.outputName, a.fixedBatch);
+    return new Classifier(a.inspection, layer, session, a, options.ep ?? 'cpu');
   }
 
   get profile(): ModelProfile {
@@ -205,7 +231,53 @@ export class Classifier {
     return { logits, activations };
   }
 
+  private gradientSession(score: 'logit' | 'prob'): Promise<Session> {
+    let s = this.gradientSessions.get(score);
+    if (!s) {
+      const a = this.analysis;
+      s = Promise.resolve().then(() =>
+        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, shapes: a.shapes }), this.ep));
+      this.gradientSessions.set(score, s);
+      s.catch(() => this.gradientSessions.delete(score));
+    }
+    return s;
+  }
+
+  /**
+   * One run per chunk returning logits, activations and ∂score/∂activations for each image's target class
+   * (−1 = the predicted class), through the generated backward graph.
+   */
+  async gradients(images: Float32Array, n: number, targets: number[], score: 'logit' | 'prob'): Promise<GradientRun> {
+    const per = this.imageSize;
+    if (images.length !== n * per || targets.length !== n) {
+      throw new CamscopeError('INVALID_ARGUMENT', `Expected ${n} images and targets, got ${images.length / per} and ${targets.length}.`);
+    }
+    const session = await this.gradientSession(score);
+    const chunk = this.fixedBatch ?? n;
+    const K = this.numClasses;
+    const A = this.activationSize;
+    const out: GradientRun = { logits: new Float32Array(n * K), activations: new Float32Array(n * A), gradients: new Float32Array(n * A), classes: [] };
+    const [c, h, w] = [this.profile.channels, ...this.profile.inputSize];
+    for (let start = 0; start < n; start += chunk) {
+      const count = Math.min(chunk, n - start);
+      const batch = new Float32Array(chunk * per);
+      batch.set(images.subarray(start * per, (start + count) * per));
+      const target = new BigInt64Array(chunk).fill(-1n);
+      for (let i = 0; i < count; i++) target[i] = BigInt(targets[start + i]);
+      const r = await session.runMixed(
+        { [this.inputName]: { data: batch, dims: [chunk, c, h, w] }, [TARGET_INPUT]: { data: target, dims: [chunk] } },
+        [this.outputName, this.layer.name, GRAD_OUTPUT, CLASS_OUTPUT],
+      );
+      out.logits.set((r[this.outputName].data as Float32Array).subarray(0, count * K), start * K);
+      out.activations.set((r[this.layer.name].data as Float32Array).subarray(0, count * A), start * A);
+      out.gradients.set((r[GRAD_OUTPUT].data as Float32Array).subarray(0, count * A), start * A);
+      out.classes.push(...Array.from((r[CLASS_OUTPUT].data as BigInt64Array).subarray(0, count), Number));
+    }
+    return out;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
+    for (const s of this.gradientSessions.values()) await (await s.catch(() => null))?.release();
   }
 }

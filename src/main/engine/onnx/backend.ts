@@ -12,7 +12,14 @@ export interface Session {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   run(feeds: Record<string, Float32Array>, shapes: Record<string, number[]>, fetches: string[]): Promise<Record<string, RunOutput>>;
+  /** A run with float32 and int64 tensors in and out. */
+  runMixed(feeds: Record<string, TypedTensor>, fetches: string[]): Promise<Record<string, TypedTensor>>;
   release(): Promise<void>;
+}
+
+export interface TypedTensor {
+  data: Float32Array | BigInt64Array;
+  dims: number[];
 }
 
 export interface RunOutput {
@@ -86,6 +93,27 @@ export async function openSession(model: Uint8Array, ep: ExecutionProviderName =
           throw new CamscopeError('UNSUPPORTED_MODEL', `Output "${name}" is ${t.type}; camscope needs float32 tensors.`);
         }
         out[name] = { data: t.data as Float32Array, dims: t.dims.map(Number) };
+      }
+      return out;
+    },
+    async runMixed(feeds, fetches) {
+      const ortFeeds: Record<string, ort.Tensor> = {};
+      for (const [name, t] of Object.entries(feeds)) {
+        ortFeeds[name] = t.data instanceof BigInt64Array ? new ort.Tensor('int64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
+      }
+      let result: ort.InferenceSession.ReturnType;
+      try {
+        result = await s.run(ortFeeds, fetches);
+      } catch (e) {
+        throw new CamscopeError('UNSUPPORTED_MODEL', `The model failed to run: ${errorMessage(e).split('\n')[0]}`, { cause: e });
+      }
+      const out: Record<string, TypedTensor> = {};
+      for (const name of fetches) {
+        const t = result[name];
+        if (t.type !== 'float32' && t.type !== 'int64') {
+          throw new CamscopeError('UNSUPPORTED_MODEL', `Output "${name}" is ${t.type}; camscope expected float32 or int64.`);
+        }
+        out[name] = { data: t.data as Float32Array | BigInt64Array, dims: t.dims.map(Number) };
       }
       return out;
     },

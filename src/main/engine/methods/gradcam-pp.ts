@@ -1,0 +1,38 @@
+/**
+ * Grad-CAM++ (Chattopadhyay et al., "Grad-CAM++: Generalized Gradient-based Visual Explanations", WACV 2018),
+ * with the closed form for an exponential output (Eq. 19) as pytorch-grad-cam implements it:
+ *   α_k^ij = g² / (2 g² + Σ_ab A_k^ab · g³ + ε)  (0 where g = 0),  w_k = Σ_ij α_k^ij · ReLU(g_k^ij),
+ *   L = ReLU(Σ_k w_k A_k), with g = ∂y_c/∂A_k^ij and ε = 1e-6.
+ */
+import type { CamMethod } from './base';
+import { gradientCam, weightedSum, type FeatureMap } from './gradient-based';
+
+export const gradCamPlusPlusMap: FeatureMap = (A, G, C, hw, cam) => {
+  const weights = new Float64Array(C);
+  for (let k = 0; k < C; k++) {
+    const o = k * hw;
+    let sumA = 0;
+    for (let i = 0; i < hw; i++) sumA += A[o + i];
+    let w = 0;
+    for (let i = 0; i < hw; i++) {
+      const g = G[o + i];
+      if (g === 0) continue;
+      const g2 = g * g;
+      const alpha = g2 / (2 * g2 + sumA * g2 * g + 1e-6);
+      if (g > 0) w += alpha * g;
+    }
+    weights[k] = w;
+  }
+  weightedSum(A, weights, C, hw, cam);
+};
+
+export function gradCamPlusPlus(): CamMethod {
+  return {
+    id: 'gradcam++',
+    displayName: 'Grad-CAM++',
+    paper: 'Chattopadhyay et al., Grad-CAM++, WACV 2018',
+    needsGradients: true,
+    settings: { score: 'logit' },
+    compute: async (ctx) => gradientCam(ctx, gradCamPlusPlusMap),
+  };
+}
