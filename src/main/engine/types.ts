@@ -23,15 +23,32 @@ export interface ModelProfile {
   std: number[];
   /** Target layer (node output name) or 'auto'. */
   layer: string;
+  /** Token layers: override the automatic reshape (class token dropped when T − 1 is a square; grid from T). */
+  tokens?: Partial<TokenLayout>;
 }
 
-/** A node output that can serve as a CAM target layer: 4-D [N,C,h,w] with h,w > 1. */
+/** How a transformer's token tensor [N, T, C] becomes a map [N, C, h, w]. */
+export interface TokenLayout {
+  /** The first token is a class token and is dropped. */
+  classToken: boolean;
+  /** [h, w] with h·w = T − (classToken ? 1 : 0). */
+  grid: [number, number];
+}
+
+/**
+ * A node output that can serve as a CAM target layer: 4-D [N,C,h,w] with h,w > 1, or a transformer token tensor
+ * [N, T, C] whose tokens form a square grid (optionally after a class token).
+ */
 export interface CandidateLayer {
   name: string;
   opType: string;
   nodeName: string;
-  /** Shape at batch 1: [1, C, h, w]. */
+  /** Map shape at batch 1 as methods see it: [1, C, h, w]. */
   shape: number[];
+  /** The tensor's own shape at batch 1 ([1, T, C] for token layers). */
+  rawShape: number[];
+  /** Present for token layers: the explicit reshape applied to them. */
+  tokens?: TokenLayout;
 }
 
 export interface ModelInspection {

@@ -8,10 +8,10 @@ import { CamscopeError } from '../errors';
 import { openSession, probeShapes, type Session } from '../onnx/backend';
 import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
 import {
-  decodeModel, graphInputs, graphOutputs, opsetVersion, producers, usesExternalData, withExtraOutputs,
+  decodeModel, graphInputs, graphOutputs, graphOf, opsetVersion, producers, usesExternalData, withExtraOutputs,
   type ModelProto,
 } from '../onnx/graph';
-import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile } from '../types';
+import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, TokenLayout } from '../types';
 import { readSidecar, resolveProfile } from './profile';
 
 /** Ops that only pool or pass through: the default layer is the activation before them (the paper's convention). */
@@ -27,6 +27,9 @@ interface Analysis {
   model: ModelProto;
   /** Shapes at the probe batch of the input and every node output, for graph generators. */
   shapes: Map<string, number[]>;
+  /** Values of small int64 tensors in the probe run (shape arithmetic). */
+  probedValues: Map<string, number[]>;
+  probeBatch: number;
   inspection: ModelInspection;
   inputName: string;
   outputName: string;
@@ -41,11 +44,57 @@ function readModelFile(modelPath: string): Uint8Array {
   return readFileSync(modelPath);
 }
 
-/** The last candidate layer, stepping back over pooling/pass-through ops to the activation that feeds them. */
+/**
+ * Token layers [N, T, C] as maps: a class token is assumed when T − 1 is a square (and dropped), else T must be
+ * a square; the profile's `tokens` overrides either. Returns null when the tokens do not form a grid.
+ */
+export function tokenLayout(T: number, override?: Partial<TokenLayout>): TokenLayout | null {
+  const square = (n: number): number | null => {
+    const g = Math.round(Math.sqrt(n));
+    return g > 1 && g * g === n ? g : null;
+  };
+  const classToken = override?.classToken ?? (square(T - 1) !== null && square(T) === null);
+  const count = T - (classToken ? 1 : 0);
+  if (override?.grid) return override.grid[0] * override.grid[1] === count ? { classToken, grid: override.grid } : null;
+  const g = square(count);
+  return g ? { classToken, grid: [g, g] } : null;
+}
+
+/**
+ * Tensors from which a token-mixing op (a MatMul of two computed tensors, i.e. attention) is still ahead on the
+ * way to the output. After the last attention, transformer tokens no longer mix, so only the class token reaches
+ * the logits and patch tokens get no gradient: such layers make empty maps.
+ */
+function tokensStillMix(model: ModelProto): Set<string> {
+  const graph = graphOf(model);
+  const constants = new Set(graph.initializer.map((t) => t.name));
+  for (const n of graph.node) if (n.opType === 'Constant') for (const o of n.output ?? []) constants.add(o);
+  const mixing = new Set<string>();
+  for (let i = graph.node.length - 1; i >= 0; i--) {
+    const n = graph.node[i];
+    const mixesHere = n.opType === 'MatMul' && (n.input ?? []).every((x) => x && !constants.has(x));
+    if (mixesHere || (n.output ?? []).some((o) => mixing.has(o))) for (const x of n.input ?? []) if (x) mixing.add(x);
+  }
+  return mixing;
+}
+
+/**
+ * The default target layer, as the papers choose it. CNNs: the last candidate, stepping back over pooling and
+ * pass-through ops to the activation that feeds them (ResNet: the last Relu before GlobalAveragePool; VGG: the last
+ * ReLU before the final max-pool). Transformers: the last LayerNormalization token output before the last
+ * attention (pytorch-grad-cam's `blocks[-1].norm1`), else the last token layer before it.
+ */
 export function defaultLayer(candidates: CandidateLayer[], model: ModelProto): string {
   const byName = new Map(candidates.map((c) => [c.name, c]));
   const made = producers(model);
   let layer = candidates[candidates.length - 1];
+  if (layer.tokens) {
+    const mixing = tokensStillMix(model);
+    const usable = candidates.filter((c) => c.tokens && mixing.has(c.name));
+    const norms = usable.filter((c) => c.opType === 'LayerNormalization');
+    const pick = norms.at(-1) ?? usable.at(-1);
+    if (pick) return pick.name;
+  }
   for (;;) {
     const node = made.get(layer.name)?.node;
     const input = node?.input?.[0];
@@ -104,12 +153,18 @@ async function analyse(modelPath: string): Promise<Analysis> {
   const candidateLayers: CandidateLayer[] = [];
   for (const name of probed) {
     const s = shapes.get(name);
-    if (!s || s.type !== 'float32' || s.dims.length !== 4 || s.dims[0] !== probeBatch || s.dims[2] <= 1 || s.dims[3] <= 1) continue;
+    if (!s || s.type !== 'float32' || s.dims[0] !== probeBatch) continue;
     const node = made.get(name)!.node;
-    candidateLayers.push({ name, opType: node.opType ?? '', nodeName: node.name ?? '', shape: [1, ...s.dims.slice(1)] });
+    const base = { name, opType: node.opType ?? '', nodeName: node.name ?? '', rawShape: [1, ...s.dims.slice(1)] };
+    if (s.dims.length === 4 && s.dims[2] > 1 && s.dims[3] > 1) {
+      candidateLayers.push({ ...base, shape: [1, ...s.dims.slice(1)] });
+    } else if (s.dims.length === 3) {
+      const tokens = tokenLayout(s.dims[1], profile.tokens);
+      if (tokens) candidateLayers.push({ ...base, shape: [1, s.dims[2], ...tokens.grid], tokens });
+    }
   }
   if (candidateLayers.length === 0) {
-    throw new CamscopeError('NO_SPATIAL_LAYER', 'The model has no spatial layer (a 4-D [N, C, h, w] tensor with h, w > 1), so there is nothing a class activation map can be computed from.');
+    throw new CamscopeError('NO_SPATIAL_LAYER', 'The model has no spatial layer (a 4-D [N, C, h, w] tensor with h, w > 1, or transformer tokens on a square grid), so there is nothing a class activation map can be computed from.');
   }
 
   const inspection: ModelInspection = {
@@ -126,8 +181,17 @@ async function analyse(modelPath: string): Promise<Analysis> {
     defaultLayer: defaultLayer(candidateLayers, model),
   };
   const staticShapes = new Map<string, number[]>([[input.name, probeShape]]);
-  for (const [name, s] of shapes) staticShapes.set(name, s.dims);
-  return { model, shapes: staticShapes, inspection, inputName: input.name, outputName: output.name, fixedBatch };
+  for (const t of graphOf(model).initializer) if (t.name) staticShapes.set(t.name, (t.dims ?? []).map(Number));
+  for (const n of graphOf(model).node) {
+    const value = n.opType === 'Constant' ? n.attribute?.find((x) => x.name === 'value')?.t : undefined;
+    if (value && n.output?.[0]) staticShapes.set(n.output[0], (value.dims ?? []).map(Number));
+  }
+  const probedValues = new Map<string, number[]>();
+  for (const [name, s] of shapes) {
+    staticShapes.set(name, s.dims);
+    if (s.values) probedValues.set(name, s.values);
+  }
+  return { model, shapes: staticShapes, probedValues, probeBatch, inspection, inputName: input.name, outputName: output.name, fixedBatch };
 }
 
 /** Reads a model and reports what camscope sees in it, without keeping a session open. */
@@ -226,9 +290,30 @@ export class Classifier {
       }
       const out = await this.session.run({ [this.inputName]: batch }, { [this.inputName]: [chunk, c, h, w] }, fetches);
       logits.set(out[this.outputName].data.subarray(0, count * this.numClasses), start * this.numClasses);
-      if (activations) activations.set(out[this.layer.name].data.subarray(0, count * this.activationSize), start * this.activationSize);
+      if (activations) this.toMapLayout(out[this.layer.name].data, count, activations, start);
     }
     return { logits, activations };
+  }
+
+  /**
+   * Copies `count` images of the layer's tensor into `dest` at image `start` in map layout [C, h·w]. Token layers
+   * [T, C] are transposed, dropping the class token: the explicit reshape of the layer's TokenLayout.
+   */
+  private toMapLayout(src: Float32Array, count: number, dest: Float32Array, start: number): void {
+    const A = this.activationSize;
+    const tokens = this.layer.tokens;
+    if (!tokens) {
+      dest.set(src.subarray(0, count * A), start * A);
+      return;
+    }
+    const [, T, C] = this.layer.rawShape;
+    const skip = tokens.classToken ? 1 : 0;
+    const hw = T - skip;
+    for (let n = 0; n < count; n++) {
+      const s0 = n * T * C;
+      const d0 = (start + n) * A;
+      for (let t = 0; t < hw; t++) for (let c = 0; c < C; c++) dest[d0 + c * hw + t] = src[s0 + (t + skip) * C + c];
+    }
   }
 
   private gradientSession(score: 'logit' | 'prob'): Promise<Session> {
@@ -236,7 +321,7 @@ export class Classifier {
     if (!s) {
       const a = this.analysis;
       s = Promise.resolve().then(() =>
-        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, shapes: a.shapes }), this.ep));
+        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, shapes: a.shapes, probeBatch: a.probeBatch, probedValues: a.probedValues }), this.ep));
       this.gradientSessions.set(score, s);
       s.catch(() => this.gradientSessions.delete(score));
     }
@@ -269,8 +354,8 @@ export class Classifier {
         [this.outputName, this.layer.name, GRAD_OUTPUT, CLASS_OUTPUT],
       );
       out.logits.set((r[this.outputName].data as Float32Array).subarray(0, count * K), start * K);
-      out.activations.set((r[this.layer.name].data as Float32Array).subarray(0, count * A), start * A);
-      out.gradients.set((r[GRAD_OUTPUT].data as Float32Array).subarray(0, count * A), start * A);
+      this.toMapLayout(r[this.layer.name].data as Float32Array, count, out.activations, start);
+      this.toMapLayout(r[GRAD_OUTPUT].data as Float32Array, count, out.gradients, start);
       out.classes.push(...Array.from((r[CLASS_OUTPUT].data as BigInt64Array).subarray(0, count), Number));
     }
     return out;

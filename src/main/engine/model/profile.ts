@@ -98,5 +98,21 @@ export function resolveProfile(raw: Record<string, unknown> | null, facts: Model
   const layer = r.layer ?? 'auto';
   if (typeof layer !== 'string' || layer === '') fail(source, '"layer" must be a layer name or "auto".');
 
-  return { classes, inputSize, channels, resize, mean: [...mean], std: [...std], layer };
+  let tokens: ModelProfile['tokens'];
+  if (r.tokens !== undefined) {
+    const t = r.tokens as Record<string, unknown>;
+    if (typeof t !== 'object' || t === null) fail(source, '"tokens" must be an object like {"classToken": true, "grid": [14, 14]}.');
+    tokens = {};
+    if (t.classToken !== undefined) {
+      if (typeof t.classToken !== 'boolean') fail(source, '"tokens.classToken" must be true or false.');
+      tokens.classToken = t.classToken;
+    }
+    if (t.grid !== undefined) {
+      const [gh, gw] = numberArray(t.grid, 2, source, 'tokens.grid');
+      if (!Number.isInteger(gh) || !Number.isInteger(gw) || gh < 1 || gw < 1) fail(source, '"tokens.grid" must be two whole numbers.');
+      tokens.grid = [gh, gw];
+    }
+  }
+
+  return { classes, inputSize, channels, resize, mean: [...mean], std: [...std], layer, ...(tokens ? { tokens } : {}) };
 }

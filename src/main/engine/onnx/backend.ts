@@ -126,7 +126,7 @@ export async function probeShapes(
   model: Uint8Array,
   feeds: Record<string, Float32Array>,
   shapes: Record<string, number[]>,
-): Promise<Map<string, { dims: number[]; type: string }>> {
+): Promise<Map<string, { dims: number[]; type: string; values?: number[] }>> {
   let s: ort.InferenceSession;
   try {
     s = await create(model, 'cpu');
@@ -146,8 +146,12 @@ export async function probeShapes(
         cause: e,
       });
     }
-    const map = new Map<string, { dims: number[]; type: string }>();
-    for (const [name, t] of Object.entries(result)) map.set(name, { dims: t.dims.map(Number), type: t.type });
+    const map = new Map<string, { dims: number[]; type: string; values?: number[] }>();
+    for (const [name, t] of Object.entries(result)) {
+      // Small integer tensors are shape arithmetic: keep their values for graph generators.
+      const values = t.type === 'int64' && t.size <= 64 ? Array.from(t.data as BigInt64Array, Number) : undefined;
+      map.set(name, { dims: t.dims.map(Number), type: t.type, values });
+    }
     return map;
   } finally {
     await s.release();

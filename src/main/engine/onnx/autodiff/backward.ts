@@ -27,8 +27,15 @@ export interface BackwardSpec {
   logits: string;
   /** Differentiate the raw logit or the softmax probability of the target class. */
   score: 'logit' | 'prob';
-  /** Static shapes at batch 1 of every tensor (node outputs and the graph input), from the shape probe. */
+  /** Static shapes at the probe batch of every tensor (node outputs and the graph input), from the shape probe. */
   shapes: Map<string, number[]>;
+  /** The batch size of the probe. */
+  probeBatch: number;
+  /**
+   * Values of small int64 tensors seen in the probe run (shape arithmetic such as computed Pad amounts). They are
+   * constant for a fixed input size; used where an operator's parameters are computed rather than stored.
+   */
+  probedValues: Map<string, number[]>;
 }
 
 /** Values of constant tensors (initializers and Constant nodes), as plain numbers. */
@@ -48,7 +55,7 @@ function constantReader(model: ModelProto): (name: string) => number[] | null {
     const raw = t.rawData;
     const DT = onnx.TensorProto.DataType;
     if (raw && raw.length) {
-      const bytes = raw.slice();
+      const bytes = new Uint8Array(raw); // a copy: protobufjs gives Buffer views into a shared pool
       if (t.dataType === DT.INT64) return Array.from(new BigInt64Array(bytes.buffer, 0, bytes.length / 8), Number);
       if (t.dataType === DT.INT32) return Array.from(new Int32Array(bytes.buffer, 0, bytes.length / 4));
       if (t.dataType === DT.FLOAT) return Array.from(new Float32Array(bytes.buffer, 0, bytes.length / 4));
@@ -68,7 +75,8 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
   }
   const graph = graphOf(model);
   const nodes: NodeProto[] = graph.node.map((n) => onnx.NodeProto.create({ ...n, input: [...(n.input ?? [])], output: [...(n.output ?? [])] }));
-  const constant = constantReader(model);
+  const stored = constantReader(model);
+  const constant = (name: string): number[] | null => stored(name) ?? spec.probedValues.get(name) ?? null;
 
   // Tensors that depend on the layer (they need gradients) …
   const dependsOnLayer = new Set([spec.layer]);
@@ -129,6 +137,7 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
       gy,
       needs: (i) => Boolean(node.input![i]) && dependsOnLayer.has(node.input![i]),
       shape: shapeOf,
+      batch: spec.probeBatch,
       constant,
       addForwardOutput: (index) => {
         while (node.output!.length <= index) node.output!.push('');

@@ -17,8 +17,10 @@ export interface RuleContext {
   gy: (string | null)[];
   /** Whether input i depends on the target layer (only those need a gradient). */
   needs(i: number): boolean;
-  /** Static shape of a tensor at batch 1 (from the shape probe). */
+  /** Static shape of a tensor at the probe batch (from the shape probe). */
   shape(name: string): number[];
+  /** The batch size the shapes were probed at. */
+  batch: number;
   /** Values of a constant tensor (initializer or Constant node), or null when it is computed at run time. */
   constant(name: string): number[] | null;
   /** Adds an extra output to the forward node (e.g. MaxPool's Indices) and returns its name. */
@@ -64,6 +66,11 @@ export function unbroadcast(c: RuleContext, g: string, input: string, output: st
   let r = kept.length ? c.b.reduceSum(g, kept, true) : g;
   if (lead > 0) r = c.b.reduceSum(r, Array.from({ length: lead }, (_, i) => i), false);
   return r;
+}
+
+/** Whether `axis` of tensor `name` is the batch axis (axis 0 sized like the probe batch). */
+export function isBatchAxis(c: RuleContext, name: string, axis: number): boolean {
+  return axis === 0 && c.shape(name)[0] === c.batch;
 }
 
 export function rank(c: RuleContext, name: string): number {

@@ -1,5 +1,5 @@
 /** Ops that only move, copy, select or pad elements. */
-import { axisOf, constantInput, g0, unbroadcast, unsupported, type RuleContext, type VjpRule } from '../rule';
+import { axisOf, constantInput, g0, isBatchAxis, unbroadcast, unsupported, type RuleContext, type VjpRule } from '../rule';
 
 const passThrough: VjpRule = (c) => [g0(c), ...c.x.slice(1).map(() => null)];
 const reshapeBack: VjpRule = (c) => [c.b.reshapeLike(g0(c), c.x[0]), ...c.x.slice(1).map(() => null)];
@@ -43,7 +43,7 @@ export const shapeRules: Record<string, VjpRule> = {
   Concat: (c) => {
     const r = c.shape(c.y[0]).length;
     const axis = axisOf(c.attrs.int('axis', 0), r);
-    if (axis === 0) unsupported(c, 'a Concat along the batch axis');
+    if (isBatchAxis(c, c.y[0], axis)) unsupported(c, 'a Concat along the batch axis');
     let offset = 0;
     return c.x.map((name, i) => {
       const size = c.shape(name)[axis];
@@ -57,7 +57,7 @@ export const shapeRules: Record<string, VjpRule> = {
   Split: (c) => {
     const r = c.shape(c.x[0]).length;
     const axis = axisOf(c.attrs.int('axis', 0), r);
-    if (axis === 0) unsupported(c, 'a Split along the batch axis');
+    if (isBatchAxis(c, c.x[0], axis)) unsupported(c, 'a Split along the batch axis');
     const parts = c.y.map((y, i) => c.gy[i] ?? c.b.zerosLike(y));
     return [c.b.op('Concat', parts, { axis }), null];
   },
@@ -74,7 +74,7 @@ export const shapeRules: Record<string, VjpRule> = {
     const before = new Array<number>(r).fill(0);
     const after = new Array<number>(r).fill(0);
     axes.forEach((axis, i) => {
-      if (axis === 0) unsupported(c, 'a Slice along the batch axis');
+      if (isBatchAxis(c, c.x[0], axis)) unsupported(c, 'a Slice along the batch axis');
       const dim = xs[axis];
       const clamp = (v: number): number => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
       const s = clamp(starts[i]);
@@ -90,7 +90,7 @@ export const shapeRules: Record<string, VjpRule> = {
     const xs = c.shape(c.x[0]);
     const axis = axisOf(c.attrs.int('axis', 0), xs.length);
     const idx = constantInput(c, 1, 'Gather indices');
-    if (axis === 0) unsupported(c, 'a Gather along the batch axis');
+    if (isBatchAxis(c, c.x[0], axis)) unsupported(c, 'a Gather along the batch axis');
     const indexShape = c.shape(c.x[1]);
     if (idx.length !== 1) unsupported(c, 'a Gather of several indices');
     const i = idx[0] < 0 ? idx[0] + xs[axis] : idx[0];
@@ -103,7 +103,7 @@ export const shapeRules: Record<string, VjpRule> = {
     return [zeroPad(c, g, before, after), null];
   },
 
-  // Constant-mode Pad: the gradient is the un-padded window.
+  // Constant-mode Pad: the gradient is the un-padded window; negative amounts crop, so their gradient pads zeros back.
   Pad: (c) => {
     const mode = c.attrs.string('mode', 'constant');
     if (mode !== 'constant') unsupported(c, `a Pad in "${mode}" mode`);
@@ -114,11 +114,23 @@ export const shapeRules: Record<string, VjpRule> = {
     let axes = Array.from({ length: r }, (_, i) => i);
     if (c.x[3]) axes = constantInput(c, 3, 'Pad axes').map((a) => axisOf(a, r));
     const n = axes.length;
-    if (pads.some((p) => p < 0)) unsupported(c, 'a Pad with negative amounts (cropping)');
     const b = c.b;
-    const starts = axes.map((_, i) => pads[i]);
-    const ends = axes.map((a, i) => pads[i] + xs[a]);
-    if (axes.includes(0) && (pads[axes.indexOf(0)] || pads[n + axes.indexOf(0)])) unsupported(c, 'a Pad of the batch axis');
-    return [b.op('Slice', [g0(c), b.i64(starts), b.i64(ends), b.i64(axes)]), null, null, null];
+    const before = new Array<number>(r).fill(0);
+    const after = new Array<number>(r).fill(0);
+    axes.forEach((a, i) => {
+      if ((pads[i] || pads[n + i]) && isBatchAxis(c, c.x[0], a)) unsupported(c, 'a Pad of the batch axis');
+      before[a] = pads[i];
+      after[a] = pads[n + i];
+    });
+    let g = g0(c);
+    if (before.some((p) => p < 0) || after.some((p) => p < 0)) {
+      g = zeroPad(c, g, before.map((p) => Math.max(0, -p)), after.map((p) => Math.max(0, -p)));
+    }
+    // Slice only the padded axes: static sizes must not touch the (dynamic) batch axis.
+    const padded = Array.from({ length: r }, (_, a) => a).filter((a) => before[a] > 0 || after[a] > 0);
+    if (padded.length === 0) return [g, null, null, null];
+    const starts = padded.map((a) => before[a]);
+    const ends = padded.map((a) => before[a] + xs[a]);
+    return [b.op('Slice', [g, b.i64(starts), b.i64(ends), b.i64(padded)]), null, null, null];
   },
 };
