@@ -1,6 +1,6 @@
 /**
- * Parity with the reference implementations on the shared trained ResNet-18: ScoreCAM++ and ScoreCAM maps for the
- * first 8 reference images within 5e-4, target scores within 1e-4 (the references are exact fp32).
+ * Parity with the reference implementations on the shared trained ResNet-18: ScoreCAM++, ScoreCAM, GradCAM,
+ * GradCAM++, XGradCAM and LayerCAM maps for the first 8 reference images within 5e-4, target scores within 1e-4 (the references are exact fp32).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -11,9 +11,11 @@ import { parseMethodList } from '../../src/main/engine/methods/registry';
 import { CATSDOGS, hasShared, loadReference, referenceMapPath, RESNET18, sharedSkipReason, type Reference } from '../helpers/shared';
 
 const N = 8;
-const METHOD_DIRS: Record<string, string> = { 'scorecam++': 'ScoreCAMpp', scorecam: 'ScoreCAM' };
+const METHOD_DIRS: Record<string, string> = {
+  'scorecam++': 'ScoreCAMpp', scorecam: 'ScoreCAM', gradcam: 'GradCAM', 'gradcam++': 'GradCAMpp', xgradcam: 'XGradCAM', layercam: 'LayerCAM',
+};
 
-describe.skipIf(!hasShared)('ResNet-18 reference parity: ScoreCAM++ and ScoreCAM', () => {
+describe.skipIf(!hasShared)('ResNet-18 reference parity: score and gradient methods', () => {
   let classifier: Classifier;
   let ref: Reference;
   const results: ImageExplanation[] = [];
@@ -22,7 +24,7 @@ describe.skipIf(!hasShared)('ResNet-18 reference parity: ScoreCAM++ and ScoreCAM
     ref = loadReference();
     classifier = await Classifier.load(RESNET18);
     const files = ref.files.slice(0, N).map((f) => join(CATSDOGS, f));
-    for await (const r of explainImages(classifier, files, { methods: parseMethodList('scorecam++,scorecam'), batchSize: 64 })) results.push(r);
+    for await (const r of explainImages(classifier, files, { methods: parseMethodList(Object.keys(METHOD_DIRS).join(',')), batchSize: 64 })) results.push(r);
   });
   afterAll(() => classifier?.release());
 
