@@ -9,16 +9,8 @@ import onnxProto from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 } from '../../src/main/engine/tensor/random';
+import { mulberry32 } from '../../src/main/engine/tensor/random';
 
 export function randomArray(n: number, rand: () => number, scale = 1, shift = -0.5): Float32Array {
   return Float32Array.from({ length: n }, () => (rand() + shift) * scale);

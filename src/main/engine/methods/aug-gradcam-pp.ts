@@ -14,6 +14,7 @@
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
 import { bilinearResampler } from '../tensor/ops';
+import { mulberry32 } from '../tensor/random';
 import type { CamMethod } from './base';
 import { gradCamPlusPlusMap } from './gradcam-pp';
 
@@ -21,17 +22,6 @@ import { gradCamPlusPlusMap } from './gradcam-pp';
 interface Affine {
   a: number; b: number; c: number; d: number; tx: number; ty: number;
   gain: number; bias: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** The augmented image at q samples the original at inverse(q); returned here is that inverse map. */

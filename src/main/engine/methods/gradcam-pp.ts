@@ -4,8 +4,7 @@
  *   α_k^ij = g² / (2 g² + Σ_ab A_k^ab · g³ + ε)  (0 where g = 0),  w_k = Σ_ij α_k^ij · ReLU(g_k^ij),
  *   L = ReLU(Σ_k w_k A_k), with g = ∂y_c/∂A_k^ij and ε = 1e-6.
  */
-import type { CamMethod } from './base';
-import { gradientCam, weightedSum, type FeatureMap } from './gradient-based';
+import { gradientMethod, weightedSum, type FeatureMap } from './gradient-based';
 
 export const gradCamPlusPlusMap: FeatureMap = (A, G, C, hw, cam) => {
   const weights = new Float64Array(C);
@@ -26,13 +25,9 @@ export const gradCamPlusPlusMap: FeatureMap = (A, G, C, hw, cam) => {
   weightedSum(A, weights, C, hw, cam);
 };
 
-export function gradCamPlusPlus(): CamMethod {
-  return {
-    id: 'gradcam++',
-    displayName: 'Grad-CAM++',
-    paper: 'Chattopadhyay et al., Grad-CAM++, WACV 2018',
-    needsGradients: true,
-    settings: { score: 'logit' },
-    compute: async (ctx) => gradientCam(ctx, gradCamPlusPlusMap),
-  };
-}
+export const gradCamPlusPlus = gradientMethod({
+  id: 'gradcam++',
+  displayName: 'Grad-CAM++',
+  paper: 'Chattopadhyay et al., Grad-CAM++, WACV 2018',
+  featureMap: gradCamPlusPlusMap,
+});

@@ -6,7 +6,7 @@
  */
 import { CamscopeError } from '../errors';
 import { bilinearResampler } from '../tensor/ops';
-import type { CamContext, CamMap } from './base';
+import type { CamContext, CamMap, CamMethod } from './base';
 
 /** Feature-resolution map from A and G, both [C, h·w]; writes into `cam` ([h·w], zeroed). */
 export type FeatureMap = (A: Float32Array, G: Float32Array, C: number, hw: number, cam: Float64Array) => void;
@@ -63,4 +63,16 @@ export function weightedSum(A: Float32Array, weights: Float64Array, C: number, h
     const o = k * hw;
     for (let i = 0; i < hw; i++) cam[i] += wk * A[o + i];
   }
+}
+
+/** A gradient CAM from its descriptor and its feature-map formula: method modules hold only the formula. */
+export function gradientMethod(d: { id: string; displayName: string; paper: string; featureMap: FeatureMap }): () => CamMethod {
+  return () => ({
+    id: d.id,
+    displayName: d.displayName,
+    paper: d.paper,
+    needsGradients: true,
+    settings: { score: 'logit' },
+    compute: async (ctx) => gradientCam(ctx, d.featureMap),
+  });
 }
