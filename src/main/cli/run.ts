@@ -12,6 +12,10 @@ import {
 import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/decode';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
+import { PAPER_METHODS, runEvaluation, type EvaluationResult } from '../engine/evaluate/run';
+import { writeReports, type FigureRow } from '../engine/report';
+import { SCORE_VARIANTS, type ScoreVariant } from '../engine/methods/base';
+import { METHODS } from '../engine/methods/registry';
 
 export interface CliIo {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -26,9 +30,13 @@ Usage:
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
                    [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] --out DIR IMAGE_OR_DIR...
+  camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
+                   [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--batch N] --out DIR
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
+evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}; per-image results go to the project
+database (default DIR/project.camscope) as they are computed, and an interrupted run resumes where it stopped.
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
 DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json.
 Exit status: 0 all images explained, 1 some images failed (the others are still written), 2 bad usage or model,
@@ -203,6 +211,135 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   }
 }
 
+interface EvaluateArgs {
+  model: string;
+  dataset: string;
+  labels?: string;
+  sample: number | null;
+  seed: number;
+  methods: string;
+  score: ScoreVariant;
+  steps: number;
+  figure: number;
+  project?: string;
+  ep: ExecutionProviderName;
+  batch: number;
+  layer?: string;
+  colormap: ColormapName;
+  out: string;
+}
+
+/** Rows of the qualitative figure: the first images of the sample, explained again (maps are not stored). */
+async function figureRows(result: EvaluationResult, a: EvaluateArgs, classifier: Classifier): Promise<FigureRow[]> {
+  const chosen = result.items.filter((i) => result.records.some((r) => r.file === i.file)).slice(0, a.figure);
+  const rows: FigureRow[] = [];
+  const methods = parseMethodList(result.settings.methods.join(','));
+  for await (const r of explainImages(classifier, chosen.map((i) => i.path), { methods, batchSize: a.batch })) {
+    if (!r.ok) continue;
+    const item = chosen.find((i) => i.path === r.file)!;
+    const classes = classifier.profile.classes;
+    const label = item.label === null ? '' : `${classes[item.label]} → `;
+    const overlays: Record<string, Uint8Array> = {};
+    for (const m of r.maps) overlays[m.method] = overlayHeatmap(r.image.pixels, m.result.map, r.image.width, r.image.height, a.colormap, 0.5);
+    rows.push({
+      file: item.file,
+      caption: `${item.file}: ${label}${r.target.className} (p=${r.target.probability.toFixed(2)})`,
+      width: r.image.width,
+      height: r.image.height,
+      original: r.image.pixels,
+      overlays,
+    });
+  }
+  return rows;
+}
+
+async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
+  const methods = parseMethodList(a.methods);
+  const classifier = await Classifier.load(a.model, { ep: a.ep, layer: a.layer });
+  try {
+    if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
+    mkdirSync(a.out, { recursive: true });
+    const project = a.project ?? join(a.out, 'project.camscope');
+    let lastLine = 0;
+    const result = await runEvaluation({
+      classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
+      curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, signal: io.signal,
+      onProgress: (p) => {
+        if (p.file === null) {
+          io.stderr.write(`camscope: evaluating ${p.total} image(s) with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
+          return;
+        }
+        const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
+        const text = `${bar(p.done / p.total)} ${p.done}/${p.total} images · ${p.imagesPerSecond.toFixed(2)} img/s${eta}`;
+        if (io.stderr.isTTY) progressLine(io, text);
+        else if (p.done === p.total || p.done - lastLine >= Math.max(1, Math.ceil(p.total / 10))) {
+          lastLine = p.done;
+          io.stderr.write(`evaluated ${text.replace(/^\[[#.]+\] /, '')}\n`);
+        }
+      },
+    });
+    progressLine(io, '');
+    const methodNames = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+    for (const m of methods) methodNames[m.id] ??= m.displayName;
+    const figure = a.figure > 0 ? await figureRows(result, a, classifier) : [];
+    const files = await writeReports(a.out, {
+      settings: result.settings, table: result.table, accuracy: result.accuracy, failed: result.failed, records: result.records,
+      elapsedSeconds: result.elapsedSeconds, methodNames, figure,
+    });
+    for (const f of result.failed) io.stderr.write(`error: ${f.file}: ${f.message}\n`);
+    io.stdout.write(`${result.records.length} image(s) evaluated (${result.failed.length} failed) in ${result.elapsedSeconds.toFixed(1)} s; reports: ${files.map((f) => basename(f)).join(', ')} in ${resolve(a.out)}\n`);
+    return result.failed.length ? EXIT.someFailed : EXIT.ok;
+  } finally {
+    await classifier.release();
+  }
+}
+
+const EVALUATE_OPTIONS = {
+  model: { type: 'string' },
+  dataset: { type: 'string' },
+  labels: { type: 'string' },
+  sample: { type: 'string' },
+  seed: { type: 'string' },
+  methods: { type: 'string' },
+  score: { type: 'string' },
+  steps: { type: 'string' },
+  figure: { type: 'string' },
+  project: { type: 'string' },
+  ep: { type: 'string' },
+  batch: { type: 'string' },
+  layer: { type: 'string' },
+  colormap: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+function evaluateArgs(values: Record<string, string | boolean | undefined>): EvaluateArgs {
+  const str = (k: string): string | undefined => values[k] as string | undefined;
+  const model = str('model');
+  if (!model) throw new UsageError('--model is required.');
+  const dataset = str('dataset');
+  if (!dataset) throw new UsageError('--dataset is required.');
+  const out = str('out');
+  if (!out) throw new UsageError('--out is required.');
+  const score = (str('score') ?? 'prob') as ScoreVariant;
+  if (!SCORE_VARIANTS.includes(score)) throw new UsageError('--score must be prob or logit.');
+  const ep = (str('ep') ?? 'cpu') as ExecutionProviderName;
+  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const colormap = (str('colormap') ?? 'jet') as ColormapName;
+  if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
+  return {
+    model, dataset, out, score, ep, colormap,
+    labels: str('labels'),
+    layer: str('layer'),
+    project: str('project'),
+    sample: str('sample') === undefined ? null : parseIntOption('sample', str('sample'), 0, 1, 10_000_000),
+    seed: parseIntOption('seed', str('seed'), 0, 0, 2 ** 31 - 1),
+    methods: str('methods') ?? PAPER_METHODS.join(','),
+    steps: parseIntOption('steps', str('steps'), 10, 0, 1000),
+    figure: parseIntOption('figure', str('figure'), 4, 0, 100),
+    batch: parseIntOption('batch', str('batch'), 32, 1, 4096),
+  };
+}
+
 const EXPLAIN_OPTIONS = {
   model: { type: 'string' },
   layer: { type: 'string' },
@@ -269,6 +406,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const { values, positionals } = parseArgs({ args: rest, options: EXPLAIN_OPTIONS, allowPositionals: true, strict: true });
         return await explainCommand(explainArgs(values, positionals, {}), io);
       }
+      case 'evaluate': {
+        const { values } = parseArgs({ args: rest, options: EVALUATE_OPTIONS, allowPositionals: false, strict: true });
+        return await evaluateCommand(evaluateArgs(values), io);
+      }
       case 'demo': {
         const { values, positionals } = parseArgs({ args: rest, options: EXPLAIN_OPTIONS, allowPositionals: true, strict: true });
         if (values.model) throw new UsageError('demo uses the embedded model; use "camscope explain --model" for your own.');
@@ -284,7 +425,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return code;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, demo.`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, demo.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

@@ -1,0 +1,120 @@
+/**
+ * Datasets for evaluation: a folder in ImageFolder layout (one sub-folder per class) or a folder plus a labels CSV
+ * (`file,label`), optionally sampled with a seed.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { extname, join, relative, sep } from 'node:path';
+import { CamscopeError } from '../errors';
+import { IMAGE_EXTENSIONS } from '../image/decode';
+import { mulberry32 } from '../tensor/random';
+
+export interface DatasetItem {
+  /** Path relative to the root, '/'-separated. */
+  file: string;
+  path: string;
+  /** Class index in the model's outputs, or null when unknown. */
+  label: number | null;
+  labelName: string | null;
+}
+
+export interface Dataset {
+  root: string;
+  labels: string | null;
+  layout: 'imagefolder' | 'csv';
+  items: DatasetItem[];
+  /** How label names were mapped to class indices. */
+  labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [join(dir, e.name)] : []));
+}
+
+/** A small RFC 4180 CSV reader (quoted fields, escaped quotes, CRLF). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\n' || ch === '\r') {
+      if (ch === '\r' && text[i + 1] === '\n') i++;
+      row.push(field);
+      if (row.some((f) => f !== '')) rows.push(row);
+      row = [];
+      field = '';
+    } else field += ch;
+  }
+  row.push(field);
+  if (row.some((f) => f !== '')) rows.push(row);
+  return rows;
+}
+
+/**
+ * Maps label names to class indices: by class name when every name is one; else by sorted order when there are
+ * exactly as many names as classes (torchvision ImageFolder's convention); else by integer value; else unknown.
+ */
+function labelMapper(names: string[], classes: string[]): { map: (name: string) => number | null; how: Dataset['labelMapping'] } {
+  const unique = [...new Set(names)].sort();
+  const lower = classes.map((c) => c.toLowerCase());
+  if (unique.every((n) => lower.includes(n.toLowerCase()))) return { map: (n) => lower.indexOf(n.toLowerCase()), how: 'class-names' };
+  if (unique.every((n) => /^\d+$/.test(n) && Number(n) < classes.length)) return { map: (n) => Number(n), how: 'indices' };
+  if (unique.length === classes.length) return { map: (n) => unique.indexOf(n), how: 'sorted-order' };
+  return { map: () => null, how: 'none' };
+}
+
+export function loadDataset(root: string, classes: string[], labelsCsv?: string): Dataset {
+  if (!existsSync(root) || !statSync(root).isDirectory()) throw new CamscopeError('INVALID_ARGUMENT', `Dataset folder not found: ${root}`);
+  if (labelsCsv) {
+    if (!existsSync(labelsCsv)) throw new CamscopeError('INVALID_ARGUMENT', `Labels file not found: ${labelsCsv}`);
+    const rows = parseCsv(readFileSync(labelsCsv, 'utf8'));
+    const header = rows[0]?.map((h) => h.trim().toLowerCase()) ?? [];
+    const fi = header.indexOf('file');
+    const li = header.indexOf('label');
+    if (fi < 0 || li < 0) throw new CamscopeError('INVALID_ARGUMENT', `The labels file ${labelsCsv} needs a header row with "file" and "label" columns.`);
+    const body = rows.slice(1);
+    const mapper = labelMapper(body.map((r) => r[li] ?? ''), classes);
+    const items = body.map((r) => {
+      const file = (r[fi] ?? '').replace(/\\/g, '/');
+      return { file, path: join(root, file), label: mapper.map(r[li] ?? ''), labelName: r[li] ?? null };
+    });
+    if (items.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `The labels file ${labelsCsv} lists no images.`);
+    return { root, labels: labelsCsv, layout: 'csv', items, labelMapping: mapper.how };
+  }
+  const files = walk(root);
+  if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in ${root}.`);
+  const rel = files.map((f) => relative(root, f).split(sep).join('/'));
+  const folderOf = (r: string): string | null => (r.includes('/') ? r.split('/')[0] : null);
+  const names = rel.map(folderOf).filter((n): n is string => n !== null);
+  const mapper = names.length === rel.length ? labelMapper(names, classes) : { map: () => null, how: 'none' as const };
+  const items = rel.map((file, i) => {
+    const name = folderOf(file);
+    return { file, path: files[i], label: name === null ? null : mapper.map(name), labelName: name };
+  });
+  return { root, labels: null, layout: 'imagefolder', items, labelMapping: mapper.how };
+}
+
+/** A seeded random sample of n items (Fisher–Yates with mulberry32), returned in dataset order. */
+export function sampleItems<T>(items: T[], n: number | null, seed: number): T[] {
+  if (n === null || n >= items.length) return items;
+  const idx = items.map((_, i) => i);
+  const rand = mulberry32(seed);
+  for (let i = idx.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx.slice(0, n).sort((a, b) => a - b).map((i) => items[i]);
+}

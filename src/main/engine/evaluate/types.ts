@@ -1,0 +1,70 @@
+/** The data of an evaluation run: its settings, one record per image, and the metric table computed from them. */
+import type { ScoreVariant } from '../methods/base';
+import type { ModelProfile } from '../types';
+
+export interface EvaluationSettings {
+  camscope: string;
+  /** ISO date the run was started. */
+  created: string;
+  model: { path: string; fingerprint: string; classes: string[] };
+  layer: { name: string; shape: number[] };
+  preprocessing: ModelProfile;
+  dataset: { root: string; labels: string | null; layout: 'imagefolder' | 'csv'; total: number };
+  /** Sample size (null = every image) and the seed that drew it. */
+  sample: { size: number | null; seed: number };
+  /** Method ids in run order (the order breaks Win % ties). */
+  methods: string[];
+  score: ScoreVariant;
+  provider: { requested: string; used: string };
+  /** Steps of the deletion/insertion curves (0 = not computed). */
+  curveSteps: number;
+}
+
+/** What one method gave on one image. */
+export interface MethodResult {
+  /** Target score on map·x, as probability and as logit. */
+  O_prob: number;
+  O_logit: number;
+  /** Target logit on x·(1 − map): the explained region removed (Table 7). */
+  removedLogit: number;
+  /** Areas under the deletion and insertion curves (probability of the target class), or null when not computed. */
+  deletionAuc: number | null;
+  insertionAuc: number | null;
+  flat: boolean;
+  /** First 16 hex digits of sha256 over the map's float32 bytes. */
+  mapSha: string;
+  timeMs: number;
+}
+
+export interface ImageRecord {
+  /** Path relative to the dataset root, with '/' separators. */
+  file: string;
+  /** Label index (null when the dataset has no label for it). */
+  label: number | null;
+  predicted: number;
+  /** The explained class (the predicted one). */
+  target: number;
+  Y_prob: number;
+  Y_logit: number;
+  methods: Record<string, MethodResult>;
+}
+
+export interface MethodRow {
+  average_drop_pct: number | null;
+  increase_in_confidence_pct: number | null;
+  win_pct: number | null;
+  logit_drop: number | null;
+  deletion_auc: number | null;
+  insertion_auc: number | null;
+  /** Images that entered Average Drop (the others had Y ≤ 0 with the logit variant). */
+  images: number;
+  excluded_nonpositive_Y: number;
+  flat_maps: number;
+}
+
+export interface MetricTable {
+  score: ScoreVariant;
+  methods: string[];
+  rows: Record<string, MethodRow>;
+  images: number;
+}

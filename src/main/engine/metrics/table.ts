@@ -1,0 +1,34 @@
+/** The metric table of a run, recomputed from its per-image records (so a resumed run ends with the same numbers). */
+import type { ScoreVariant } from '../methods/base';
+import type { ImageRecord, MethodRow, MetricTable } from '../evaluate/types';
+import { averageDrop } from './average-drop';
+import { increaseInConfidence } from './increase-in-confidence';
+import { logitDrop } from './logit-drop';
+import { winPercentages } from './win';
+
+const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+
+export function computeTable(records: ImageRecord[], methods: string[], score: ScoreVariant): MetricTable {
+  const Y = (r: ImageRecord): number => (score === 'prob' ? r.Y_prob : r.Y_logit);
+  const O = (r: ImageRecord, m: string): number => (score === 'prob' ? r.methods[m].O_prob : r.methods[m].O_logit);
+  const complete = records.filter((r) => methods.every((m) => r.methods[m]));
+  const wins = winPercentages(complete.map((r) => methods.map((m) => O(r, m))), methods.length);
+  const rows: Record<string, MethodRow> = {};
+  methods.forEach((m, i) => {
+    const pairs = complete.map((r) => ({ Y: Y(r), O: O(r, m) }));
+    const drop = averageDrop(pairs);
+    const results = complete.map((r) => r.methods[m]);
+    rows[m] = {
+      average_drop_pct: drop.value,
+      increase_in_confidence_pct: increaseInConfidence(pairs),
+      win_pct: wins[i],
+      logit_drop: logitDrop(complete.map((r) => ({ Y_logit: r.Y_logit, removedLogit: r.methods[m].removedLogit }))),
+      deletion_auc: mean(results.flatMap((x) => (x.deletionAuc === null ? [] : [x.deletionAuc]))),
+      insertion_auc: mean(results.flatMap((x) => (x.insertionAuc === null ? [] : [x.insertionAuc]))),
+      images: drop.used,
+      excluded_nonpositive_Y: drop.excluded,
+      flat_maps: results.filter((x) => x.flat).length,
+    };
+  });
+  return { score, methods, rows, images: complete.length };
+}

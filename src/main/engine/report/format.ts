@@ -1,0 +1,157 @@
+/**
+ * What every report format shares: the metric rows of the paper-form table (labels, direction, precision), number
+ * formatting, "best per row" marking, and text escaping for HTML/SVG.
+ */
+import type { MethodRow } from '../evaluate/types';
+import type { ScoreVariant } from '../methods/base';
+import type { ReportInput } from './types';
+
+export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win_pct' | 'logit_drop' | 'deletion_auc' | 'insertion_auc';
+
+export interface MetricInfo {
+  key: MetricKey;
+  label: string;
+  better: 'higher' | 'lower';
+  /** Decimals shown; "best" is decided on the shown (rounded) values, so equal-looking cells are all marked. */
+  digits: number;
+  /** One sentence for the reader. */
+  description: string;
+}
+
+/** The rows of the paper-form table, in order (ScoreCAM++ Tables 1–3 and 7, plus deletion/insertion). */
+export const METRICS: readonly MetricInfo[] = [
+  {
+    key: 'average_drop_pct', label: 'Average Drop (%)', better: 'lower', digits: 2,
+    description: 'Mean relative fall of the target score when the model sees only the explained region (map · image): max(0, Y − O) / Y.',
+  },
+  {
+    key: 'increase_in_confidence_pct', label: 'Increase in Confidence (%)', better: 'higher', digits: 2,
+    description: 'Share of images whose target score rises when the model sees only the explained region (O > Y).',
+  },
+  {
+    key: 'win_pct', label: 'Win (%)', better: 'higher', digits: 2,
+    description: 'Share of images on which the method has the smallest drop of all methods (ties go to the earlier method).',
+  },
+  {
+    key: 'logit_drop', label: 'Logit drop (region removed)', better: 'higher', digits: 3,
+    description: 'Mean fall of the target logit when the explained region is removed (image · (1 − map)); larger means the region matters more.',
+  },
+  {
+    key: 'deletion_auc', label: 'Deletion AUC', better: 'lower', digits: 4,
+    description: 'Area under the target probability as the most salient pixels are deleted first.',
+  },
+  {
+    key: 'insertion_auc', label: 'Insertion AUC', better: 'higher', digits: 4,
+    description: 'Area under the target probability as the most salient pixels are inserted first.',
+  },
+];
+
+/** Counts shown under the metrics (not ranked). */
+export const COUNT_ROWS: readonly { key: 'images' | 'excluded_nonpositive_Y' | 'flat_maps'; label: string }[] = [
+  { key: 'images', label: 'Images in Average Drop' },
+  { key: 'excluded_nonpositive_Y', label: 'Excluded (Y ≤ 0)' },
+  { key: 'flat_maps', label: 'Flat maps' },
+];
+
+export const NULL_CELL = '–';
+
+/** A finite number with fixed decimals ("-0.00" shown as "0.00"); null/NaN/±Inf as "–". */
+export function formatNumber(v: number | null | undefined, digits: number): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return NULL_CELL;
+  const s = v.toFixed(digits);
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
+export function formatMetric(info: MetricInfo, v: number | null | undefined): string {
+  return formatNumber(v, info.digits);
+}
+
+/**
+ * Which cells of a row are best: the highest (or lowest) shown value; ties all marked; null/non-finite never.
+ * Compared on the rounded values the reader sees.
+ */
+export function bestMask(values: readonly (number | null | undefined)[], better: 'higher' | 'lower', digits: number): boolean[] {
+  const rounded = values.map((v) => (v === null || v === undefined || !Number.isFinite(v) ? null : Number(v.toFixed(digits))));
+  const present = rounded.filter((v): v is number => v !== null);
+  if (present.length === 0) return values.map(() => false);
+  const best = better === 'higher' ? Math.max(...present) : Math.min(...present);
+  return rounded.map((v) => v !== null && v === best);
+}
+
+/** The metric table as rows of cells, in settings.methods order. */
+export interface TableCell { text: string; best: boolean }
+export interface TableRowView { info: MetricInfo; cells: TableCell[] }
+
+export function methodRow(input: ReportInput, id: string): MethodRow {
+  const row = input.table.rows[id];
+  if (!row) throw new Error(`report: the metric table has no row for method '${id}'`);
+  return row;
+}
+
+export function metricRows(input: ReportInput): TableRowView[] {
+  const rows = input.settings.methods.map((id) => methodRow(input, id));
+  return METRICS.map((info) => {
+    const values = rows.map((r) => r[info.key]);
+    const best = bestMask(values, info.better, info.digits);
+    return { info, cells: values.map((v, i) => ({ text: formatMetric(info, v), best: best[i] })) };
+  });
+}
+
+export function methodName(input: ReportInput, id: string): string {
+  return input.methodNames[id] ?? id;
+}
+
+export function accuracyPct(acc: { correct: number; labelled: number } | null): number | null {
+  return acc && acc.labelled > 0 ? (100 * acc.correct) / acc.labelled : null;
+}
+
+export function scoreVariantLabel(v: ScoreVariant): string {
+  return v === 'logit' ? 'logit (pre-softmax score)' : 'probability (softmax)';
+}
+
+/** "1 h 02 min 05 s"; "42.3 s" under a minute. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return NULL_CELL;
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return h > 0 ? `${h} h ${pad(m)} min ${pad(s)} s` : `${m} min ${pad(s)} s`;
+}
+
+/** An ISO date as "2025-05-01 14:03:22 UTC"; the raw string when it does not parse. */
+export function formatDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+
+/** The last path segment (either separator). */
+export function baseName(path: string): string {
+  const parts = path.split(/[\\/]/).filter((p) => p.length > 0);
+  return parts.length > 0 ? parts[parts.length - 1] : path;
+}
+
+// Characters XML 1.0 does not allow (C0 controls except tab/LF/CR, lone surrogates, U+FFFE/FFFF).
+// eslint-disable-next-line no-control-regex
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Escapes text for HTML/SVG/XML text and attribute values; characters XML cannot carry become U+FFFD. */
+export function escapeXml(s: string): string {
+  return s
+    .replace(XML_INVALID, '\uFFFD')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/** Shortens to at most `max` characters with an ellipsis (code points, not UTF-16 units). */
+export function truncate(s: string, max: number): string {
+  const chars = Array.from(s);
+  if (chars.length <= max) return s;
+  return max <= 1 ? '…' : `${chars.slice(0, max - 1).join('')}…`;
+}

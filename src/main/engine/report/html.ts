@@ -1,0 +1,268 @@
+/**
+ * report.html: one self-contained page (inline CSS, inline SVG figure, no scripts, no external resources) that reads
+ * well on screen and prints on A4.
+ */
+import {
+  COUNT_ROWS,
+  METRICS,
+  NULL_CELL,
+  accuracyPct,
+  baseName,
+  escapeXml as esc,
+  formatDate,
+  formatDuration,
+  methodName,
+  methodRow,
+  metricRows,
+  scoreVariantLabel,
+} from './format';
+import { settingGroups } from './settings';
+import type { ReportInput } from './types';
+
+const CSS = `
+:root { --fg: #1f2328; --muted: #59636e; --rule: #d1d9e0; --soft: #f6f8fa; --accent: #0a5bb5; --warn: #9a6700; }
+* { box-sizing: border-box; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; color: var(--fg); background: #fff;
+  font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
+main { max-width: 1100px; margin: 0 auto; padding: 40px 32px 56px; }
+header { border-bottom: 3px solid var(--fg); padding-bottom: 14px; }
+h1 { font-size: 30px; line-height: 1.2; margin: 0 0 6px; letter-spacing: -0.01em; }
+.subtitle { color: var(--muted); margin: 0; }
+h2 { font-size: 19px; margin: 36px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--rule); }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+p { margin: 8px 0; }
+code, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.88em; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(190px, 1fr)); gap: 12px; margin: 22px 0 0; }
+.card { background: var(--soft); border: 1px solid var(--rule); border-radius: 8px; padding: 10px 16px; }
+.card .value { font-size: 22px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.card .label { color: var(--muted); font-size: 13px; }
+.table-wrap { overflow-x: auto; }
+table.metrics { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
+  border-top: 2px solid var(--fg); border-bottom: 2px solid var(--fg); }
+table.metrics th, table.metrics td { padding: 7px 14px; text-align: right; white-space: nowrap; }
+table.metrics thead th { border-bottom: 1px solid var(--fg); font-weight: 600; vertical-align: bottom; white-space: normal; }
+table.metrics th[scope=row] { text-align: left; font-weight: 400; }
+table.metrics thead th:first-child { text-align: left; }
+table.metrics td.best strong { font-weight: 700; }
+table.metrics tbody tr.metric:nth-child(even) { background: var(--soft); }
+table.metrics tr.count th, table.metrics tr.count td { color: var(--muted); font-size: 13px; padding-top: 4px; padding-bottom: 4px; }
+table.metrics tr.count.first th, table.metrics tr.count.first td { border-top: 1px solid var(--rule); padding-top: 8px; }
+.dir { color: var(--accent); font-size: 0.8em; margin-left: 4px; }
+.note { color: var(--muted); font-size: 13px; }
+dl.defs { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 10px 0; font-size: 14px; }
+dl.defs dt { font-weight: 600; }
+dl.defs dd { margin: 0; color: var(--muted); }
+ul.failed { margin: 6px 0; padding-left: 22px; }
+ul.failed li { margin: 2px 0; overflow-wrap: anywhere; }
+table.counts { border-collapse: collapse; margin: 8px 0; font-variant-numeric: tabular-nums; }
+table.counts th, table.counts td { padding: 3px 16px 3px 0; text-align: left; }
+table.counts td.n { text-align: right; }
+figure { margin: 12px 0 0; }
+figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--rule); border-radius: 6px; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 8px; }
+.settings { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 6px 32px; }
+dl.kv { display: grid; grid-template-columns: 190px 1fr; gap: 3px 14px; margin: 0 0 10px; font-size: 14px; }
+dl.kv dt { color: var(--muted); }
+dl.kv dd { margin: 0; overflow-wrap: anywhere; }
+details summary { cursor: pointer; color: var(--accent); }
+details ol { columns: 3; font-size: 12px; margin: 6px 0; padding-left: 28px; }
+footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule); color: var(--muted); font-size: 12px; }
+@page { size: A4; margin: 16mm 14mm; }
+@media print {
+  * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  body { font-size: 10pt; }
+  main { max-width: none; padding: 0; }
+  h1 { font-size: 20pt; }
+  h2 { font-size: 13pt; margin-top: 18pt; break-after: avoid; page-break-after: avoid; }
+  .cards { grid-template-columns: repeat(4, 1fr); }
+  .card .value { font-size: 14pt; }
+  table, .cards, dl.kv, ul.failed li { break-inside: avoid; page-break-inside: avoid; }
+  table.metrics th, table.metrics td { padding: 4px 8px; }
+  .settings { grid-template-columns: 1fr 1fr; }
+  dl.kv { grid-template-columns: 120px 1fr; font-size: 8.5pt; }
+  section.figure { break-before: page; page-break-before: always; }
+  figure { break-inside: avoid; page-break-inside: avoid; }
+  figure svg { max-height: 235mm; border: 0; }
+  details ol { display: none; }
+}
+`;
+
+function arrow(better: 'higher' | 'lower'): string {
+  return better === 'higher'
+    ? '<span class="dir" title="higher is better" aria-label="higher is better">▲</span>'
+    : '<span class="dir" title="lower is better" aria-label="lower is better">▼</span>';
+}
+
+function metricTable(input: ReportInput): string {
+  const ids = input.settings.methods;
+  const head = ids.map((id) => `<th scope="col" data-method="${esc(id)}">${esc(methodName(input, id))}</th>`).join('');
+  const body: string[] = [];
+  for (const row of metricRows(input)) {
+    const cells = row.cells
+      .map((c) => (c.best ? `<td class="best"><strong>${esc(c.text)}</strong></td>` : `<td>${esc(c.text)}</td>`))
+      .join('');
+    body.push(
+      `<tr class="metric" data-metric="${row.info.key}"><th scope="row" title="${esc(row.info.description)}">${esc(row.info.label)}${arrow(row.info.better)}</th>${cells}</tr>`,
+    );
+  }
+  COUNT_ROWS.forEach((c, i) => {
+    const cells = ids.map((id) => `<td>${methodRow(input, id)[c.key]}</td>`).join('');
+    body.push(`<tr class="count${i === 0 ? ' first' : ''}" data-count="${c.key}"><th scope="row">${esc(c.label)}</th>${cells}</tr>`);
+  });
+  return (
+    `<div class="table-wrap"><table class="metrics">` +
+    `<thead><tr><th scope="col">Metric</th>${head}</tr></thead>` +
+    `<tbody>\n${body.join('\n')}\n</tbody></table></div>`
+  );
+}
+
+function summaryCards(input: ReportInput): string {
+  const pct = accuracyPct(input.accuracy);
+  const acc =
+    pct === null ? NULL_CELL : `${pct.toFixed(1)} %`;
+  const accLabel = input.accuracy && input.accuracy.labelled > 0
+    ? `accuracy (${input.accuracy.correct} of ${input.accuracy.labelled} labelled correct)`
+    : 'accuracy (no labelled images)';
+  const cards = [
+    { value: String(input.records.length), label: `images evaluated (of ${input.settings.dataset.total} in the dataset)` },
+    { value: acc, label: accLabel },
+    { value: String(input.failed.length), label: input.failed.length === 1 ? 'image failed' : 'images failed' },
+    { value: formatDuration(input.elapsedSeconds), label: 'elapsed' },
+  ];
+  return `<div class="cards">${cards
+    .map((c) => `<div class="card"><div class="value">${esc(c.value)}</div><div class="label">${esc(c.label)}</div></div>`)
+    .join('')}</div>`;
+}
+
+function accuracySection(input: ReportInput): string {
+  const a = input.accuracy;
+  const pct = accuracyPct(a);
+  const text = a && pct !== null
+    ? `The model classified <strong>${pct.toFixed(2)} %</strong> of the labelled images in the sample correctly ` +
+      `(${a.correct} of ${a.labelled}). Explanations target the <em>predicted</em> class, right or wrong.`
+    : 'No image in the sample has a label, so the accuracy is not known. Explanations target the predicted class.';
+  return `<h2>Model accuracy on the sample</h2><p id="accuracy">${text}</p>`;
+}
+
+function exclusionsSection(input: ReportInput): string {
+  const out: string[] = ['<h2>Excluded images</h2>'];
+  if (input.failed.length === 0) {
+    out.push('<p id="failed">No image failed.</p>');
+  } else {
+    out.push(
+      `<p id="failed">${input.failed.length} image${input.failed.length === 1 ? '' : 's'} could not be evaluated and ` +
+        `${input.failed.length === 1 ? 'is' : 'are'} left out of every metric:</p>`,
+    );
+    out.push(
+      `<ul class="failed">${input.failed
+        .map((f) => `<li><code>${esc(f.file)}</code> — ${esc(f.message)}</li>`)
+        .join('')}</ul>`,
+    );
+  }
+  const ids = input.settings.methods;
+  const counts = ids.map((id) => methodRow(input, id).excluded_nonpositive_Y);
+  const any = counts.some((n) => n > 0);
+  if (input.settings.score === 'logit') {
+    out.push(
+      '<h3>Images with Y ≤ 0</h3>' +
+        '<p>Average Drop divides by the full-image score Y. With logits Y can be zero or negative, where that ratio has ' +
+        'no meaning, so such images are left out of Average Drop (the table’s “Images in Average Drop” row gives how ' +
+        'many entered it). ' +
+        (any ? 'Left out per method:' : 'No image was left out.') +
+        '</p>',
+    );
+  } else if (any) {
+    out.push('<h3>Images with Y ≤ 0</h3><p>Left out of Average Drop per method:</p>');
+  }
+  if (any || input.settings.score === 'logit') {
+    out.push(
+      `<table class="counts" id="nonpositive"><tbody>${ids
+        .map((id, i) => `<tr><th scope="row">${esc(methodName(input, id))}</th><td class="n">${counts[i]}</td></tr>`)
+        .join('')}</tbody></table>`,
+    );
+  }
+  const flat = ids.map((id) => methodRow(input, id).flat_maps);
+  if (flat.some((n) => n > 0)) {
+    out.push(
+      `<p class="note">Flat maps (the method gave the same value everywhere, so the map explains nothing): ${ids
+        .map((id, i) => `${esc(methodName(input, id))} ${flat[i]}`)
+        .join(', ')}.</p>`,
+    );
+  }
+  return out.join('\n');
+}
+
+function settingsSection(input: ReportInput): string {
+  const groups = settingGroups(input).map((g) => {
+    const rows = g.entries.map((e) => {
+      let value = e.mono ? `<code>${esc(e.value)}</code>` : esc(e.value);
+      if (e.list && e.list.length > 0) {
+        value += ` <details><summary>show</summary><ol start="0">${e.list.map((c) => `<li>${esc(c)}</li>`).join('')}</ol></details>`;
+      }
+      return `<dt>${esc(e.key)}</dt><dd>${value}</dd>`;
+    });
+    return `<div><h3>${esc(g.title)}</h3><dl class="kv">${rows.join('')}</dl></div>`;
+  });
+  return `<h2>Settings</h2><div class="settings" id="settings">${groups.join('\n')}</div>`;
+}
+
+/** The figure SVG without its XML declaration, for inlining. */
+function inlineSvg(svg: string): string {
+  return svg.replace(/^<\?xml[^>]*\?>\s*/, '');
+}
+
+export function renderHtml(input: ReportInput, figureSvg: string | null): string {
+  const s = input.settings;
+  const subtitle = [
+    `Model <code>${esc(baseName(s.model.path))}</code>`,
+    `${input.records.length} image${input.records.length === 1 ? '' : 's'}`,
+    `score: ${esc(scoreVariantLabel(s.score))}`,
+    esc(formatDate(s.created)),
+  ].join(' · ');
+
+  const defs = METRICS.map(
+    (m) => `<dt>${esc(m.label)}${arrow(m.better)}</dt><dd>${esc(m.description)}</dd>`,
+  ).join('');
+
+  const note =
+    '▲ higher is better, ▼ lower is better; the best value of each row is in <strong>bold</strong> ' +
+    '(ties all marked, compared as shown). Y is the target class’s score on the whole image and O its score on the ' +
+    `image weighted by the map, both as ${esc(scoreVariantLabel(s.score))}; the target is the predicted class.`;
+
+  const figure = figureSvg
+    ? `<section class="figure"><h2>Qualitative examples</h2><figure>${inlineSvg(figureSvg)}` +
+      `<figcaption>Each row: an image from the sample (caption: file, label → prediction and its probability), ` +
+      `then each method's map overlaid on the model input.</figcaption></figure></section>`
+    : '';
+
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="camscope ${esc(s.camscope)}">
+<title>camscope evaluation — ${esc(baseName(s.model.path))}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<main>
+<header>
+<h1>camscope evaluation</h1>
+<p class="subtitle">${subtitle}</p>
+</header>
+${summaryCards(input)}
+<h2>Faithfulness</h2>
+${metricTable(input)}
+<p class="note">${note}</p>
+<dl class="defs">${defs}</dl>
+${accuracySection(input)}
+${exclusionsSection(input)}
+${figure}
+${settingsSection(input)}
+<footer>Generated by camscope ${esc(s.camscope)}. Per-image numbers: report.csv and report.json beside this file.</footer>
+</main>
+</body>
+</html>
+`;
+}
