@@ -35,10 +35,10 @@ describe('score-weighted CAMs on a tiny CNN against a reference written from the
   });
   afterAll(() => classifier.release());
 
-  async function run(method: CamMethod, target: number, batchSize = 3, signal?: AbortSignal) {
+  async function run(method: CamMethod, target: number, batchSize = 3, signal?: AbortSignal, fused = true) {
     const { logits, activations } = await classifier.forward(x, 1, true);
     const ctx: CamContext = {
-      classifier, image: x, activations: activations!, logits, batchSize, signal,
+      classifier, image: x, activations: activations!, logits, batchSize, signal, fused,
       target: { classIndex: target, score: (method.settings.score as 'prob' | 'logit') ?? 'prob' },
     };
     return method.compute(ctx);
@@ -60,10 +60,10 @@ describe('score-weighted CAMs on a tiny CNN against a reference written from the
     ['scorecam++ logit with Eq. 10 baseline', scoreCamPlusPlus({ score: 'logit', subtractBaseline: true }), { mask: tanh, term: tanh, skip: isZero, score: 'logit', baseline: true }],
   ];
 
-  for (const [name, method, ref] of cases) {
-    it(`${name} matches the reference for every class`, async () => {
+  for (const [name, method, ref] of cases) for (const fused of [true, false]) {
+    it(`${name} matches the reference for every class (${fused ? 'fused graph' : 'JavaScript path'})`, async () => {
       for (let target = 0; target < DIMS.K; target++) {
-        const got = await run(method, target);
+        const got = await run(method, target, 3, undefined, fused);
         const want = scoreCamRef(model, x, target, ref);
         expect(got.flat).toBe(want.flat);
         expect(got.forwardPasses).toBe(want.passes);

@@ -27,6 +27,11 @@ export interface CamContext {
   target: Target;
   /** Forward passes per onnxruntime run for methods that score masked inputs. */
   batchSize: number;
+  /**
+   * Score-based methods: run upsampling, masking and the weighted sum inside onnxruntime (the fused graphs) when the
+   * model allows it (default), or in JavaScript (false; the reference path, also used for fixed-batch models).
+   */
+  fused?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
 }

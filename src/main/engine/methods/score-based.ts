@@ -5,6 +5,7 @@
  * the map, so skipping their forward passes is exact.
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
+import type { ChannelTransform } from '../onnx/fused-score';
 import { bilinearResampler } from '../tensor/ops';
 import { reluMinMax, scoreOf, type CamContext, type CamMap, type ScoreVariant } from './base';
 
@@ -18,6 +19,39 @@ export interface ScoreWeighting {
   score: ScoreVariant;
   /** Eq. 10 of the ScoreCAM++ paper: s_k = f(x · H_k) − f(x) instead of f(x · H_k). */
   subtractBaseline: boolean;
+  /** The same mask and term, named for the fused graphs. */
+  maskKind: ChannelTransform;
+  termKind: ChannelTransform;
+}
+
+/** The fused path: per batch, only B·h·w activation values go in and B scores come out. */
+async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: number[]): Promise<CamMap> {
+  const { classifier, activations, target } = ctx;
+  const [, , h, wIn] = classifier.layer.shape;
+  const [H, W] = classifier.profile.inputSize;
+  const hw = h * wIn;
+  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, classifier.numClasses, target) : 0;
+  const acts = new Float32Array(kept.length * hw);
+  kept.forEach((k, i) => acts.set(activations.subarray(k * hw, (k + 1) * hw), i * hw));
+  const weights = new Float32Array(kept.length);
+  const batch = Math.max(1, ctx.batchSize);
+  for (let start = 0; start < kept.length; start += batch) {
+    throwIfCancelled(ctx.signal);
+    const count = Math.min(batch, kept.length - start);
+    const scores = await classifier.fusedScores(ctx.image, acts.subarray(start * hw, (start + count) * hw), count, target.classIndex, w.maskKind, target.score);
+    for (let b = 0; b < count; b++) {
+      const s = scores[b] - baseline;
+      if (!Number.isFinite(s)) throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
+      weights[start + b] = s;
+    }
+    ctx.onProgress?.(start + count, kept.length);
+  }
+  throwIfCancelled(ctx.signal);
+  const map = new Float32Array(H * W);
+  if (kept.length === 0) return { map, width: W, height: H, flat: true, forwardPasses: 0 };
+  const cam = await classifier.fusedCombine(acts, weights, kept.length, w.termKind);
+  const flat = reluMinMax(cam, map);
+  return { map, width: W, height: H, flat, forwardPasses: kept.length };
 }
 
 export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Promise<CamMap> {
@@ -31,6 +65,7 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
 
   const kept: number[] = [];
   for (let k = 0; k < C; k++) if (!w.skip(activations, k * h * wIn, h * wIn)) kept.push(k);
+  if (ctx.fused !== false && classifier.supportsFusedScoring) return fusedScoreWeightedCam(ctx, w, kept);
 
   const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target) : 0;
   const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));

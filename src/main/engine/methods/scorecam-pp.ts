@@ -58,6 +58,8 @@ export function scoreCamPlusPlus(options: ScoreCamPlusPlusOptions = {}): CamMeth
           ((!gatedSum || g(0) === 0) && isZeroChannel(a, offset, length)),
         score,
         subtractBaseline,
+        maskKind: gatedMask ? gating : 'minmax',
+        termKind: gatedSum ? gating : 'identity',
       }),
   };
 }

@@ -27,6 +27,8 @@ export function scoreCam(options: ScoreCamOptions = {}): CamMethod {
         skip: isConstantChannel,
         score,
         subtractBaseline: false,
+        maskKind: 'minmax',
+        termKind: 'identity',
       }),
   };
 }

@@ -8,6 +8,10 @@ import { CamscopeError } from '../errors';
 import { openSession, probeShapes, type Session } from '../onnx/backend';
 import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
 import {
+  buildFusedCombineModel, buildFusedScoringModel, FUSED_ACTS, FUSED_CAM, FUSED_CLASS, FUSED_IMAGE, FUSED_SCORES, FUSED_WEIGHTS,
+  type ChannelTransform,
+} from '../onnx/fused-score';
+import {
   decodeModel, graphInputs, graphOutputs, graphOf, opsetVersion, producers, usesExternalData, withExtraOutputs,
   type ModelProto,
 } from '../onnx/graph';
@@ -211,6 +215,8 @@ export interface GradientRun {
 export class Classifier {
   /** Backward-pass sessions, built on first use per score variant. */
   private readonly gradientSessions = new Map<'logit' | 'prob', Promise<Session>>();
+  /** Fused scoring/combining sessions, built on first use per configuration. */
+  private readonly fusedSessions = new Map<string, Promise<Session>>();
 
   private constructor(
     readonly inspection: ModelInspection,
@@ -361,8 +367,55 @@ export class Classifier {
     return out;
   }
 
+  /** Whether the fused ScoreCAM graphs can be used (dynamic batch, opset ≥ 13, a spatial layer). */
+  get supportsFusedScoring(): boolean {
+    return this.fixedBatch === null && this.inspection.opset >= 13;
+  }
+
+  private fusedSession(key: string, build: () => Uint8Array): Promise<Session> {
+    let s = this.fusedSessions.get(key);
+    if (!s) {
+      s = Promise.resolve().then(() => openSession(build(), this.ep));
+      this.fusedSessions.set(key, s);
+      s.catch(() => this.fusedSessions.delete(key));
+    }
+    return s;
+  }
+
+  /**
+   * Target scores of x masked by each of `count` activation channels (`acts`, [count, h·w] in map layout), with
+   * the mask transform and the whole classifier inside onnxruntime.
+   */
+  async fusedScores(image: Float32Array, acts: Float32Array, count: number, classIndex: number, mask: ChannelTransform, score: 'prob' | 'logit'): Promise<Float32Array> {
+    const a = this.analysis;
+    const session = await this.fusedSession(`score:${mask}:${score}`, () =>
+      buildFusedScoringModel(a.model, a.outputName, { mask, score, inputSize: this.profile.inputSize, channels: this.profile.channels }));
+    const [, , h, w] = this.layer.shape;
+    const [H, W] = this.profile.inputSize;
+    const r = await session.runMixed(
+      {
+        [FUSED_IMAGE]: { data: image, dims: [1, this.profile.channels, H, W] },
+        [FUSED_ACTS]: { data: acts, dims: [count, 1, h, w] },
+        [FUSED_CLASS]: { data: BigInt64Array.of(BigInt(classIndex)), dims: [1] },
+      },
+      [FUSED_SCORES],
+    );
+    return r[FUSED_SCORES].data as Float32Array;
+  }
+
+  /** Σ_k weights_k · term(up_k) over `count` channels, as an [H, W] map computed inside onnxruntime. */
+  async fusedCombine(acts: Float32Array, weights: Float32Array, count: number, term: ChannelTransform): Promise<Float32Array> {
+    const session = await this.fusedSession(`combine:${term}`, () => buildFusedCombineModel(this.inspection.opset, term, this.profile.inputSize));
+    const [, , h, w] = this.layer.shape;
+    const r = await session.runMixed(
+      { [FUSED_ACTS]: { data: acts, dims: [count, 1, h, w] }, [FUSED_WEIGHTS]: { data: weights, dims: [count, 1, 1, 1] } },
+      [FUSED_CAM],
+    );
+    return r[FUSED_CAM].data as Float32Array;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
-    for (const s of this.gradientSessions.values()) await (await s.catch(() => null))?.release();
+    for (const s of [...this.gradientSessions.values(), ...this.fusedSessions.values()]) await (await s.catch(() => null))?.release();
   }
 }

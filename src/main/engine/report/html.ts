@@ -76,12 +76,14 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
   h1 { font-size: 20pt; }
   h2 { font-size: 13pt; margin-top: 18pt; break-after: avoid; page-break-after: avoid; }
   .cards { grid-template-columns: repeat(4, 1fr); }
-  .card .value { font-size: 14pt; }
-  table, .cards, dl.kv, ul.failed li { break-inside: avoid; page-break-inside: avoid; }
+  .card { padding: 6px 10px; }
+  .card .value { font-size: 11.5pt; white-space: nowrap; }
+  .card .label { font-size: 8pt; }
+  h3 { break-after: avoid; page-break-after: avoid; }
+  table, .cards, dl.kv, dl.defs, ul.failed li, .settings > div { break-inside: avoid; page-break-inside: avoid; }
   table.metrics th, table.metrics td { padding: 4px 8px; }
   .settings { grid-template-columns: 1fr 1fr; }
   dl.kv { grid-template-columns: 120px 1fr; font-size: 8.5pt; }
-  section.figure { break-before: page; page-break-before: always; }
   figure { break-inside: avoid; page-break-inside: avoid; }
   figure svg { max-height: 235mm; border: 0; }
   details ol { display: none; }

@@ -1,0 +1,126 @@
+/**
+ * Fused ScoreCAM-family graphs: everything per channel runs inside onnxruntime, so no per-channel image tensor is
+ * built in JavaScript or copied between host and device.
+ *
+ * Scoring model — inputs: `camscope_image` [1, C, H, W] (the normalized x), `camscope_acts` [B, 1, h, w] (a batch of
+ * activation channels A_k), `camscope_class` int64 [1]; output `camscope_scores` [B]: the target score of
+ * f(x ∘ mask(up_k)) with up_k = bilinear(A_k → H×W, half-pixel centres). The original classifier is the tail of
+ * the graph, fed the masked batch.
+ *
+ * Combining model — inputs: `camscope_acts` [K, 1, h, w] and `camscope_weights` [K, 1, 1, 1]; output `camscope_cam`
+ * [1, H, W] = Σ_k s_k · term(up_k).
+ */
+import onnxProto from 'onnx-proto';
+import { CamscopeError } from '../errors';
+import type { GatingName } from '../methods/gating';
+import { GraphBuilder } from './autodiff/builder';
+import { encodeModel, graphInputs, graphOf, opsetVersion, type ModelProto } from './graph';
+
+const { onnx } = onnxProto;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const INT64 = onnx.TensorProto.DataType.INT64;
+
+export const FUSED_IMAGE = 'camscope_image';
+export const FUSED_ACTS = 'camscope_acts';
+export const FUSED_CLASS = 'camscope_class';
+export const FUSED_SCORES = 'camscope_scores';
+export const FUSED_WEIGHTS = 'camscope_weights';
+export const FUSED_CAM = 'camscope_cam';
+
+/** What a channel's upsampled map becomes: a gating function, Score-CAM's per-channel min-max, or itself. */
+export type ChannelTransform = GatingName | 'minmax' | 'identity';
+
+export interface FusedSpec {
+  mask: ChannelTransform;
+  score: 'prob' | 'logit';
+  inputSize: [number, number];
+  channels: number;
+}
+
+function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
+}
+
+/** up = bilinear resize of [B, 1, h, w] to [B, 1, H, W], half-pixel centres (PyTorch align_corners=False). */
+function upsample(b: GraphBuilder, acts: string, [H, W]: [number, number]): string {
+  const lead = b.op('Slice', [b.shapeOf(acts), b.i64([0]), b.i64([2])]);
+  const sizes = b.op('Concat', [lead, b.i64([H, W])], { axis: 0 });
+  return b.op('Resize', [acts, '', '', sizes], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+}
+
+function transform(b: GraphBuilder, up: string, t: ChannelTransform): string {
+  switch (t) {
+    case 'identity':
+      return up;
+    case 'tanh':
+      return b.op('Tanh', [up]);
+    case 'relu':
+      return b.op('Relu', [up]);
+    case 'sigmoid':
+      return b.op('Sigmoid', [up]);
+    case 'swish':
+      return b.mul(up, b.op('Sigmoid', [up]));
+    case 'mish':
+      return b.mul(up, b.op('Tanh', [b.op('Softplus', [up])]));
+    case 'minmax': {
+      const reduce = (op: string): string =>
+        b.opset >= 18 ? b.op(op, [up, b.i64([2, 3])], { keepdims: 1 }) : b.op(op, [up], { axes: [2, 3], keepdims: 1 });
+      const min = reduce('ReduceMin');
+      return b.div(b.sub(up, min), b.sub(reduce('ReduceMax'), min));
+    }
+  }
+}
+
+function checkFusable(model: ModelProto): void {
+  if (opsetVersion(model) < 13) throw new CamscopeError('UNSUPPORTED_MODEL', 'Fused scoring needs opset 13 or newer.');
+}
+
+/** The scoring model: masks x with each channel's transformed upsampling and returns the target scores. */
+export function buildFusedScoringModel(model: ModelProto, logits: string, spec: FusedSpec): Uint8Array {
+  checkFusable(model);
+  const graph = graphOf(model);
+  const input = graphInputs(model)[0].name;
+  const b = new GraphBuilder(opsetVersion(model), 'camscope_fused');
+  const masked = 'camscope_masked';
+  const mask = transform(b, upsample(b, FUSED_ACTS, spec.inputSize), spec.mask);
+  b.emit('Mul', [FUSED_IMAGE, mask], {}, [masked]);
+  const prefix = [...b.nodes];
+  b.nodes.length = 0;
+  // Tail: the target's score per masked image.
+  const scored = spec.score === 'prob' ? b.op('Softmax', [logits], { axis: 1 }) : logits;
+  const picked = b.op('Gather', [scored, FUSED_CLASS], { axis: 1 });
+  b.emit('Reshape', [picked, b.i64([-1])], {}, [FUSED_SCORES]);
+  const rename = (n: string): string => (n === input ? masked : n);
+  const body = graph.node.map((n) => onnx.NodeProto.create({ ...n, input: (n.input ?? []).map(rename) }));
+  const [, , H, W] = [0, 0, ...spec.inputSize];
+  const g = onnx.GraphProto.create({
+    ...graph,
+    node: [...prefix, ...body, ...b.nodes],
+    initializer: [...graph.initializer, ...b.initializers],
+    input: [
+      ...graph.input.filter((i) => i.name !== input),
+      valueInfo(FUSED_IMAGE, FLOAT, [1, spec.channels, H, W]),
+      valueInfo(FUSED_ACTS, FLOAT, ['K', 1, 'h', 'w']),
+      valueInfo(FUSED_CLASS, INT64, [1]),
+    ],
+    output: [valueInfo(FUSED_SCORES, FLOAT, ['K'])],
+  });
+  return encodeModel(onnx.ModelProto.create({ ...model, graph: g }));
+}
+
+/** The combining model: Σ_k s_k · term(up_k) over all kept channels, as one [1, H, W] map. */
+export function buildFusedCombineModel(opset: number, term: ChannelTransform, inputSize: [number, number]): Uint8Array {
+  const b = new GraphBuilder(Math.max(13, opset), 'camscope_combine');
+  const t = transform(b, upsample(b, FUSED_ACTS, inputSize), term);
+  const weighted = b.mul(t, FUSED_WEIGHTS);
+  const summed = b.reduceSum(weighted, [0, 1], false);
+  b.emit('Identity', [summed], {}, [FUSED_CAM]);
+  const g = onnx.GraphProto.create({
+    name: 'camscope_combine',
+    node: b.nodes,
+    initializer: b.initializers,
+    input: [valueInfo(FUSED_ACTS, FLOAT, ['K', 1, 'h', 'w']), valueInfo(FUSED_WEIGHTS, FLOAT, ['K', 1, 1, 1])],
+    output: [valueInfo(FUSED_CAM, FLOAT, inputSize)],
+  });
+  return encodeModel(onnx.ModelProto.create({ irVersion: 8, producerName: 'camscope', opsetImport: [{ domain: '', version: Math.max(13, opset) }], graph: g }));
+}

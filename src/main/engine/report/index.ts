@@ -1,0 +1,75 @@
+/**
+ * Report writers for an evaluation run: report.json, report.csv, report.html, report.pdf and, when the run has
+ * figure rows, figure.svg and figure.png.
+ */
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { renderCsv } from './csv';
+import { buildFigureSvg, renderFigurePng } from './figure';
+import { methodRow } from './format';
+import { renderHtml } from './html';
+import { renderJson } from './json';
+import { renderPdf } from './pdf';
+import type { ReportInput } from './types';
+
+export type { FigureRow, ReportInput } from './types';
+export { buildReportJson, type ReportJson, type ReportJsonImage, type ReportJsonMethod } from './json';
+export { csvField, csvHeader, renderCsv } from './csv';
+export { renderHtml } from './html';
+export { renderPdf, toWinAnsi } from './pdf';
+export { buildFigureSvg, figureLayout, figurePngScale, renderFigurePng, FIGURE_STYLE, type FigureLayout } from './figure';
+export { METRICS, bestMask, formatNumber, type MetricInfo, type MetricKey } from './format';
+
+export const REPORT_FILES = {
+  json: 'report.json',
+  csv: 'report.csv',
+  html: 'report.html',
+  pdf: 'report.pdf',
+  figureSvg: 'figure.svg',
+  figurePng: 'figure.png',
+} as const;
+
+/** Writes through a temporary name, so an interrupted run never leaves a half-written report. */
+async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
+  const tmp = `${path}.${process.pid}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+/**
+ * Writes every report of an evaluation run into outDir (created if missing) and returns the written paths, in
+ * the order json, csv, figure.svg, figure.png, html, pdf (figure files only when input.figure has rows).
+ * Throws when the metric table lacks a row for one of settings.methods, or a figure row's pixels do not match
+ * its size.
+ */
+export async function writeReports(outDir: string, input: ReportInput): Promise<string[]> {
+  for (const id of input.settings.methods) methodRow(input, id); // an inconsistent table fails before any write
+  await mkdir(outDir, { recursive: true });
+  const written: string[] = [];
+  const put = async (name: string, data: string | Buffer): Promise<void> => {
+    const path = join(outDir, name);
+    await writeAtomic(path, data);
+    written.push(path);
+  };
+
+  // The data files first: they survive a failure in the figure or the PDF.
+  await put(REPORT_FILES.json, renderJson(input));
+  await put(REPORT_FILES.csv, renderCsv(input));
+
+  const methods = input.settings.methods;
+  let svg: string | null = null;
+  let png: { png: Buffer; width: number; height: number } | null = null;
+  if (input.figure.length > 0) {
+    [svg, png] = await Promise.all([
+      buildFigureSvg(input.figure, methods, input.methodNames),
+      renderFigurePng(input.figure, methods, input.methodNames),
+    ]);
+  }
+  if (svg !== null && png !== null) {
+    await put(REPORT_FILES.figureSvg, svg);
+    await put(REPORT_FILES.figurePng, png.png);
+  }
+  await put(REPORT_FILES.html, renderHtml(input, svg));
+  await put(REPORT_FILES.pdf, await renderPdf(input, png));
+  return written;
+}

@@ -1,0 +1,410 @@
+/**
+ * report.pdf (pdfkit, A4, the PDF standard Helvetica fonts only): title, the paper-form table with the best value
+ * per row in bold, accuracy, exclusions, settings, and the figure on its own page.
+ *
+ * Standard fonts only carry the WinAnsi character set, so every string goes through toWinAnsi first.
+ */
+import PDFDocument from 'pdfkit';
+import {
+  COUNT_ROWS,
+  METRICS,
+  accuracyPct,
+  baseName,
+  formatDate,
+  formatDuration,
+  methodName,
+  methodRow,
+  metricRows,
+  scoreVariantLabel,
+} from './format';
+import { settingGroups } from './settings';
+import type { ReportInput } from './types';
+
+/** Code points beyond Latin-1 that WinAnsi (and so the standard fonts) can show. */
+const WIN_ANSI_EXTRA = new Set([
+  0x20ac, 0x201a, 0x0192, 0x201e, 0x2026, 0x2020, 0x2021, 0x02c6, 0x2030, 0x0160, 0x2039, 0x0152, 0x017d, 0x2018,
+  0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0x017e, 0x0178,
+]);
+
+const REPLACEMENTS: Record<string, string> = {
+  '≤': '<=', '≥': '>=', '→': '->', '←': '<-', '−': '-', '▲': '^', '▼': 'v', '≠': '!=', '≈': '~',
+  '\u00a0': ' ', '\u2009': ' ', '\u202f': ' ', '\t': ' ',
+};
+
+/** Maps a string onto what Helvetica (WinAnsi) can draw: known look-alikes, accents stripped, else '?'. */
+export function toWinAnsi(s: string): string {
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) ?? 0x3f;
+    if ((cp >= 0x20 && cp <= 0x7e) || (cp >= 0xa0 && cp <= 0xff) || WIN_ANSI_EXTRA.has(cp)) {
+      out += ch;
+    } else if (REPLACEMENTS[ch] !== undefined) {
+      out += REPLACEMENTS[ch];
+    } else if (cp === 0x0a) {
+      out += '\n';
+    } else {
+      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += base.length > 0 && /^[\x20-\x7e]+$/.test(base) ? base : '?';
+    }
+  }
+  return out;
+}
+
+type Doc = PDFKit.PDFDocument;
+
+const COLOR = { fg: '#1f2328', muted: '#59636e', rule: '#d1d9e0', soft: '#f3f5f7', accent: '#0a5bb5' };
+const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold', italic: 'Helvetica-Oblique' };
+const MARGIN = { top: 54, bottom: 60, left: 50, right: 50 };
+
+function contentWidth(doc: Doc): number {
+  return doc.page.width - doc.page.margins.left - doc.page.margins.right;
+}
+
+function bottom(doc: Doc): number {
+  return doc.page.height - doc.page.margins.bottom;
+}
+
+/** Starts a new page unless `height` points fit below the cursor. */
+function ensureSpace(doc: Doc, height: number): void {
+  if (doc.y + height > bottom(doc)) doc.addPage();
+}
+
+function triangle(doc: Doc, x: number, baseline: number, better: 'higher' | 'lower', size = 5.5): void {
+  const h = size * 0.87;
+  doc.save().fillColor(COLOR.accent);
+  if (better === 'higher') doc.polygon([x, baseline], [x + size, baseline], [x + size / 2, baseline - h]);
+  else doc.polygon([x, baseline - h], [x + size, baseline - h], [x + size / 2, baseline]);
+  doc.fill().restore();
+}
+
+function heading(doc: Doc, text: string): void {
+  ensureSpace(doc, 60);
+  doc.moveDown(0.9);
+  const x = doc.page.margins.left;
+  doc.font(FONT.bold).fontSize(12.5).fillColor(COLOR.fg).text(toWinAnsi(text), x, doc.y);
+  const y = doc.y + 2;
+  doc.save().moveTo(x, y).lineTo(x + contentWidth(doc), y).lineWidth(0.5).strokeColor(COLOR.rule).stroke().restore();
+  doc.y = y + 6;
+}
+
+function paragraph(doc: Doc, text: string, options: { size?: number; color?: string; font?: string } = {}): void {
+  doc
+    .font(options.font ?? FONT.regular)
+    .fontSize(options.size ?? 9.5)
+    .fillColor(options.color ?? COLOR.fg)
+    .text(toWinAnsi(text), doc.page.margins.left, doc.y, { width: contentWidth(doc), lineGap: 1.5 });
+}
+
+function rule(doc: Doc, y: number, width: number, weight: number, color = COLOR.fg): void {
+  const x = doc.page.margins.left;
+  doc.save().moveTo(x, y).lineTo(x + width, y).lineWidth(weight).strokeColor(color).stroke().restore();
+}
+
+/** The paper-form table for a slice of the methods (wide runs are split into several tables). */
+function metricTable(doc: Doc, input: ReportInput, from: number, to: number): void {
+  const ids = input.settings.methods.slice(from, to);
+  const rows = metricRows(input);
+  const W = contentWidth(doc);
+  const x0 = doc.page.margins.left;
+  const labelW = 168;
+  const colW = (W - labelW) / ids.length;
+  const pad = 6;
+  const rowH = 17;
+  const countH = 13.5;
+
+  doc.font(FONT.bold).fontSize(9);
+  const names = ids.map((id) => toWinAnsi(methodName(input, id)));
+  const headH = Math.max(...names.map((n) => doc.heightOfString(n, { width: colW - pad }))) + 10;
+  const total = 1 + headH + rows.length * rowH + COUNT_ROWS.length * countH + 8;
+  ensureSpace(doc, total);
+
+  let y = doc.y;
+  rule(doc, y, W, 1.2);
+  // Header: method names, bottom-aligned, right-aligned over the numbers.
+  doc.font(FONT.bold).fontSize(9).fillColor(COLOR.fg);
+  doc.text('Metric', x0 + 2, y + headH - 14, { width: labelW - 4, lineBreak: false });
+  names.forEach((n, i) => {
+    const h = doc.heightOfString(n, { width: colW - pad });
+    doc.text(n, x0 + labelW + i * colW, y + headH - 4 - h, { width: colW - pad, align: 'right' });
+  });
+  y += headH;
+  rule(doc, y, W, 0.6);
+
+  rows.forEach((row, r) => {
+    if (r % 2 === 1) doc.save().rect(x0, y + 0.3, W, rowH - 0.6).fill(COLOR.soft).restore();
+    const base = y + 5;
+    const label = toWinAnsi(row.info.label);
+    doc.font(FONT.regular).fontSize(9.5).fillColor(COLOR.fg).text(label, x0 + 2, base, { lineBreak: false });
+    triangle(doc, x0 + 2 + doc.widthOfString(label) + 5, base + 7.2, row.info.better);
+    row.cells.slice(from, to).forEach((c, i) => {
+      doc
+        .font(c.best ? FONT.bold : FONT.regular)
+        .fontSize(9.5)
+        .fillColor(COLOR.fg)
+        .text(toWinAnsi(c.text), x0 + labelW + i * colW, base, { width: colW - pad, align: 'right', lineBreak: false });
+    });
+    y += rowH;
+  });
+
+  rule(doc, y, W, 0.4, COLOR.rule);
+  y += 2;
+  COUNT_ROWS.forEach((c) => {
+    doc.font(FONT.regular).fontSize(8).fillColor(COLOR.muted);
+    doc.text(toWinAnsi(c.label), x0 + 2, y + 3.5, { lineBreak: false });
+    ids.forEach((id, i) => {
+      doc.text(String(methodRow(input, id)[c.key]), x0 + labelW + i * colW, y + 3.5, {
+        width: colW - pad, align: 'right', lineBreak: false,
+      });
+    });
+    y += countH;
+  });
+  y += 3;
+  rule(doc, y, W, 1.2);
+  doc.x = x0;
+  doc.y = y + 8;
+}
+
+function legend(doc: Doc): void {
+  const x0 = doc.page.margins.left;
+  const y = doc.y;
+  doc.font(FONT.regular).fontSize(8.5).fillColor(COLOR.muted);
+  let x = x0;
+  triangle(doc, x, y + 7, 'higher', 5);
+  x += 8;
+  const a = 'higher is better';
+  doc.text(a, x, y, { lineBreak: false });
+  x += doc.widthOfString(a) + 12;
+  triangle(doc, x, y + 7, 'lower', 5);
+  x += 8;
+  const b = 'lower is better';
+  doc.text(b, x, y, { lineBreak: false });
+  x += doc.widthOfString(b) + 12;
+  doc.text('Best value of each row in ', x, y, { lineBreak: false, continued: true })
+    .font(FONT.bold).text('bold', { continued: true })
+    .font(FONT.regular).text(' (ties all marked, compared as shown).', { lineBreak: false });
+  doc.x = x0;
+  doc.y = y + 14;
+}
+
+function definitions(doc: Doc, input: ReportInput): void {
+  const x0 = doc.page.margins.left;
+  const W = contentWidth(doc);
+  const labelW = 132;
+  doc.moveDown(0.3);
+  for (const m of METRICS) {
+    doc.font(FONT.regular).fontSize(8);
+    const text = toWinAnsi(m.description);
+    const h = doc.heightOfString(text, { width: W - labelW });
+    ensureSpace(doc, h + 2);
+    const y = doc.y;
+    doc.font(FONT.bold).fillColor(COLOR.fg).text(toWinAnsi(m.label), x0, y, { width: labelW - 6, lineBreak: false });
+    doc.font(FONT.regular).fillColor(COLOR.muted).text(text, x0 + labelW, y, { width: W - labelW });
+    doc.y = Math.max(doc.y, y + 10) + 2.5;
+  }
+  doc.x = x0;
+  paragraph(
+    doc,
+    `Y is the target class's score on the whole image and O its score on the image weighted by the map, both as ` +
+      `${scoreVariantLabel(input.settings.score)}; the target is the predicted class.`,
+    { size: 8, color: COLOR.muted },
+  );
+}
+
+function bullet(doc: Doc, text: string, size = 9): void {
+  const x0 = doc.page.margins.left;
+  doc.font(FONT.regular).fontSize(size);
+  const t = toWinAnsi(text);
+  const h = doc.heightOfString(t, { width: contentWidth(doc) - 14 });
+  ensureSpace(doc, h);
+  const y = doc.y;
+  doc.fillColor(COLOR.fg).text('•', x0 + 3, y, { lineBreak: false });
+  doc.text(t, x0 + 14, y, { width: contentWidth(doc) - 14 });
+  doc.x = x0;
+}
+
+function exclusions(doc: Doc, input: ReportInput): void {
+  heading(doc, 'Excluded images');
+  const n = input.failed.length;
+  if (n === 0) {
+    paragraph(doc, 'No image failed.');
+  } else {
+    paragraph(doc, `${n} image${n === 1 ? '' : 's'} could not be evaluated and ${n === 1 ? 'is' : 'are'} left out of every metric:`);
+    doc.moveDown(0.2);
+    for (const f of input.failed) bullet(doc, `${f.file} - ${f.message}`);
+  }
+  const ids = input.settings.methods;
+  const counts = ids.map((id) => methodRow(input, id).excluded_nonpositive_Y);
+  const perMethod = ids.map((id, i) => `${methodName(input, id)} ${counts[i]}`).join(', ');
+  if (input.settings.score === 'logit' || counts.some((c) => c > 0)) {
+    doc.moveDown(0.5);
+    paragraph(
+      doc,
+      'Images with Y ≤ 0: Average Drop divides by the full-image score Y, which has no meaning for a zero or negative ' +
+        'logit, so such images are left out of Average Drop (the row "Images in Average Drop" gives how many entered). ' +
+        `Left out per method: ${perMethod}.`,
+    );
+  }
+  const flat = ids.map((id) => methodRow(input, id).flat_maps);
+  if (flat.some((c) => c > 0)) {
+    doc.moveDown(0.5);
+    paragraph(
+      doc,
+      `Flat maps (the same value everywhere, so the map explains nothing): ${ids
+        .map((id, i) => `${methodName(input, id)} ${flat[i]}`)
+        .join(', ')}.`,
+      { color: COLOR.muted, size: 8.5 },
+    );
+  }
+}
+
+function settings(doc: Doc, input: ReportInput): void {
+  heading(doc, 'Settings');
+  const x0 = doc.page.margins.left;
+  const W = contentWidth(doc);
+  const keyW = 130;
+  for (const g of settingGroups(input)) {
+    ensureSpace(doc, 30);
+    doc.moveDown(0.35);
+    doc.font(FONT.bold).fontSize(9).fillColor(COLOR.fg).text(toWinAnsi(g.title), x0, doc.y);
+    doc.moveDown(0.15);
+    for (const e of g.entries) {
+      let value = e.value;
+      if (e.list && e.list.length > 0) {
+        const shown = e.list.slice(0, 12).join(', ');
+        value += e.list.length <= 12 ? `: ${shown}` : `: ${shown}, ... (${e.list.length - 12} more in report.json)`;
+      }
+      const v = toWinAnsi(value);
+      doc.font(FONT.regular).fontSize(8.5);
+      const h = Math.max(doc.heightOfString(v, { width: W - keyW }), 10);
+      ensureSpace(doc, h + 2);
+      const y = doc.y;
+      doc.fillColor(COLOR.muted).text(toWinAnsi(e.key), x0, y, { width: keyW - 8 });
+      doc.fillColor(COLOR.fg).text(v, x0 + keyW, y, { width: W - keyW });
+      doc.y = Math.max(doc.y, y + h) + 1.5;
+    }
+  }
+  doc.x = x0;
+}
+
+function figurePage(doc: Doc, png: { png: Buffer; width: number; height: number }): void {
+  const portraitW = 595.28 - MARGIN.left - MARGIN.right;
+  const portraitH = 841.89 - MARGIN.top - MARGIN.bottom - 40;
+  // Landscape when the figure is wider than the portrait text block's aspect ratio allows to use well.
+  const landscape = png.width / png.height > (portraitW / portraitH) * 1.6;
+  doc.addPage({ size: 'A4', layout: landscape ? 'landscape' : 'portrait', margins: MARGIN });
+  heading(doc, 'Qualitative examples');
+  const x0 = doc.page.margins.left;
+  const W = contentWidth(doc);
+  const captionH = 26;
+  const H = bottom(doc) - doc.y - captionH;
+  const scale = Math.min(W / png.width, H / png.height, 1);
+  const w = png.width * scale;
+  const h = png.height * scale;
+  const top = doc.y;
+  doc.image(png.png, x0 + (W - w) / 2, top, { width: w, height: h });
+  doc.y = top + h + 6;
+  paragraph(
+    doc,
+    'Each row: an image from the sample (caption: file, label -> prediction and its probability), then each ' +
+      "method's map overlaid on the model input.",
+    { size: 8, color: COLOR.muted },
+  );
+}
+
+function footers(doc: Doc, input: ReportInput): void {
+  const range = doc.bufferedPageRange();
+  const text = `camscope ${input.settings.camscope} evaluation · ${baseName(input.settings.model.path)}`;
+  for (let i = range.start; i < range.start + range.count; i++) {
+    doc.switchToPage(i);
+    const saved = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0; // writing below the bottom margin must not open a new page
+    const y = doc.page.height - 36;
+    const x0 = doc.page.margins.left;
+    const W = contentWidth(doc);
+    doc.font(FONT.regular).fontSize(7.5).fillColor(COLOR.muted);
+    doc.text(toWinAnsi(text), x0, y, { width: W, align: 'left', lineBreak: false });
+    doc.text(`Page ${i + 1} of ${range.count}`, x0, y, { width: W, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = saved;
+  }
+}
+
+/** Renders report.pdf; `figure` is figure.png (or null for none). */
+export function renderPdf(input: ReportInput, figure: { png: Buffer; width: number; height: number } | null): Promise<Buffer> {
+  const s = input.settings;
+  const created = new Date(s.created);
+  const doc = new PDFDocument({
+    size: 'A4',
+    margins: MARGIN,
+    bufferPages: true,
+    info: {
+      Title: 'camscope evaluation',
+      Author: 'camscope',
+      Subject: toWinAnsi(`Faithfulness evaluation of ${s.methods.length} CAM methods on ${baseName(s.model.path)}`),
+      Creator: `camscope ${s.camscope}`,
+      Keywords: 'CAM, ScoreCAM++, faithfulness, Average Drop, Increase in Confidence',
+      ...(Number.isNaN(created.getTime()) ? {} : { CreationDate: created }),
+    },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  try {
+    const x0 = doc.page.margins.left;
+    // Title block.
+    doc.font(FONT.bold).fontSize(22).fillColor(COLOR.fg).text('camscope evaluation', x0, doc.page.margins.top);
+    doc.moveDown(0.15);
+    paragraph(
+      doc,
+      [`Model ${baseName(s.model.path)}`, `score: ${scoreVariantLabel(s.score)}`, formatDate(s.created)].join('  ·  '),
+      { size: 9.5, color: COLOR.muted },
+    );
+    const pct = accuracyPct(input.accuracy);
+    paragraph(
+      doc,
+      [
+        `${input.records.length} image${input.records.length === 1 ? '' : 's'} evaluated (of ${s.dataset.total} in the dataset)`,
+        pct === null ? 'accuracy n/a (no labels)' : `accuracy ${pct.toFixed(2)} %`,
+        `${input.failed.length} failed`,
+        `elapsed ${formatDuration(input.elapsedSeconds)}`,
+      ].join('  ·  '),
+      { size: 9.5, color: COLOR.muted },
+    );
+    doc.moveDown(0.4);
+    rule(doc, doc.y, contentWidth(doc), 1.5);
+    doc.y += 4;
+
+    heading(doc, 'Faithfulness');
+    const n = s.methods.length;
+    const perTable = Math.max(1, Math.floor((contentWidth(doc) - 168) / 62));
+    for (let from = 0; from < n; from += perTable) {
+      if (from > 0) doc.moveDown(0.6);
+      metricTable(doc, input, from, Math.min(n, from + perTable));
+    }
+    legend(doc);
+    definitions(doc, input);
+
+    heading(doc, 'Model accuracy on the sample');
+    const a = input.accuracy;
+    paragraph(
+      doc,
+      a && pct !== null
+        ? `The model classified ${pct.toFixed(2)} % of the labelled images in the sample correctly (${a.correct} of ` +
+            `${a.labelled}). Explanations target the predicted class, right or wrong.`
+        : 'No image in the sample has a label, so the accuracy is not known. Explanations target the predicted class.',
+    );
+
+    exclusions(doc, input);
+    settings(doc, input);
+    if (figure) figurePage(doc, figure);
+    footers(doc, input);
+    doc.end();
+  } catch (e) {
+    doc.end();
+    return done.then(() => Promise.reject(e));
+  }
+  return done;
+}
