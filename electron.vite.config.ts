@@ -6,7 +6,7 @@ import type { Plugin } from 'vite';
 const root = import.meta.dirname;
 
 /** Runtime dependencies that must never be bundled (native addons, protobuf runtime). */
-const external = ['onnxruntime-node', 'sharp', 'onnx-proto'];
+const external = ['onnxruntime-node', 'sharp', 'onnx-proto', 'node-sqlite3-wasm', 'pdfkit'];
 
 /**
  * In dev, Vite injects CSS as <style> elements, which the production CSP (style-src 'self') forbids.

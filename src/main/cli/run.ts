@@ -137,7 +137,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         settings: {
           methods: methods.map((m) => ({ id: m.id, ...m.settings })),
           class: a.classChoice,
-          batchSize: a.batch ?? null,
+          batchSize: a.batch ?? classifier.suggestedBatchSize(),
           colormap: a.colormap,
           alpha: a.alpha,
           topK: a.topK,
@@ -223,7 +223,7 @@ interface EvaluateArgs {
   figure: number;
   project?: string;
   ep: ExecutionProviderName;
-  batch: number;
+  batch?: number;
   layer?: string;
   colormap: ColormapName;
   out: string;
@@ -336,7 +336,7 @@ function evaluateArgs(values: Record<string, string | boolean | undefined>): Eva
     methods: str('methods') ?? PAPER_METHODS.join(','),
     steps: parseIntOption('steps', str('steps'), 10, 0, 1000),
     figure: parseIntOption('figure', str('figure'), 4, 0, 100),
-    batch: parseIntOption('batch', str('batch'), 32, 1, 4096),
+    batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
   };
 }
 

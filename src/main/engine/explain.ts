@@ -26,7 +26,7 @@ export interface ExplainProgress {
 export interface ExplainOptions {
   methods: CamMethod[];
   classChoice?: ClassChoice;
-  /** Images per prediction batch and forward passes per run for score methods. */
+  /** Images per prediction batch and forward passes per run for score methods (default: chosen from the model's size and free memory). */
   batchSize?: number;
   topK?: number;
   maxPixels?: number;
@@ -53,8 +53,6 @@ export type ImageExplanation =
     }
   | { ok: false; file: string; error: { code: CamscopeErrorCode | 'INTERNAL'; message: string } };
 
-export const DEFAULT_BATCH_SIZE = 32;
-
 export function topPredictions(logits: Float32Array, offset: number, classes: string[], k: number): Prediction[] {
   const probs = softmax(logits, offset, classes.length);
   return [...probs.keys()]
@@ -77,7 +75,7 @@ function failure(file: string, e: unknown): ImageExplanation {
 export async function* explainImages(classifier: Classifier, files: string[], options: ExplainOptions): AsyncGenerator<ImageExplanation> {
   const classChoice = options.classChoice ?? 'predicted';
   checkClassChoice(classChoice, classifier.numClasses);
-  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  const batchSize = Math.max(1, options.batchSize ?? classifier.suggestedBatchSize());
   const { classes } = classifier.profile;
   const K = classifier.numClasses;
   const per = classifier.imageSize;

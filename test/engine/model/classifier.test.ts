@@ -92,6 +92,15 @@ describe('model analysis', () => {
     await c.release();
   });
 
+  it('chooses a batch size from the bytes one image needs and the free memory', async () => {
+    const c = await Classifier.load(writeModel('tiny-bs', tinyCnnOnnx(randomTinyCnn(1, DIMS))));
+    // input 3·6·8 + conv 5·3·4 + relu 5·3·4 + gap 5 + flat 5 + logits 3 floats = 277 floats = 1,108 bytes per image
+    expect(c.suggestedBatchSize(4 * 1108 * 10)).toBe(10);
+    expect(c.suggestedBatchSize(100)).toBe(1);
+    expect(c.suggestedBatchSize(2 ** 40)).toBe(64); // CPU cap
+    await c.release();
+  });
+
   it.runIf(hasShared)('finds the paper layer of the shared ResNet-18', async () => {
     const info = await inspectModel(RESNET18);
     expect(info.defaultLayer).toBe('/layer4/layer4.1/relu_1/Relu_output_0');

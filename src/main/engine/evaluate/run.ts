@@ -124,7 +124,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
   const score = o.score ?? 'prob';
   const seed = o.seed ?? 0;
   const steps = o.curveSteps ?? 10;
-  const batchSize = o.batchSize ?? 32;
+  const batchSize = o.batchSize ?? classifier.suggestedBatchSize();
   const dataset = loadDataset(resolve(o.datasetRoot), classifier.profile.classes, o.labelsCsv ? resolve(o.labelsCsv) : undefined);
   const items = sampleItems(dataset.items, o.sample ?? null, seed);
   const settings: EvaluationSettings = {

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { freemem } from 'node:os';
 import { CamscopeError } from '../errors';
 import { openSession, probeShapes, type Session } from '../onnx/backend';
 import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
@@ -34,6 +35,8 @@ interface Analysis {
   /** Values of small int64 tensors in the probe run (shape arithmetic). */
   probedValues: Map<string, number[]>;
   probeBatch: number;
+  /** Bytes of all float intermediate tensors for one image (from the probe). */
+  bytesPerImage: number;
   inspection: ModelInspection;
   inputName: string;
   outputName: string;
@@ -191,11 +194,13 @@ async function analyse(modelPath: string): Promise<Analysis> {
     if (value && n.output?.[0]) staticShapes.set(n.output[0], (value.dims ?? []).map(Number));
   }
   const probedValues = new Map<string, number[]>();
+  let bytesPerImage = 4 * (probeShape[1] * probeShape[2] * probeShape[3]);
   for (const [name, s] of shapes) {
     staticShapes.set(name, s.dims);
     if (s.values) probedValues.set(name, s.values);
+    if (s.type === 'float32') bytesPerImage += (4 * s.dims.reduce((a, d) => a * d, 1)) / probeBatch;
   }
-  return { model, shapes: staticShapes, probedValues, probeBatch, inspection, inputName: input.name, outputName: output.name, fixedBatch };
+  return { model, shapes: staticShapes, probedValues, probeBatch, bytesPerImage, inspection, inputName: input.name, outputName: output.name, fixedBatch };
 }
 
 /** Reads a model and reports what camscope sees in it, without keeping a session open. */
@@ -365,6 +370,19 @@ export class Classifier {
       out.classes.push(...Array.from((r[CLASS_OUTPUT].data as BigInt64Array).subarray(0, count), Number));
     }
     return out;
+  }
+
+  /**
+   * A batch size for this model: enough images per run to keep the provider busy, few enough that every
+   * intermediate tensor of a batch fits a memory budget (a quarter of free memory, at most 2 GiB on CPU, 8 GiB on
+   * GPU). Bytes per image come from the shape probe (all float tensors at batch 1).
+   */
+  suggestedBatchSize(freeBytes = freemem()): number {
+    const perImage = this.analysis.bytesPerImage;
+    const cap = this.provider === 'cpu' ? 2 ** 31 : 2 ** 33;
+    const budget = Math.min(cap, freeBytes / 4);
+    const max = this.provider === 'cpu' ? 64 : 256;
+    return Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, perImage))));
   }
 
   /** Whether the fused ScoreCAM graphs can be used (dynamic batch, opset ≥ 13, a spatial layer). */
