@@ -81,12 +81,18 @@ export async function* explainImages(classifier: Classifier, files: string[], op
   const per = classifier.imageSize;
   const actPer = classifier.activationSize;
 
+  const prepareGroup = (start: number) =>
+    Promise.all(
+      files.slice(start, start + batchSize).map((f) =>
+        prepareImage(f, classifier.profile, options.maxPixels).then((image) => ({ image }), (error: unknown) => ({ error }))),
+    );
+  // Decoding runs one group ahead (sharp works on its own threads) while the current group is being explained.
+  let next = files.length ? prepareGroup(0) : null;
   for (let start = 0; start < files.length; start += batchSize) {
     throwIfCancelled(options.signal);
     const group = files.slice(start, start + batchSize);
-    const prepared = await Promise.all(
-      group.map((f) => prepareImage(f, classifier.profile, options.maxPixels).then((image) => ({ image }), (error: unknown) => ({ error }))),
-    );
+    const prepared = await next!;
+    next = start + batchSize < files.length ? prepareGroup(start + batchSize) : null;
     const good = prepared.flatMap((p, i) => ('image' in p ? [{ file: group[i], image: p.image }] : []));
     const input = new Float32Array(good.length * per);
     good.forEach((g, i) => input.set(g.image.tensor, i * per));
