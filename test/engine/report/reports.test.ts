@@ -350,7 +350,7 @@ describe('report.html', () => {
 
   it('shows the paper-form table with the method names as columns and the right cells', () => {
     const thead = html.match(/<table class="metrics"><thead>([\s\S]*?)<\/thead>/)![1];
-    const heads = [...thead.matchAll(/<th[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
+    const heads = [...thead.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
     expect(heads).toEqual(['Metric', 'Grad-CAM', 'Grad-CAM++', 'ScoreCAM++']);
     expect(htmlRowCells(html, 'data-metric="average_drop_pct"').map((c) => c.text)).toEqual(['21.54', '18.24', '12.00']);
     expect(htmlRowCells(html, 'data-metric="increase_in_confidence_pct"').map((c) => c.text)).toEqual(['25.00', '25.00', '50.00']);
@@ -462,6 +462,31 @@ describe('figure.svg and figure.png', () => {
     expect(px(2, 2)).toEqual([255, 255, 255]);
     const r0 = layout.rows[0];
     expect(px(2 * (layout.columnX[0] + 3), 2 * (r0.imageY + 3))).toEqual([0, 0, 0]);
+  });
+});
+
+describe('a long figure', () => {
+  it('is cut into pages of rows in the PDF and into blocks of SVG in the HTML; figure.svg stays whole', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'camscope-report-'));
+    const base = reportInput();
+    const rows = Array.from({ length: 12 }, (_, i) => ({ ...base.figure[i % 2], caption: `row ${i + 1}` }));
+    await writeReports(out, { ...base, figure: rows });
+
+    const svg = readFileSync(join(out, 'figure.svg'), 'utf8');
+    expect(svg.match(/<image /g)).toHaveLength(12 * 4);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html.match(/<svg /g)).toHaveLength(2); // 2 blocks of 6 rows, each with its own column headers
+    expect(html.match(/<image /g)).toHaveLength(12 * 4);
+
+    // 736 px wide → scale 495.28/736 on portrait A4: 4 rows of 204 px per page → 3 figure pages after 2 text pages.
+    const pdf = readFileSync(join(out, 'report.pdf'));
+    expect(pdfPageCount(pdf)).toBe(5);
+    const texts = pdfTextRuns(pdf).map((r) => r.text);
+    expect(texts).toContain('Qualitative examples (1 of 3)');
+    expect(texts).toContain('Qualitative examples (3 of 3)');
+    const images = [...pdf.toString('latin1').matchAll(/\/Subtype \/Image[\s\S]{0,80}\/Width (\d+)\s*\/Height (\d+)/g)];
+    // Each page's block: 4 rows → height 20 + 30 + 4·190 + 3·14 + 20 = 872, at 2×.
+    expect(images.map((m) => `${m[1]}x${m[2]}`)).toEqual(['1472x1744', '1472x1744', '1472x1744']);
   });
 });
 

@@ -202,6 +202,13 @@ export async function buildFigureSvg(
 }
 
 /** The figure as PNG (white background, no alpha): the SVG rendered at figurePngScale(layout). */
+/** Splits figure rows into blocks of at most `size` rows. */
+export function rowBlocks<T>(rows: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += Math.max(1, size)) out.push(rows.slice(i, i + Math.max(1, size)));
+  return out;
+}
+
 export async function renderFigurePng(
   rows: readonly FigureRow[], methods: readonly string[], names: Record<string, string>,
 ): Promise<{ png: Buffer; width: number; height: number }> {

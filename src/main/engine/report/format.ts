@@ -26,11 +26,11 @@ export const METRICS: readonly MetricInfo[] = [
   },
   {
     key: 'increase_in_confidence_pct', label: 'Increase in Confidence (%)', better: 'higher', digits: 2,
-    description: 'Share of images whose target score rises when the model sees only the explained region (O > Y).',
+    description: 'Share of images whose target score does not fall when the model sees only the explained region (O ≥ Y).',
   },
   {
     key: 'win_pct', label: 'Win (%)', better: 'higher', digits: 2,
-    description: 'Share of images on which the method has the smallest drop of all methods (ties go to the earlier method).',
+    description: 'Share of images on which the method gives the highest O of all methods (near-ties go to the earlier method in run order).',
   },
   {
     key: 'logit_drop', label: 'Logit drop (region removed)', better: 'higher', digits: 3,
@@ -38,11 +38,11 @@ export const METRICS: readonly MetricInfo[] = [
   },
   {
     key: 'deletion_auc', label: 'Deletion AUC', better: 'lower', digits: 4,
-    description: 'Area under the target probability as the most salient pixels are deleted first.',
+    description: 'Area under the target probability as the most salient pixels are replaced by the mean colour, most salient first.',
   },
   {
     key: 'insertion_auc', label: 'Insertion AUC', better: 'higher', digits: 4,
-    description: 'Area under the target probability as the most salient pixels are inserted first.',
+    description: 'Area under the target probability as pixels are restored into a mean-colour image, most salient first.',
   },
 ];
 

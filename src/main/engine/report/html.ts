@@ -40,9 +40,10 @@ code, .mono { font-family: "DejaVu Sans Mono", Menlo, Consolas, "Liberation Mono
 .table-wrap { overflow-x: auto; }
 table.metrics { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums;
   border-top: 2px solid var(--fg); border-bottom: 2px solid var(--fg); }
-table.metrics th, table.metrics td { padding: 7px 14px; text-align: right; white-space: nowrap; }
+table.metrics th, table.metrics td { padding: 7px 12px; text-align: right; white-space: nowrap; }
 table.metrics thead th { border-bottom: 1px solid var(--fg); font-weight: 600; vertical-align: bottom; white-space: normal; }
 table.metrics th[scope=row] { text-align: left; font-weight: 400; }
+.nw { white-space: nowrap; }
 table.metrics thead th:first-child { text-align: left; }
 table.metrics td.best strong { font-weight: 700; }
 table.metrics tbody tr.metric:nth-child(even) { background: var(--soft); }
@@ -60,7 +61,8 @@ table.counts th, table.counts td { padding: 3px 16px 3px 0; text-align: left; }
 table.counts td.n { text-align: right; }
 figure { margin: 12px 0 0; }
 figure svg { display: block; width: 100%; height: auto; border: 1px solid var(--rule); border-radius: 6px; }
-figcaption { color: var(--muted); font-size: 13px; margin-top: 8px; }
+figure + figure { margin-top: 8px; }
+.figcaption { color: var(--muted); font-size: 13px; margin-top: 8px; }
 .settings { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 6px 32px; }
 dl.kv { display: grid; grid-template-columns: 190px 1fr; gap: 3px 14px; margin: 0 0 10px; font-size: 14px; }
 dl.kv dt { color: var(--muted); }
@@ -81,7 +83,11 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
   .card .label { font-size: 8pt; }
   h3 { break-after: avoid; page-break-after: avoid; }
   table, .cards, dl.kv, dl.defs, ul.failed li, .settings > div { break-inside: avoid; page-break-inside: avoid; }
-  table.metrics th, table.metrics td { padding: 4px 8px; }
+  .table-wrap { overflow: visible; }
+  table.metrics { font-size: 9pt; }
+  table.metrics th[scope=row] { white-space: normal; min-width: 9em; }
+  table.metrics th, table.metrics td { padding: 3px 6px; }
+  table.metrics tr.count th, table.metrics tr.count td { font-size: 8pt; }
   .settings { grid-template-columns: 1fr 1fr; }
   dl.kv { grid-template-columns: 120px 1fr; font-size: 8.5pt; }
   figure { break-inside: avoid; page-break-inside: avoid; }
@@ -98,7 +104,10 @@ function arrow(better: 'higher' | 'lower'): string {
 
 function metricTable(input: ReportInput): string {
   const ids = input.settings.methods;
-  const head = ids.map((id) => `<th scope="col" data-method="${esc(id)}">${esc(methodName(input, id))}</th>`).join('');
+  // Names wrap at spaces only, never at the hyphen of "Grad-CAM".
+  const nameHtml = (id: string): string =>
+    methodName(input, id).split(/\s+/).filter((w) => w.length > 0).map((w) => `<span class="nw">${esc(w)}</span>`).join(' ');
+  const head = ids.map((id) => `<th scope="col" data-method="${esc(id)}">${nameHtml(id)}</th>`).join('');
   const body: string[] = [];
   for (const row of metricRows(input)) {
     const cells = row.cells
@@ -170,7 +179,7 @@ function exclusionsSection(input: ReportInput): string {
       '<h3>Images with Y ≤ 0</h3>' +
         '<p>Average Drop divides by the full-image score Y. With logits Y can be zero or negative, where that ratio has ' +
         'no meaning, so such images are left out of Average Drop (the table’s “Images in Average Drop” row gives how ' +
-        'many entered it). ' +
+        'many entered it); the other metrics still count them. ' +
         (any ? 'Left out per method:' : 'No image was left out.') +
         '</p>',
     );
@@ -214,7 +223,12 @@ function inlineSvg(svg: string): string {
   return svg.replace(/^<\?xml[^>]*\?>\s*/, '');
 }
 
-export function renderHtml(input: ReportInput, figureSvg: string | null): string {
+/**
+ * The page. `figure` is the figure SVG, or several SVGs (blocks of rows, each with its own column headers) that are
+ * stacked; long figures come in blocks so that printing can break between them.
+ */
+export function renderHtml(input: ReportInput, figure: string | readonly string[] | null): string {
+  const blocks = figure === null ? [] : typeof figure === 'string' ? [figure] : [...figure];
   const s = input.settings;
   const subtitle = [
     `Model <code>${esc(baseName(s.model.path))}</code>`,
@@ -232,10 +246,11 @@ export function renderHtml(input: ReportInput, figureSvg: string | null): string
     '(ties all marked, compared as shown). Y is the target class’s score on the whole image and O its score on the ' +
     `image weighted by the map, both as ${esc(scoreVariantLabel(s.score))}; the target is the predicted class.`;
 
-  const figure = figureSvg
-    ? `<section class="figure"><h2>Qualitative examples</h2><figure>${inlineSvg(figureSvg)}` +
-      `<figcaption>Each row: an image from the sample (caption: file, label → prediction and its probability), ` +
-      `then each method's map overlaid on the model input.</figcaption></figure></section>`
+  const figureHtml = blocks.length > 0
+    ? `<section class="figure"><h2>Qualitative examples</h2>` +
+      blocks.map((svg) => `<figure>${inlineSvg(svg)}</figure>`).join('\n') +
+      `<p class="figcaption">Each row: an image from the sample (caption: file, label → prediction and its probability), ` +
+      `then each method's map overlaid on the model input.</p></section>`
     : '';
 
   return `<!DOCTYPE html>
@@ -260,7 +275,7 @@ ${metricTable(input)}
 <dl class="defs">${defs}</dl>
 ${accuracySection(input)}
 ${exclusionsSection(input)}
-${figure}
+${figureHtml}
 ${settingsSection(input)}
 <footer>Generated by camscope ${esc(s.camscope)}. Per-image numbers: report.csv and report.json beside this file.</footer>
 </main>

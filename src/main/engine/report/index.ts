@@ -5,7 +5,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { renderCsv } from './csv';
-import { buildFigureSvg, renderFigurePng } from './figure';
+import { buildFigureSvg, renderFigurePng, rowBlocks } from './figure';
 import { methodRow } from './format';
 import { renderHtml } from './html';
 import { renderJson } from './json';
@@ -16,9 +16,12 @@ export type { FigureRow, ReportInput } from './types';
 export { buildReportJson, type ReportJson, type ReportJsonImage, type ReportJsonMethod } from './json';
 export { csvField, csvHeader, renderCsv } from './csv';
 export { renderHtml } from './html';
-export { renderPdf, toWinAnsi } from './pdf';
-export { buildFigureSvg, figureLayout, figurePngScale, renderFigurePng, FIGURE_STYLE, type FigureLayout } from './figure';
+export { renderPdf, toWinAnsi, type FigureImage } from './pdf';
+export { buildFigureSvg, figureLayout, figurePngScale, renderFigurePng, rowBlocks, FIGURE_STYLE, type FigureLayout } from './figure';
 export { METRICS, bestMask, formatNumber, type MetricInfo, type MetricKey } from './format';
+
+/** Rows per inline SVG block of a long figure in report.html. */
+export const HTML_FIGURE_BLOCK_ROWS = 6;
 
 export const REPORT_FILES = {
   json: 'report.json',
@@ -69,7 +72,14 @@ export async function writeReports(outDir: string, input: ReportInput): Promise<
     await put(REPORT_FILES.figureSvg, svg);
     await put(REPORT_FILES.figurePng, png.png);
   }
-  await put(REPORT_FILES.html, renderHtml(input, svg));
+  // Long figures go into the HTML as blocks of rows (each with its headers), so printing can break between them.
+  let htmlFigure: string | string[] | null = svg;
+  if (svg !== null && input.figure.length > HTML_FIGURE_BLOCK_ROWS) {
+    htmlFigure = await Promise.all(
+      rowBlocks(input.figure, HTML_FIGURE_BLOCK_ROWS).map((block) => buildFigureSvg(block, methods, input.methodNames)),
+    );
+  }
+  await put(REPORT_FILES.html, renderHtml(input, htmlFigure));
   await put(REPORT_FILES.pdf, await renderPdf(input, png));
   return written;
 }

@@ -17,6 +17,7 @@ import {
   metricRows,
   scoreVariantLabel,
 } from './format';
+import { FIGURE_STYLE, figureLayout, renderFigurePng, rowBlocks } from './figure';
 import { settingGroups } from './settings';
 import type { ReportInput } from './types';
 
@@ -54,6 +55,8 @@ type Doc = PDFKit.PDFDocument;
 
 const COLOR = { fg: '#1f2328', muted: '#59636e', rule: '#d1d9e0', soft: '#f3f5f7', accent: '#0a5bb5' };
 const FONT = { regular: 'Helvetica', bold: 'Helvetica-Bold', italic: 'Helvetica-Oblique' };
+/** Failed images listed by name in the PDF; the rest are counted. */
+const MAX_FAILED_LISTED = 25;
 const MARGIN = { top: 54, bottom: 60, left: 50, right: 50 };
 
 function contentWidth(doc: Doc): number {
@@ -79,9 +82,9 @@ function triangle(doc: Doc, x: number, baseline: number, better: 'higher' | 'low
 
 function heading(doc: Doc, text: string): void {
   ensureSpace(doc, 60);
-  doc.moveDown(0.9);
+  doc.font(FONT.bold).fontSize(12.5).moveDown(0.9); // the gap in the heading's own size, whatever came before
   const x = doc.page.margins.left;
-  doc.font(FONT.bold).fontSize(12.5).fillColor(COLOR.fg).text(toWinAnsi(text), x, doc.y);
+  doc.fillColor(COLOR.fg).text(toWinAnsi(text), x, doc.y);
   const y = doc.y + 2;
   doc.save().moveTo(x, y).lineTo(x + contentWidth(doc), y).lineWidth(0.5).strokeColor(COLOR.rule).stroke().restore();
   doc.y = y + 6;
@@ -100,38 +103,73 @@ function rule(doc: Doc, y: number, width: number, weight: number, color = COLOR.
   doc.save().moveTo(x, y).lineTo(x + width, y).lineWidth(weight).strokeColor(color).stroke().restore();
 }
 
-/** The paper-form table for a slice of the methods (wide runs are split into several tables). */
-function metricTable(doc: Doc, input: ReportInput, from: number, to: number): void {
+/** Splits text into lines at spaces only (never inside a name like "Grad-CAM++"), for the current font. */
+function wrapWords(doc: Doc, text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && doc.widthOfString(candidate) > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line) lines.push(line);
+  return lines.length > 0 ? lines : [''];
+}
+
+const TABLE_LABEL_WIDTH = 168;
+const TABLE_MIN_COLUMN = 62;
+
+/** The paper-form table for a slice of the methods (wide runs are split into several tables of equal columns). */
+function metricTable(doc: Doc, input: ReportInput, from: number, to: number, columns: number): void {
   const ids = input.settings.methods.slice(from, to);
   const rows = metricRows(input);
   const W = contentWidth(doc);
   const x0 = doc.page.margins.left;
-  const labelW = 168;
-  const colW = (W - labelW) / ids.length;
+  const labelW = TABLE_LABEL_WIDTH;
+  const colW = (W - labelW) / columns;
+  const tableW = labelW + colW * ids.length;
   const pad = 6;
   const rowH = 17;
   const countH = 13.5;
+  const headSize = 9;
+  const lineH = 11;
 
-  doc.font(FONT.bold).fontSize(9);
-  const names = ids.map((id) => toWinAnsi(methodName(input, id)));
-  const headH = Math.max(...names.map((n) => doc.heightOfString(n, { width: colW - pad }))) + 10;
+  // Method names wrap at spaces; a single word wider than the column is set smaller.
+  doc.font(FONT.bold).fontSize(headSize);
+  const heads = ids.map((id) => {
+    const name = toWinAnsi(methodName(input, id));
+    const widest = Math.max(...name.split(/\s+/).map((w) => doc.widthOfString(w)));
+    const size = widest > colW - pad ? Math.max(6, (headSize * (colW - pad)) / widest) : headSize;
+    doc.fontSize(size);
+    const lines = wrapWords(doc, name, colW - pad);
+    doc.fontSize(headSize);
+    return { lines, size };
+  });
+  const headH = Math.max(...heads.map((h) => h.lines.length)) * lineH + 9;
   const total = 1 + headH + rows.length * rowH + COUNT_ROWS.length * countH + 8;
   ensureSpace(doc, total);
 
   let y = doc.y;
-  rule(doc, y, W, 1.2);
+  rule(doc, y, tableW, 1.2);
   // Header: method names, bottom-aligned, right-aligned over the numbers.
-  doc.font(FONT.bold).fontSize(9).fillColor(COLOR.fg);
-  doc.text('Metric', x0 + 2, y + headH - 14, { width: labelW - 4, lineBreak: false });
-  names.forEach((n, i) => {
-    const h = doc.heightOfString(n, { width: colW - pad });
-    doc.text(n, x0 + labelW + i * colW, y + headH - 4 - h, { width: colW - pad, align: 'right' });
+  doc.font(FONT.bold).fontSize(headSize).fillColor(COLOR.fg);
+  doc.text('Metric', x0 + 2, y + headH - 4 - lineH + 1.5, { width: labelW - 4, lineBreak: false });
+  heads.forEach((h, i) => {
+    doc.fontSize(h.size);
+    h.lines.forEach((line, k) => {
+      const ly = y + headH - 4 - (h.lines.length - k) * lineH + 1.5;
+      doc.text(line, x0 + labelW + i * colW, ly, { width: colW - pad, align: 'right', lineBreak: false });
+    });
   });
   y += headH;
-  rule(doc, y, W, 0.6);
+  rule(doc, y, tableW, 0.6);
 
   rows.forEach((row, r) => {
-    if (r % 2 === 1) doc.save().rect(x0, y + 0.3, W, rowH - 0.6).fill(COLOR.soft).restore();
+    if (r % 2 === 1) doc.save().rect(x0, y + 0.3, tableW, rowH - 0.6).fill(COLOR.soft).restore();
     const base = y + 5;
     const label = toWinAnsi(row.info.label);
     doc.font(FONT.regular).fontSize(9.5).fillColor(COLOR.fg).text(label, x0 + 2, base, { lineBreak: false });
@@ -146,7 +184,7 @@ function metricTable(doc: Doc, input: ReportInput, from: number, to: number): vo
     y += rowH;
   });
 
-  rule(doc, y, W, 0.4, COLOR.rule);
+  rule(doc, y, tableW, 0.4, COLOR.rule);
   y += 2;
   COUNT_ROWS.forEach((c) => {
     doc.font(FONT.regular).fontSize(8).fillColor(COLOR.muted);
@@ -159,7 +197,7 @@ function metricTable(doc: Doc, input: ReportInput, from: number, to: number): vo
     y += countH;
   });
   y += 3;
-  rule(doc, y, W, 1.2);
+  rule(doc, y, tableW, 1.2);
   doc.x = x0;
   doc.y = y + 8;
 }
@@ -230,7 +268,11 @@ function exclusions(doc: Doc, input: ReportInput): void {
   } else {
     paragraph(doc, `${n} image${n === 1 ? '' : 's'} could not be evaluated and ${n === 1 ? 'is' : 'are'} left out of every metric:`);
     doc.moveDown(0.2);
-    for (const f of input.failed) bullet(doc, `${f.file} - ${f.message}`);
+    const shown = input.failed.slice(0, MAX_FAILED_LISTED);
+    for (const f of shown) bullet(doc, `${f.file} - ${f.message}`);
+    if (input.failed.length > shown.length) {
+      bullet(doc, `... and ${input.failed.length - shown.length} more (all are listed in report.json and report.html)`);
+    }
   }
   const ids = input.settings.methods;
   const counts = ids.map((id) => methodRow(input, id).excluded_nonpositive_Y);
@@ -240,7 +282,8 @@ function exclusions(doc: Doc, input: ReportInput): void {
     paragraph(
       doc,
       'Images with Y ≤ 0: Average Drop divides by the full-image score Y, which has no meaning for a zero or negative ' +
-        'logit, so such images are left out of Average Drop (the row "Images in Average Drop" gives how many entered). ' +
+        'logit, so such images are left out of Average Drop (the row "Images in Average Drop" gives how many entered); ' +
+        'the other metrics still count them. ' +
         `Left out per method: ${perMethod}.`,
     );
   }
@@ -258,41 +301,102 @@ function exclusions(doc: Doc, input: ReportInput): void {
 }
 
 function settings(doc: Doc, input: ReportInput): void {
-  heading(doc, 'Settings');
   const x0 = doc.page.margins.left;
   const W = contentWidth(doc);
   const keyW = 130;
-  for (const g of settingGroups(input)) {
-    ensureSpace(doc, 30);
-    doc.moveDown(0.35);
-    doc.font(FONT.bold).fontSize(9).fillColor(COLOR.fg).text(toWinAnsi(g.title), x0, doc.y);
-    doc.moveDown(0.15);
-    for (const e of g.entries) {
+  const size = 8.5;
+  doc.font(FONT.regular).fontSize(size);
+  const groups = settingGroups(input).map((g) => {
+    const entries = g.entries.map((e) => {
       let value = e.value;
       if (e.list && e.list.length > 0) {
         const shown = e.list.slice(0, 12).join(', ');
         value += e.list.length <= 12 ? `: ${shown}` : `: ${shown}, ... (${e.list.length - 12} more in report.json)`;
       }
       const v = toWinAnsi(value);
-      doc.font(FONT.regular).fontSize(8.5);
-      const h = Math.max(doc.heightOfString(v, { width: W - keyW }), 10);
-      ensureSpace(doc, h + 2);
+      return { key: toWinAnsi(e.key), value: v, height: Math.max(doc.heightOfString(v, { width: W - keyW }), 10) };
+    });
+    return { title: toWinAnsi(g.title), entries, height: 24 + entries.reduce((sum, e) => sum + e.height + 1.5, 0) };
+  });
+  const pageRoom = bottom(doc) - doc.page.margins.top;
+  // The heading goes with the first group; a group stays on one page when it can.
+  ensureSpace(doc, Math.min(60 + groups[0].height, pageRoom));
+  heading(doc, 'Settings');
+  for (const g of groups) {
+    ensureSpace(doc, Math.min(g.height, pageRoom));
+    doc.font(FONT.bold).fontSize(9).moveDown(0.35);
+    doc.fillColor(COLOR.fg).text(g.title, x0, doc.y);
+    doc.moveDown(0.15);
+    for (const e of g.entries) {
+      ensureSpace(doc, e.height + 2);
       const y = doc.y;
-      doc.fillColor(COLOR.muted).text(toWinAnsi(e.key), x0, y, { width: keyW - 8 });
-      doc.fillColor(COLOR.fg).text(v, x0 + keyW, y, { width: W - keyW });
-      doc.y = Math.max(doc.y, y + h) + 1.5;
+      doc.font(FONT.regular).fontSize(size);
+      doc.fillColor(COLOR.muted).text(e.key, x0, y, { width: keyW - 8 });
+      doc.fillColor(COLOR.fg).text(e.value, x0 + keyW, y, { width: W - keyW });
+      doc.y = Math.max(doc.y, y + e.height) + 1.5;
     }
   }
   doc.x = x0;
 }
 
-function figurePage(doc: Doc, png: { png: Buffer; width: number; height: number }): void {
-  const portraitW = 595.28 - MARGIN.left - MARGIN.right;
-  const portraitH = 841.89 - MARGIN.top - MARGIN.bottom - 40;
-  // Landscape when the figure is wider than the portrait text block's aspect ratio allows to use well.
-  const landscape = png.width / png.height > (portraitW / portraitH) * 1.6;
-  doc.addPage({ size: 'A4', layout: landscape ? 'landscape' : 'portrait', margins: MARGIN });
-  heading(doc, 'Qualitative examples');
+export interface FigureImage {
+  png: Buffer;
+  width: number;
+  height: number;
+}
+
+interface FigurePage {
+  image: FigureImage;
+  landscape: boolean;
+}
+
+const A4 = { w: 595.28, h: 841.89 };
+/** Space a figure page loses to its heading and caption, in points. */
+const FIGURE_PAGE_CHROME = 44 + 26;
+
+function figureBox(landscape: boolean): { w: number; h: number } {
+  const [pw, ph] = landscape ? [A4.h, A4.w] : [A4.w, A4.h];
+  return { w: pw - MARGIN.left - MARGIN.right, h: ph - MARGIN.top - MARGIN.bottom - FIGURE_PAGE_CHROME };
+}
+
+/**
+ * The figure's pages. A figure that fits one page without shrinking much below page width goes there whole (figure.png
+ * itself); a long one is cut into blocks of rows, each rendered with its own column headers, one block per page.
+ */
+async function planFigurePages(input: ReportInput, full: FigureImage): Promise<FigurePage[]> {
+  const layout = figureLayout(input.figure, input.settings.methods.length);
+  const wideFits = (landscape: boolean): number => Math.min(1, figureBox(landscape).w / layout.width);
+  const wholeFits = (landscape: boolean): number =>
+    Math.min(figureBox(landscape).w / layout.width, figureBox(landscape).h / layout.height, 1);
+  // One page: the orientation that shows the whole figure largest, if that is at least 60 % of page-width size.
+  const single = [false, true].map((landscape) => ({ landscape, scale: wholeFits(landscape) }))
+    .sort((a, b) => b.scale - a.scale || Number(a.landscape) - Number(b.landscape))[0];
+  if (input.figure.length <= 1 || single.scale >= 0.6 * wideFits(single.landscape)) {
+    return [{ image: full, landscape: single.landscape }];
+  }
+  // Several pages at page width: portrait, unless landscape shows the images clearly larger and still holds 3 rows.
+  const S = FIGURE_STYLE;
+  const tallest = Math.max(...layout.rows.map((r) => r.cell.height));
+  const rowsPerPage = (landscape: boolean): number => {
+    const scale = wideFits(landscape);
+    const head = (S.margin + S.headerHeight + S.margin) * scale;
+    const rowBand = (S.captionHeight + tallest + S.rowGap) * scale;
+    return Math.max(1, Math.floor((figureBox(landscape).h - head + S.rowGap * scale) / rowBand));
+  };
+  const landscape = wideFits(true) > 1.25 * wideFits(false) && rowsPerPage(true) >= 3;
+  const perPage = rowsPerPage(landscape);
+  const pages: FigurePage[] = [];
+  for (const block of rowBlocks(input.figure, perPage)) {
+    const { png, width, height } = await renderFigurePng(block, input.settings.methods, input.methodNames);
+    pages.push({ image: { png, width, height }, landscape });
+  }
+  return pages;
+}
+
+function figurePage(doc: Doc, page: FigurePage, index: number, count: number): void {
+  const png = page.image;
+  doc.addPage({ size: 'A4', layout: page.landscape ? 'landscape' : 'portrait', margins: MARGIN });
+  heading(doc, count > 1 ? `Qualitative examples (${index + 1} of ${count})` : 'Qualitative examples');
   const x0 = doc.page.margins.left;
   const W = contentWidth(doc);
   const captionH = 26;
@@ -303,12 +407,14 @@ function figurePage(doc: Doc, png: { png: Buffer; width: number; height: number 
   const top = doc.y;
   doc.image(png.png, x0 + (W - w) / 2, top, { width: w, height: h });
   doc.y = top + h + 6;
-  paragraph(
-    doc,
-    'Each row: an image from the sample (caption: file, label -> prediction and its probability), then each ' +
-      "method's map overlaid on the model input.",
-    { size: 8, color: COLOR.muted },
-  );
+  if (index === count - 1) {
+    paragraph(
+      doc,
+      'Each row: an image from the sample (caption: file, label -> prediction and its probability), then each ' +
+        "method's map overlaid on the model input.",
+      { size: 8, color: COLOR.muted },
+    );
+  }
 }
 
 function footers(doc: Doc, input: ReportInput): void {
@@ -328,8 +434,15 @@ function footers(doc: Doc, input: ReportInput): void {
   }
 }
 
-/** Renders report.pdf; `figure` is figure.png (or null for none). */
-export function renderPdf(input: ReportInput, figure: { png: Buffer; width: number; height: number } | null): Promise<Buffer> {
+/**
+ * Renders report.pdf. `figure` is figure.png (null for none); a figure too long for one page is re-rendered in
+ * blocks of rows from input.figure.
+ */
+export async function renderPdf(input: ReportInput, figure: FigureImage | null): Promise<Buffer> {
+  let figurePages: FigurePage[] = [];
+  if (figure) {
+    figurePages = input.figure.length > 0 ? await planFigurePages(input, figure) : [{ image: figure, landscape: false }];
+  }
   const s = input.settings;
   const created = new Date(s.created);
   const doc = new PDFDocument({
@@ -378,11 +491,16 @@ export function renderPdf(input: ReportInput, figure: { png: Buffer; width: numb
     doc.y += 4;
 
     heading(doc, 'Faithfulness');
+    // As many method columns per table as fit; wide runs get several tables of the same column width.
     const n = s.methods.length;
-    const perTable = Math.max(1, Math.floor((contentWidth(doc) - 168) / 62));
+    const fit = Math.max(1, Math.floor((contentWidth(doc) - TABLE_LABEL_WIDTH) / TABLE_MIN_COLUMN));
+    const tables = Math.ceil(n / fit);
+    const perTable = Math.ceil(n / tables);
+    const columns = Math.max(perTable, 3);
+    if (n === 0) paragraph(doc, 'No method was evaluated.');
     for (let from = 0; from < n; from += perTable) {
       if (from > 0) doc.moveDown(0.6);
-      metricTable(doc, input, from, Math.min(n, from + perTable));
+      metricTable(doc, input, from, Math.min(n, from + perTable), columns);
     }
     legend(doc);
     definitions(doc, input);
@@ -399,7 +517,7 @@ export function renderPdf(input: ReportInput, figure: { png: Buffer; width: numb
 
     exclusions(doc, input);
     settings(doc, input);
-    if (figure) figurePage(doc, figure);
+    figurePages.forEach((page, i) => figurePage(doc, page, i, figurePages.length));
     footers(doc, input);
     doc.end();
   } catch (e) {
