@@ -20,10 +20,14 @@ export interface EngineHostOptions {
   workerPath: string | URL;
   /** Extra Worker options (name, execArgv, resourceLimits, …). */
   workerOptions?: WorkerOptions;
+  /** Called when a worker dies unexpectedly (after its pending calls were rejected with ENGINE_CRASHED). */
+  onCrash?: (message: string) => void;
 }
 
-export interface CallOptions {
+export interface CallOptions<P = unknown> {
   onProgress?: (progress: Progress) => void;
+  /** Pieces of the result streamed before the call ends (maps, prediction batches, job progress). */
+  onPartial?: (value: P) => void;
   /** Aborting it cancels the call (same as `cancel(id)`). */
   signal?: AbortSignal;
 }
@@ -39,13 +43,17 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: AppError): void;
   onProgress?: (progress: Progress) => void;
+  onPartial?: (value: unknown) => void;
   cleanup(): void;
 }
 
 const cancelledError = (): AppError => new AppError('CANCELLED', 'The job was cancelled.');
 
+type PartialOf<T> = T extends { partial: infer P } ? P : never;
+
 export class EngineHost<Ops extends OpMap = EngineOps> {
   private worker: Worker | null = null;
+  private workersStarted = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Last uncaught error of each live worker, used to explain its exit. */
@@ -69,8 +77,26 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
     return this.worker !== null;
   }
 
+  /**
+   * How many workers have been started so far. A worker keeps state (the open model, the image folder), so a
+   * caller that sees this change knows a fresh worker needs that state again.
+   */
+  get generation(): number {
+    return this.workersStarted;
+  }
+
+  /** Starts the worker now if none is running (no-op otherwise); returns the generation in use. */
+  warmUp(): number {
+    this.ensureWorker();
+    return this.workersStarted;
+  }
+
   /** Starts `op` and returns its id, its result and a cancel function. */
-  start<K extends keyof Ops & string>(op: K, args: Ops[K]['args'], opts: CallOptions = {}): EngineJob<Ops[K]['result']> {
+  start<K extends keyof Ops & string>(
+    op: K,
+    args: Ops[K]['args'],
+    opts: CallOptions<PartialOf<Ops[K]>> = {},
+  ): EngineJob<Ops[K]['result']> {
     const id = this.nextId++;
     const cancel = (): void => {
       this.cancel(id);
@@ -94,6 +120,7 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
         resolve: resolve as (value: unknown) => void,
         reject,
         onProgress: opts.onProgress,
+        onPartial: opts.onPartial as ((value: unknown) => void) | undefined,
         cleanup: () => opts.signal?.removeEventListener('abort', onAbort),
       });
       this.updateRef();
@@ -103,7 +130,11 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
   }
 
   /** Runs `op` and resolves with its result. */
-  call<K extends keyof Ops & string>(op: K, args: Ops[K]['args'], opts?: CallOptions): Promise<Ops[K]['result']> {
+  call<K extends keyof Ops & string>(
+    op: K,
+    args: Ops[K]['args'],
+    opts?: CallOptions<PartialOf<Ops[K]>>,
+  ): Promise<Ops[K]['result']> {
     return this.start(op, args, opts).result;
   }
 
@@ -118,6 +149,19 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
       // worker already gone: nothing to stop
     }
     return true;
+  }
+
+  /**
+   * Kills the worker as a crash would (pending calls reject with ENGINE_CRASHED, `onCrash` is told). For tests of
+   * crash recovery (the web bridge's test hook); the app itself never calls it.
+   */
+  async kill(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.lastError.set(worker, new Error('the engine was stopped on purpose (test)'));
+    await worker.terminate();
+    await exited;
   }
 
   /** Stops the worker; pending calls reject with CANCELLED. The next call starts a fresh worker. */
@@ -139,6 +183,7 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
     worker.on('messageerror', (err: Error) => console.error('[engine] could not read a worker message', err));
     worker.on('exit', (code) => this.onExit(worker, code));
     this.worker = worker;
+    this.workersStarted++;
     return worker;
   }
 
@@ -151,6 +196,15 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
         p?.onProgress?.(m.progress);
       } catch (e) {
         console.error('[engine] progress listener threw', e);
+      }
+      return;
+    }
+    if (m.type === 'partial') {
+      const p = this.pending.get(m.id);
+      try {
+        p?.onPartial?.(m.value);
+      } catch (e) {
+        console.error('[engine] partial-result listener threw', e);
       }
       return;
     }
@@ -172,6 +226,11 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
       if (p.worker !== worker) continue;
       this.settle(id);
       p.reject(new AppError('ENGINE_CRASHED', message, { cause: err }));
+    }
+    try {
+      this.options.onCrash?.(message);
+    } catch (e) {
+      console.error('[engine] crash listener threw', e);
     }
   }
 

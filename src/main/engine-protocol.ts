@@ -1,16 +1,110 @@
 /**
  * The message protocol between {@link EngineHost} (main thread) and the engine worker thread.
- * Plain data only: every message crosses `postMessage` (structured clone).
+ * Plain data only: every message crosses `postMessage` (structured clone; typed arrays are copied or transferred).
  */
+import type {
+  Annotation,
+  AnnotationPatch,
+  DatasetListing,
+  EvaluationDetail,
+  EvaluationSummary,
+  ExecutionProviderName,
+  ExplainImageEvent,
+  ExplainMapEvent,
+  ExplainSummary,
+  ExportResult,
+  FaithfulnessRow,
+  JobProgress,
+  MethodDescriptor,
+  ModelState,
+  NewAnnotation,
+  PredictionRunSummary,
+  ScoreVariantName,
+  Thumbnail,
+  ColormapChoice,
+} from '../shared/api';
 import type { ModelInspection } from './engine/types';
 
-/** Operation name → argument and result types. */
-export type OpMap = Record<string, { args: unknown; result: unknown }>;
+/** Operation name → argument, result and (optionally) partial-result types. */
+export type OpMap = Record<string, { args: unknown; result: unknown; partial?: unknown }>;
+
+/** The project context stored in a project file (what it was last used with). */
+export interface ProjectContext {
+  modelPath: string | null;
+  provider: ExecutionProviderName | null;
+  layer: string | null;
+  datasetRoot: string | null;
+}
+
+export interface ProjectStats {
+  annotationCount: number;
+  evaluationCount: number;
+}
+
+/** Partial results of `predict`: top-k rows for some images (plain typed arrays, see PredictionBatch). */
+export interface PredictPartial {
+  k: number;
+  indices: Int32Array;
+  classes: Int32Array;
+  probs: Float32Array;
+}
+
+export type ExplainPartial =
+  | ({ kind: 'image' } & Omit<ExplainImageEvent, 'jobId'>)
+  | ({ kind: 'map' } & Omit<ExplainMapEvent, 'jobId'>);
+
+type JobProgressBody = Omit<JobProgress, 'jobId'>;
 
 /** The operations the real engine worker serves. */
 export type EngineOps = {
   inspect: { args: { path: string }; result: ModelInspection };
   inspectDemo: { args: Record<string, never>; result: ModelInspection };
+  methods: { args: Record<string, never>; result: MethodDescriptor[] };
+  /** Where the embedded demo lives (for the allow-list). */
+  demoPaths: { args: Record<string, never>; result: { model: string; images: string } };
+  loadModel: { args: { path: string; provider: ExecutionProviderName; layer: string }; result: ModelState };
+  openDataset: { args: { root: string }; result: DatasetListing };
+  thumbnails: { args: { indices: number[] }; result: Thumbnail[] };
+  predict: { args: Record<string, never>; result: PredictionRunSummary; partial: PredictPartial | JobProgressBody };
+  explain: {
+    args: { image: number; classIndex: number | null; methods: string[] };
+    result: ExplainSummary;
+    partial: ExplainPartial | JobProgressBody;
+  };
+  faithfulness: {
+    args: { image: number; classIndex: number | null; methods: string[] };
+    result: FaithfulnessRow[];
+    partial: JobProgressBody;
+  };
+  /** Opens (creating if needed) a project file; returns the context stored in it. */
+  openProject: { args: { path: string }; result: { context: ProjectContext; stats: ProjectStats } };
+  /** Records what the project is used with. */
+  setProjectContext: { args: Partial<ProjectContext>; result: ProjectStats };
+  /** Copies the open project to `dest` and continues there. */
+  saveProjectAs: { args: { dest: string }; result: { context: ProjectContext; stats: ProjectStats } };
+  projectStats: { args: Record<string, never>; result: ProjectStats };
+  listAnnotations: { args: { image?: string }; result: Annotation[] };
+  addAnnotation: { args: NewAnnotation; result: Annotation };
+  updateAnnotation: { args: AnnotationPatch; result: Annotation };
+  deleteAnnotation: { args: { id: number }; result: { deleted: boolean } };
+  exportCoco: { args: { dest: string }; result: { path: string } };
+  evaluate: {
+    args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName };
+    result: EvaluationSummary;
+    partial: JobProgressBody;
+  };
+  listEvaluations: { args: Record<string, never>; result: EvaluationSummary[] };
+  getEvaluation: { args: { id: number }; result: EvaluationDetail };
+  exportFigure: {
+    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; colormap: ColormapChoice; opacity: number };
+    result: ExportResult;
+    partial: JobProgressBody;
+  };
+  exportReport: {
+    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number };
+    result: ExportResult;
+    partial: JobProgressBody;
+  };
 };
 
 export interface Progress {
@@ -35,12 +129,17 @@ export type HostToWorker =
 export type WorkerToHost =
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: WireError }
-  | { type: 'progress'; id: number; progress: Progress };
+  | { type: 'progress'; id: number; progress: Progress }
+  /** A piece of the result, delivered before the call ends (streamed maps, prediction batches). */
+  | { type: 'partial'; id: number; value: unknown };
 
 export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
   if (typeof msg !== 'object' || msg === null) return false;
   const m = msg as { type?: unknown; id?: unknown };
-  return (m.type === 'result' || m.type === 'error' || m.type === 'progress') && typeof m.id === 'number';
+  return (
+    (m.type === 'result' || m.type === 'error' || m.type === 'progress' || m.type === 'partial') &&
+    typeof m.id === 'number'
+  );
 }
 
 export function isHostToWorker(msg: unknown): msg is HostToWorker {

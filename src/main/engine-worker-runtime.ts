@@ -10,6 +10,8 @@ export interface OpContext {
   /** Aborted when the host cancels this call; pass it to long-running engine work. */
   signal: AbortSignal;
   progress(progress: Progress): void;
+  /** Sends a piece of the result before the call ends (ignored once the call is cancelled). */
+  partial(value: unknown): void;
 }
 
 export type OpHandlers<Ops extends OpMap> = {
@@ -52,6 +54,9 @@ export function serveOps<Ops extends OpMap>(port: PortLike, handlers: OpHandlers
         signal,
         progress: (progress) => {
           if (!signal.aborted) post({ type: 'progress', id, progress });
+        },
+        partial: (value) => {
+          if (!signal.aborted) post({ type: 'partial', id, value });
         },
       };
       const value = await handler(args, ctx);

@@ -1,65 +1,428 @@
 /**
- * The IPC handlers: one `handle(...)` per channel of the shared contract.
+ * What each channel of the shared contract does, free of Electron: the Electron app registers these handlers on
+ * `ipcMain` (see ipc.ts and index.ts) and the web test bridge serves the same handlers over HTTP. Everything
+ * platform-specific comes in through {@link HandlerDeps}: native dialogs, the event sink, the user-data folder.
+ *
+ * The handlers guard the engine: only paths the user chose reach it, job ids are unique, and the engine's state
+ * (the open project, model and image folder) is mirrored here so a restarted worker gets it back after a crash.
  */
 import fs from 'node:fs/promises';
-import { app, BrowserWindow, dialog, type OpenDialogOptions } from 'electron';
-import type { EngineHost } from './engine-host';
+import path from 'node:path';
+import type {
+  AppSettings,
+  ChannelName,
+  DatasetListing,
+  EventName,
+  Events,
+  ExecutionProviderName,
+  ModelState,
+  ProjectInfo,
+  ProjectOpened,
+  RecentProject,
+  RequestOf,
+  ResponseOf,
+} from '../shared/api';
+import type { EngineHost, EngineJob } from './engine-host';
+import type { EngineOps, ExplainPartial, PredictPartial, ProjectContext } from './engine-protocol';
 import { AppError } from './errors';
-import { handle } from './ipc';
-import { isOnnxFileName, type ModelAllowList } from './model-access';
+import { isOnnxFileName, isProjectFileName, type PathAllowList } from './model-access';
+import { projectName, type UserDataStore } from './user-data';
 
-export interface HandlerDeps {
-  engine: Pick<EngineHost, 'call'>;
-  allowList: ModelAllowList;
+/** Native dialogs (Electron) or their stand-in (the web bridge's test hook). Each resolves to null when cancelled. */
+export interface Dialogs {
+  openModel(): Promise<string | null>;
+  openFolder(): Promise<string | null>;
+  openProject(): Promise<string | null>;
+  /** Where to save the project file (a .camscope path). */
+  saveProject(defaultName: string): Promise<string | null>;
+  /** A new folder for an export (it is created). */
+  exportFolder(kind: 'figure' | 'report', defaultName: string): Promise<string | null>;
+  /** Where to write the annotations' COCO JSON. */
+  saveCoco(defaultName: string): Promise<string | null>;
 }
 
-const notChosen = (): AppError =>
+export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
+
+export type EngineLike = Pick<EngineHost<EngineOps>, 'call' | 'start' | 'warmUp'>;
+
+export interface HandlerDeps {
+  engine: EngineLike;
+  allowList: PathAllowList;
+  dialogs: Dialogs;
+  emit: Emit;
+  store: UserDataStore;
+  app: { version: string; electron: string; shell: 'desktop' | 'web-bridge' };
+  /** Where untitled projects live until they are saved. */
+  untitledDir: string;
+  onSettingsChanged?: (settings: AppSettings) => void;
+  onRecentChanged?: (recent: RecentProject[]) => void;
+}
+
+export type Handler<C extends ChannelName> = (payload: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
+export type Handlers = { [C in ChannelName]: Handler<C> };
+
+const notChosen = (what: 'model' | 'folder' | 'project'): AppError =>
   new AppError(
     'NOT_ALLOWED',
-    'camscope can only open models you picked with "Open model…" or dropped onto the window. Please choose the file again.',
+    {
+      model: 'camscope can only open models you picked with "Open model…" or dropped onto the window. Please choose the file again.',
+      folder: 'camscope can only read image folders you picked with "Open image folder…" or dropped onto the window. Please choose the folder again.',
+      project: 'camscope can only open projects you picked with "Open project…", dropped onto the window, or from the recent list. Please choose the file again.',
+    }[what],
   );
 
-export function registerIpcHandlers({ engine, allowList }: HandlerDeps): void {
-  handle('app:version', () => ({
-    version: app.getVersion(),
-    electron: process.versions.electron ?? 'unknown',
-    node: process.versions.node,
-  }));
+interface Mirror {
+  projectPath: string | null;
+  model: { path: string; provider: ExecutionProviderName; layer: string } | null;
+  datasetRoot: string | null;
+}
 
-  handle('model:inspect', async ({ path }) => {
-    if (!allowList.has(path)) throw notChosen();
-    return engine.call('inspect', { path });
-  });
+/** The handlers plus what the shell tells them (a crashed engine). */
+export class Workbench {
+  private readonly deps: HandlerDeps;
+  private readonly mirror: Mirror = { projectPath: null, model: null, datasetRoot: null };
+  private syncedGeneration = 0;
+  private syncing: Promise<void> | null = null;
+  private readonly jobs = new Map<string, EngineJob<unknown>>();
+  private untitledCount = 0;
 
-  handle('demo:inspect', async () => {
-    const inspection = await engine.call('inspectDemo', {});
-    // The demo model may be re-opened by path later (e.g. to explain an image with it).
-    allowList.add(inspection.path);
-    return inspection;
-  });
+  constructor(deps: HandlerDeps) {
+    this.deps = deps;
+  }
 
-  handle('dialog:openModel', async (_payload, event) => {
-    const owner = BrowserWindow.fromWebContents(event.sender);
-    const options: OpenDialogOptions = {
-      title: 'Open an ONNX model',
-      buttonLabel: 'Open model',
-      properties: ['openFile'],
-      filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
+  /** Called by the engine host when the worker died: the renderer is told; the next call restores the state. */
+  engineCrashed(message: string): void {
+    this.deps.emit('engine:status', { state: 'crashed', message });
+  }
+
+  private untitledPath(): string {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    return path.join(this.deps.untitledDir, `untitled-${stamp}-${process.pid}-${++this.untitledCount}.camscope`);
+  }
+
+  /**
+   * Makes sure the worker has the open project, model and folder: a fresh worker (first start, or after a crash)
+   * gets them replayed before any other request.
+   */
+  private async sync(): Promise<void> {
+    while (this.syncing) await this.syncing;
+    const generation = this.deps.engine.warmUp();
+    if (generation === this.syncedGeneration) return;
+    const replay = async (): Promise<void> => {
+      const { engine } = this.deps;
+      const restarted = this.syncedGeneration !== 0;
+      const lost: string[] = [];
+      if (!this.mirror.projectPath) {
+        await fs.mkdir(this.deps.untitledDir, { recursive: true });
+        this.mirror.projectPath = this.untitledPath();
+      }
+      try {
+        await engine.call('openProject', { path: this.mirror.projectPath });
+      } catch (e) {
+        lost.push(`the project (${(e as Error).message})`);
+        this.mirror.projectPath = this.untitledPath();
+        await engine.call('openProject', { path: this.mirror.projectPath });
+      }
+      if (this.mirror.model) {
+        try {
+          await engine.call('loadModel', this.mirror.model);
+        } catch (e) {
+          lost.push(`the model (${(e as Error).message})`);
+          this.mirror.model = null;
+        }
+      }
+      if (this.mirror.datasetRoot) {
+        try {
+          await engine.call('openDataset', { root: this.mirror.datasetRoot });
+        } catch (e) {
+          lost.push(`the image folder (${(e as Error).message})`);
+          this.mirror.datasetRoot = null;
+        }
+      }
+      this.syncedGeneration = generation;
+      if (restarted) {
+        this.deps.emit('engine:status', {
+          state: 'recovered',
+          message: lost.length
+            ? `The analysis engine was restarted, but camscope could not reopen ${lost.join(' and ')}.`
+            : 'The analysis engine was restarted and your model, images and project were reopened.',
+        });
+      }
     };
-    const result = owner ? await dialog.showOpenDialog(owner, options) : await dialog.showOpenDialog(options);
-    const chosen = result.filePaths[0];
-    if (result.canceled || !chosen) return null;
-    return { path: allowList.add(chosen) };
-  });
+    this.syncing = replay().finally(() => {
+      this.syncing = null;
+    });
+    await this.syncing;
+  }
 
-  handle('model:registerDropped', async ({ path }) => {
-    if (!isOnnxFileName(path)) {
-      throw new AppError('INVALID_ARGUMENT', 'That file is not an ONNX model. Drop a file whose name ends in .onnx.');
+  private async call<K extends keyof EngineOps & string>(op: K, args: EngineOps[K]['args']): Promise<EngineOps[K]['result']> {
+    await this.sync();
+    return this.deps.engine.call(op, args);
+  }
+
+  /** Runs a job under the renderer's id, forwarding its partial results as events. */
+  private async job<K extends keyof EngineOps & string>(
+    jobId: string,
+    op: K,
+    args: EngineOps[K]['args'],
+    onPartial: (value: EngineOps[K] extends { partial: infer P } ? P : never) => void,
+  ): Promise<EngineOps[K]['result']> {
+    if (this.jobs.has(jobId)) throw new AppError('BUSY', `A job with the id "${jobId}" is already running.`);
+    await this.sync();
+    const job = this.deps.engine.start(op, args, { onPartial });
+    this.jobs.set(jobId, job as EngineJob<unknown>);
+    try {
+      return await job.result;
+    } finally {
+      if (this.jobs.get(jobId) === job) this.jobs.delete(jobId);
     }
-    const stat = await fs.stat(path).catch(() => null);
+  }
+
+  private progressOrElse<T extends object>(jobId: string, value: T | Record<string, unknown>, other: (v: T) => void): void {
+    if ('stage' in value) this.deps.emit('job:progress', { ...(value as unknown as Events['job:progress']), jobId });
+    else other(value as T);
+  }
+
+  private async contextPatch(patch: Partial<ProjectContext>): Promise<void> {
+    try {
+      await this.call('setProjectContext', patch);
+    } catch (e) {
+      console.warn('[workbench] could not record the project context', e);
+    }
+  }
+
+  private async projectInfo(): Promise<ProjectInfo> {
+    const stats = await this.call('projectStats', {});
+    const p = this.mirror.projectPath;
+    const untitled = !p || path.resolve(p).startsWith(path.resolve(this.deps.untitledDir) + path.sep);
+    return {
+      path: untitled ? null : p,
+      name: untitled ? 'Untitled project' : projectName(p!),
+      modelPath: this.mirror.model?.path ?? null,
+      datasetRoot: this.mirror.datasetRoot,
+      ...stats,
+    };
+  }
+
+  private recentChanged(list: RecentProject[]): void {
+    this.deps.onRecentChanged?.(list);
+  }
+
+  private async loadModel(args: { path: string; provider?: ExecutionProviderName; layer?: string }): Promise<ModelState> {
+    const provider = args.provider ?? this.deps.store.settings().provider;
+    const model = { path: args.path, provider, layer: args.layer ?? 'auto' };
+    const state = await this.call('loadModel', model);
+    this.mirror.model = model;
+    await this.contextPatch({ modelPath: model.path, provider, layer: model.layer });
+    return state;
+  }
+
+  private async openDataset(root: string): Promise<DatasetListing> {
+    const listing = await this.call('openDataset', { root });
+    this.mirror.datasetRoot = listing.root;
+    await this.contextPatch({ datasetRoot: listing.root });
+    return listing;
+  }
+
+  private async openProject(file: string): Promise<ProjectOpened> {
+    const abs = path.resolve(file);
+    const stat = await fs.stat(abs).catch(() => null);
     if (!stat?.isFile()) {
-      throw new AppError('INVALID_ARGUMENT', 'camscope could not find that file on disk. Try opening it with "Open model…".');
+      this.recentChanged(this.deps.store.removeRecent(abs));
+      throw new AppError('INVALID_ARGUMENT', `The project file ${abs} is no longer there. It may have been moved or deleted.`);
     }
-    return { path: allowList.add(path) };
-  });
+    const { context } = await this.call('openProject', { path: abs });
+    this.mirror.projectPath = abs;
+    this.deps.allowList.add(abs);
+    const warnings: string[] = [];
+    let model: ModelState | null = null;
+    let dataset: DatasetListing | null = null;
+    if (context.modelPath) {
+      const modelStat = await fs.stat(context.modelPath).catch(() => null);
+      if (modelStat?.isFile()) {
+        this.deps.allowList.add(context.modelPath);
+        try {
+          model = await this.loadModel({ path: context.modelPath, provider: context.provider ?? undefined, layer: context.layer ?? undefined });
+        } catch (e) {
+          warnings.push(`The project's model could not be opened: ${(e as Error).message}`);
+        }
+      } else {
+        warnings.push(`The project's model ${context.modelPath} was not found. Open it again with "Open model…".`);
+      }
+    } else if (this.mirror.model) {
+      await this.contextPatch({ modelPath: this.mirror.model.path, provider: this.mirror.model.provider, layer: this.mirror.model.layer });
+    }
+    if (context.datasetRoot) {
+      const rootStat = await fs.stat(context.datasetRoot).catch(() => null);
+      if (rootStat?.isDirectory()) {
+        this.deps.allowList.addFolder(context.datasetRoot);
+        try {
+          dataset = await this.openDataset(context.datasetRoot);
+        } catch (e) {
+          warnings.push(`The project's image folder could not be read: ${(e as Error).message}`);
+        }
+      } else {
+        warnings.push(`The project's image folder ${context.datasetRoot} was not found. Open it again with "Open image folder…".`);
+      }
+    } else if (this.mirror.datasetRoot) {
+      await this.contextPatch({ datasetRoot: this.mirror.datasetRoot });
+    }
+    this.recentChanged(this.deps.store.touchRecent(abs));
+    return { project: await this.projectInfo(), model, dataset, warnings };
+  }
+
+  /** Asks for a new export folder; refuses an existing file of that name. */
+  private async exportDir(kind: 'figure' | 'report'): Promise<string | null> {
+    const chosen = await this.deps.dialogs.exportFolder(kind, kind === 'figure' ? 'camscope-figure' : 'camscope-report');
+    if (!chosen) return null;
+    const dir = path.resolve(chosen);
+    const stat = await fs.stat(dir).catch(() => null);
+    if (stat && !stat.isDirectory()) {
+      throw new AppError('INVALID_ARGUMENT', `${dir} is a file. Choose a new folder name for the export.`);
+    }
+    return dir;
+  }
+
+  handlers(): Handlers {
+    const { deps } = this;
+    return {
+      'app:version': () => ({ version: deps.app.version, electron: deps.app.electron, node: process.versions.node, shell: deps.app.shell }),
+      'settings:get': () => deps.store.settings(),
+      'settings:set': (patch) => {
+        const next = deps.store.updateSettings(patch);
+        deps.onSettingsChanged?.(next);
+        return next;
+      },
+      'methods:list': () => this.call('methods', {}),
+
+      'model:inspect': ({ path: p }) => {
+        if (!deps.allowList.has(p)) throw notChosen('model');
+        return this.call('inspect', { path: p });
+      },
+      'demo:inspect': async () => {
+        const inspection = await this.call('inspectDemo', {});
+        // The demo model may be re-opened by path later (e.g. to explain an image with it).
+        deps.allowList.add(inspection.path);
+        return inspection;
+      },
+      'dialog:openModel': async () => {
+        const chosen = await deps.dialogs.openModel();
+        return chosen ? { path: deps.allowList.add(chosen) } : null;
+      },
+      'dialog:openFolder': async () => {
+        const chosen = await deps.dialogs.openFolder();
+        return chosen ? { path: deps.allowList.addFolder(chosen) } : null;
+      },
+      'dialog:openProject': async () => {
+        const chosen = await deps.dialogs.openProject();
+        return chosen ? { path: deps.allowList.add(chosen) } : null;
+      },
+      'drop:register': async ({ path: p }) => {
+        const stat = await fs.stat(p).catch(() => null);
+        if (!stat) {
+          throw new AppError('INVALID_ARGUMENT', 'camscope could not find that on disk. Try opening it from the File menu instead.');
+        }
+        if (stat.isDirectory()) return { path: deps.allowList.addFolder(p), kind: 'folder' as const };
+        if (stat.isFile() && isOnnxFileName(p)) return { path: deps.allowList.add(p), kind: 'model' as const };
+        if (stat.isFile() && isProjectFileName(p)) return { path: deps.allowList.add(p), kind: 'project' as const };
+        throw new AppError(
+          'INVALID_ARGUMENT',
+          'camscope opens ONNX models (.onnx), folders of images and camscope projects (.camscope). Drop one of those.',
+        );
+      },
+      'model:load': (args) => {
+        if (!deps.allowList.has(args.path)) throw notChosen('model');
+        return this.loadModel(args);
+      },
+      'demo:open': async () => {
+        const demo = await this.call('demoPaths', {});
+        deps.allowList.add(demo.model);
+        deps.allowList.addFolder(demo.images);
+        const model = await this.loadModel({ path: demo.model, layer: 'auto' });
+        const dataset = await this.openDataset(demo.images);
+        return { model, dataset };
+      },
+      'dataset:open': ({ root }) => {
+        if (!deps.allowList.hasFolder(root)) throw notChosen('folder');
+        return this.openDataset(root);
+      },
+      'dataset:thumbnails': ({ indices }) => this.call('thumbnails', { indices }),
+      'predictions:run': ({ jobId }) =>
+        this.job(jobId, 'predict', {}, (v) =>
+          this.progressOrElse<PredictPartial>(jobId, v, (batch) => deps.emit('predictions:batch', { jobId, ...batch })),
+        ),
+      'image:explain': ({ jobId, ...args }) =>
+        this.job(jobId, 'explain', args, (v) =>
+          this.progressOrElse<ExplainPartial>(jobId, v, (p) => {
+            if (p.kind === 'image') {
+              const { kind: _k, ...rest } = p;
+              deps.emit('explain:image', { jobId, ...rest });
+            } else {
+              const { kind: _k, ...rest } = p;
+              deps.emit('explain:map', { jobId, ...rest });
+            }
+          }),
+        ),
+      'image:faithfulness': ({ jobId, ...args }) =>
+        this.job(jobId, 'faithfulness', args, (v) => this.progressOrElse(jobId, v, () => {})),
+      'job:cancel': ({ jobId }) => {
+        const job = this.jobs.get(jobId);
+        if (!job) return { cancelled: false };
+        this.jobs.delete(jobId);
+        job.cancel();
+        return { cancelled: true };
+      },
+
+      'project:current': () => this.projectInfo(),
+      'project:open': ({ path: p }) => {
+        if (!deps.allowList.has(p) && !deps.store.isRecent(p)) throw notChosen('project');
+        return this.openProject(p);
+      },
+      'project:saveAs': async () => {
+        const current = await this.projectInfo();
+        const chosen = await deps.dialogs.saveProject(current.path ? current.name : 'My camscope project');
+        if (!chosen) return null;
+        const dest = path.resolve(isProjectFileName(chosen) ? chosen : `${chosen}.camscope`);
+        await this.call('saveProjectAs', { dest });
+        this.mirror.projectPath = dest;
+        deps.allowList.add(dest);
+        this.recentChanged(deps.store.touchRecent(dest));
+        const info = await this.projectInfo();
+        deps.emit('project:changed', info);
+        return info;
+      },
+      'project:recent': () => deps.store.recentProjects(),
+
+      'annotations:list': ({ image }) => this.call('listAnnotations', image === undefined ? {} : { image }),
+      'annotations:add': (a) => this.call('addAnnotation', a),
+      'annotations:update': (patch) => this.call('updateAnnotation', patch),
+      'annotations:delete': ({ id }) => this.call('deleteAnnotation', { id }),
+      'annotations:exportCoco': async () => {
+        const chosen = await deps.dialogs.saveCoco('annotations.coco.json');
+        if (!chosen) return null;
+        return this.call('exportCoco', { dest: path.resolve(chosen) });
+      },
+
+      'evaluation:run': ({ jobId, ...args }) => this.job(jobId, 'evaluate', args, (v) => this.progressOrElse(jobId, v, () => {})),
+      'evaluation:list': () => this.call('listEvaluations', {}),
+      'evaluation:get': ({ id }) => this.call('getEvaluation', { id }),
+
+      'export:figure': async ({ jobId, ...args }) => {
+        const dir = await this.exportDir('figure');
+        if (!dir) return null;
+        return this.job(jobId, 'exportFigure', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {}));
+      },
+      'export:report': async ({ jobId, ...args }) => {
+        const dir = await this.exportDir('report');
+        if (!dir) return null;
+        return this.job(jobId, 'exportReport', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {}));
+      },
+    };
+  }
+}
+
+/** The handlers for every channel, and the workbench behind them. */
+export function createHandlers(deps: HandlerDeps): { handlers: Handlers; workbench: Workbench } {
+  const workbench = new Workbench(deps);
+  return { handlers: workbench.handlers(), workbench };
 }

@@ -13,14 +13,18 @@ import {
   nativeTheme,
   screen,
   session,
+  type OpenDialogOptions,
+  type SaveDialogOptions,
   type Session,
   type WebContents,
 } from 'electron';
+import type { EventName, Events, Theme } from '../shared/api';
 import { EngineHost } from './engine-host';
-import { registerIpcHandlers } from './handlers';
-import { send, setTrustedRenderer } from './ipc';
+import { createHandlers, type Dialogs } from './handlers';
+import { registerHandlers, send, setTrustedRenderer } from './ipc';
 import { buildMenuTemplate } from './menu';
-import { ModelAllowList } from './model-access';
+import { PathAllowList, PROJECT_EXTENSIONS } from './model-access';
+import { UserDataStore } from './user-data';
 import {
   DEFAULT_WINDOW_STATE,
   loadWindowState,
@@ -106,6 +110,72 @@ function devServerUrl(): string | undefined {
   return !app.isPackaged && process.env.ELECTRON_RENDERER_URL ? process.env.ELECTRON_RENDERER_URL : undefined;
 }
 
+/**
+ * Native dialogs, attached to the window when there is one. Export folders are named in a save dialog and created
+ * by the export itself.
+ */
+export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs {
+  const documents = (): string => {
+    try {
+      return app.getPath('documents');
+    } catch {
+      return app.getPath('home');
+    }
+  };
+  const open = async (options: OpenDialogOptions): Promise<string | null> => {
+    const win = getWindow();
+    const result = win ? await dialog.showOpenDialog(win, options) : await dialog.showOpenDialog(options);
+    return result.canceled ? null : (result.filePaths[0] ?? null);
+  };
+  const save = async (options: SaveDialogOptions): Promise<string | null> => {
+    const win = getWindow();
+    const result = win ? await dialog.showSaveDialog(win, options) : await dialog.showSaveDialog(options);
+    return result.canceled || !result.filePath ? null : result.filePath;
+  };
+  const projectExtensions = PROJECT_EXTENSIONS.map((e) => e.slice(1));
+  return {
+    openModel: () =>
+      open({
+        title: 'Open an ONNX model',
+        buttonLabel: 'Open model',
+        properties: ['openFile'],
+        filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
+      }),
+    openFolder: () =>
+      open({ title: 'Open a folder of images', buttonLabel: 'Open folder', properties: ['openDirectory'] }),
+    openProject: () =>
+      open({
+        title: 'Open a camscope project',
+        buttonLabel: 'Open project',
+        properties: ['openFile'],
+        filters: [{ name: 'camscope projects', extensions: projectExtensions }],
+      }),
+    saveProject: (name) =>
+      save({
+        title: 'Save the project as',
+        buttonLabel: 'Save project',
+        defaultPath: path.join(documents(), `${name}.camscope`),
+        filters: [{ name: 'camscope projects', extensions: ['camscope'] }],
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      }),
+    exportFolder: (kind, name) =>
+      save({
+        title: kind === 'figure' ? 'Export the figure into a new folder' : 'Export the report into a new folder',
+        buttonLabel: 'Export',
+        defaultPath: path.join(documents(), name),
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      }),
+    saveCoco: (name) =>
+      save({
+        title: 'Export annotations (COCO JSON)',
+        buttonLabel: 'Export',
+        defaultPath: path.join(documents(), name),
+        filters: [{ name: 'COCO JSON', extensions: ['json'] }],
+        properties: ['showOverwriteConfirmation', 'createDirectory'],
+      }),
+  };
+}
+
 async function showAbout(parent: BrowserWindow | null): Promise<void> {
   const options = {
     type: 'info' as const,
@@ -130,9 +200,14 @@ export async function bootstrap(): Promise<void> {
   if (app.isPackaged && !process.env.CAMSCOPE_RESOURCES) process.env.CAMSCOPE_RESOURCES = process.resourcesPath;
   const devUrl = devServerUrl();
   setTrustedRenderer({ rendererDir: paths.rendererDir, devServerUrl: devUrl });
-  const engine = new EngineHost({ workerPath: paths.engineWorker });
-  const allowList = new ModelAllowList();
   let mainWindow: BrowserWindow | null = null;
+  let onEngineCrash: (message: string) => void = () => {};
+  const engine = new EngineHost({ workerPath: paths.engineWorker, onCrash: (m) => onEngineCrash(m) });
+  const allowList = new PathAllowList();
+  const store = new UserDataStore(app.getPath('userData'));
+  const emit = <E extends EventName>(event: E, payload: Events[E]): void => {
+    if (mainWindow) send(mainWindow.webContents, event, payload);
+  };
 
   const openWindow = (): BrowserWindow => {
     const stateFile = path.join(app.getPath('userData'), 'window-state.json');
@@ -162,17 +237,50 @@ export async function bootstrap(): Promise<void> {
   await app.whenReady();
 
   denyAllPermissions(session.defaultSession);
-  registerIpcHandlers({ engine, allowList });
-  Menu.setApplicationMenu(
-    Menu.buildFromTemplate(
-      buildMenuTemplate({
-        openModel: () => {
-          if (mainWindow) send(mainWindow.webContents, 'menu:openModel');
-        },
-        about: () => void showAbout(mainWindow),
-      }),
-    ),
-  );
+  const applyTheme = (theme: Theme): void => {
+    nativeTheme.themeSource = theme;
+  };
+  const rebuildMenu = (): void => {
+    const settings = store.settings();
+    Menu.setApplicationMenu(
+      Menu.buildFromTemplate(
+        buildMenuTemplate(
+          {
+            command: (command) => emit('menu:command', command),
+            setTheme: (theme) => {
+              applyTheme(store.updateSettings({ theme }).theme);
+              rebuildMenu();
+              emit('menu:command', { command: 'theme', theme });
+            },
+            clearRecent: () => {
+              store.clearRecent();
+              rebuildMenu();
+            },
+            about: () => void showAbout(mainWindow),
+          },
+          { recent: store.recentProjects(), theme: settings.theme, isDev: Boolean(devUrl) },
+        ),
+      ),
+    );
+  };
+  const { handlers, workbench } = createHandlers({
+    engine,
+    allowList,
+    dialogs: electronDialogs(() => mainWindow),
+    emit,
+    store,
+    app: { version: app.getVersion(), electron: process.versions.electron ?? 'unknown', shell: 'desktop' },
+    untitledDir: path.join(app.getPath('userData'), 'untitled-projects'),
+    onSettingsChanged: (settings) => {
+      applyTheme(settings.theme);
+      rebuildMenu();
+    },
+    onRecentChanged: () => rebuildMenu(),
+  });
+  onEngineCrash = (message) => workbench.engineCrashed(message);
+  registerHandlers(handlers);
+  applyTheme(store.settings().theme);
+  rebuildMenu();
   mainWindow = openWindow();
   app.on('activate', () => {
     if (!mainWindow) mainWindow = openWindow();

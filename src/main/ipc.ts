@@ -18,6 +18,7 @@ import {
 } from '../shared/api';
 import { check, type Validator } from '../shared/validate';
 import { toIpcError } from './errors';
+import type { Handlers } from './handlers';
 
 export interface TrustedRenderer {
   /** Folder of the built renderer (out/renderer): file:// pages inside it are trusted. */
@@ -117,11 +118,15 @@ export function handle<C extends ChannelName>(channel: C, fn: Handler<C>): () =>
   return () => ipcMain.removeHandler(channel);
 }
 
+/** Registers every channel of the contract; returns a function that unregisters them all. */
+export function registerHandlers(handlers: Handlers): () => void {
+  const offs = (Object.keys(channels) as ChannelName[]).map((name) =>
+    handle(name, handlers[name] as unknown as Handler<typeof name>),
+  );
+  return () => offs.forEach((off) => off());
+}
+
 /** Sends a contract event to a renderer (main → renderer). */
-export function send<E extends EventName>(
-  contents: WebContents,
-  event: E,
-  ...payload: Events[E] extends void ? [] : [Events[E]]
-): void {
-  if (!contents.isDestroyed()) contents.send(event, ...payload);
+export function send<E extends EventName>(contents: WebContents, event: E, payload: Events[E]): void {
+  if (!contents.isDestroyed()) contents.send(event, payload);
 }

@@ -1,11 +1,13 @@
 /**
- * Which model files the renderer may ask the engine to open: only those the user chose (file dialog or
- * drag-and-drop) and the demo model. Keeps a compromised page from reading arbitrary files through the engine.
+ * Which files and folders the renderer may ask the engine to read: only those the user chose (a file dialog,
+ * drag-and-drop, a recent project) and the embedded demo. Keeps a compromised page from reading arbitrary files
+ * through the engine.
  */
 import path from 'node:path';
 
-export class ModelAllowList {
-  private readonly paths = new Set<string>();
+export class PathAllowList {
+  private readonly files = new Set<string>();
+  private readonly folders = new Set<string>();
   private readonly platform: NodeJS.Platform;
 
   constructor(platform: NodeJS.Platform = process.platform) {
@@ -18,17 +20,36 @@ export class ModelAllowList {
     return this.platform === 'win32' || this.platform === 'darwin' ? resolved.toLowerCase() : resolved;
   }
 
-  /** Records a user-chosen path; returns it resolved to an absolute path. */
+  /** Records a user-chosen file; returns it resolved to an absolute path. */
   add(p: string): string {
-    this.paths.add(this.key(p));
+    this.files.add(this.key(p));
     return path.resolve(p);
   }
 
   has(p: string): boolean {
-    return this.paths.has(this.key(p));
+    return this.files.has(this.key(p));
+  }
+
+  /** Records a user-chosen folder (its images may be read); returns it resolved to an absolute path. */
+  addFolder(p: string): string {
+    this.folders.add(this.key(p));
+    return path.resolve(p);
+  }
+
+  hasFolder(p: string): boolean {
+    return this.folders.has(this.key(p));
   }
 }
 
+/** The old name, from when only model files were allow-listed. */
+export { PathAllowList as ModelAllowList };
+
 export function isOnnxFileName(p: string): boolean {
   return path.extname(p).toLowerCase() === '.onnx';
+}
+
+export const PROJECT_EXTENSIONS = ['.camscope', '.sqlite', '.sqlite3', '.db'];
+
+export function isProjectFileName(p: string): boolean {
+  return PROJECT_EXTENSIONS.includes(path.extname(p).toLowerCase());
 }

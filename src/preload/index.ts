@@ -3,21 +3,34 @@
  * IPC contract. Nothing else is exposed — in particular never ipcRenderer or IPC event objects.
  */
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
-import type { CamscopeApi, ChannelName, EventName, IpcResult, RequestOf, ResponseOf } from '../shared/api';
+import {
+  isChannelName,
+  isEventName,
+  type CamscopeApi,
+  type ChannelName,
+  type EventName,
+  type Events,
+  type IpcResult,
+  type RequestOf,
+  type ResponseOf,
+} from '../shared/api';
 
 async function invoke<C extends ChannelName>(
   channel: C,
   ...payload: RequestOf<C> extends void ? [] : [RequestOf<C>]
 ): Promise<ResponseOf<C>> {
+  // Page script could call this with anything: only contract channels are forwarded (main validates the payload).
+  if (!isChannelName(channel)) throw new Error(`camscope has no request named "${String(channel)}".`);
   const result = (await ipcRenderer.invoke(channel, ...payload)) as IpcResult<ResponseOf<C>>;
   if (result.ok) return result.value;
-  // Only the message survives the context bridge; it is written to be shown to the user.
-  throw new Error(result.error.message);
+  // Only plain properties survive the context bridge; the message is written to be shown to the user.
+  throw Object.assign(new Error(result.error.message), { code: result.error.code });
 }
 
-function subscribe(event: EventName, listener: () => void): () => void {
+function on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+  if (!isEventName(event)) throw new Error(`camscope has no event named "${String(event)}".`);
   // Never hand the IpcRendererEvent (which carries `sender`) to page code.
-  const wrapped = (): void => listener();
+  const wrapped = (_event: unknown, payload: Events[E]): void => listener(payload);
   ipcRenderer.on(event, wrapped);
   return () => {
     ipcRenderer.removeListener(event, wrapped);
@@ -25,17 +38,14 @@ function subscribe(event: EventName, listener: () => void): () => void {
 }
 
 const api: CamscopeApi = {
-  version: () => invoke('app:version'),
-  inspectModel: (path) => invoke('model:inspect', { path }),
-  inspectDemo: () => invoke('demo:inspect'),
-  openModelDialog: () => invoke('dialog:openModel'),
-  registerDroppedModel: async (file) => {
+  invoke,
+  on,
+  registerDropped: async (file) => {
     // The path comes from the File object itself, so page script cannot name an arbitrary file.
     const path = webUtils.getPathForFile(file);
-    if (!path) throw new Error('camscope could not tell where that file is on disk. Try "Open model…" instead.');
-    return invoke('model:registerDropped', { path });
+    if (!path) throw new Error('camscope could not tell where that is on disk. Try the File menu instead.');
+    return invoke('drop:register', { path });
   },
-  onOpenModelRequest: (listener) => subscribe('menu:openModel', listener),
 };
 
 contextBridge.exposeInMainWorld('camscope', api);

@@ -3,14 +3,32 @@
  *
  * Every channel the preload may invoke is listed in {@link channels} with a runtime validator for its request payload
  * (checked in the main process before any handler runs) and, at the type level, its response type. Main → renderer
- * notifications are listed in {@link events}. {@link CamscopeApi} is what the renderer sees as `window.camscope`;
- * the preload implements it over IPC, and a web test bridge can implement it directly.
+ * notifications are listed in {@link Events}. {@link CamscopeApi} is what the renderer sees as `window.camscope`;
+ * the preload implements it over IPC, and the web test bridge (src/main/web-bridge) implements it over HTTP.
+ *
+ * Large data never travels as JSON arrays of numbers: maps are Float32Array, pixels and thumbnails Uint8Array,
+ * prediction tables typed arrays. Long jobs take a renderer-chosen `jobId`; their partial results and progress
+ * arrive as events tagged with it, the request itself resolves with the final summary, and `job:cancel` stops them.
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
-import type { ModelInspection } from '../main/engine/types';
-import { none, object, string, type Validator } from './validate';
+import type { EvaluationSettings, ImageRecord, MetricTable } from '../main/engine/evaluate/types';
+import type { CandidateLayer, ExecutionProviderName, ModelInspection, Prediction } from '../main/engine/types';
+import {
+  array,
+  boolean,
+  none,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  uniqueArray,
+  type Validator,
+} from './validate';
 
-export type { ModelInspection, CandidateLayer, ModelProfile } from '../main/engine/types';
+export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName } from '../main/engine/types';
+export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricTable } from '../main/engine/evaluate/types';
 
 /** A channel's request validator, with its response type carried as a phantom. */
 export interface ChannelSpec<Req, Res> {
@@ -25,27 +43,433 @@ function channel<Req, Res>(request: Validator<Req>): ChannelSpec<Req, Res> {
 
 /** Longest path accepted over IPC (Windows long paths top out at 32,767 UTF-16 units). */
 export const MAX_PATH_LENGTH = 32_767;
+/** Most thumbnails one request may ask for (a screenful and then some). */
+export const MAX_THUMBNAILS_PER_REQUEST = 400;
+/** Most images in one exported figure. */
+export const MAX_FIGURE_IMAGES = 24;
+/** Most vertices of one polygon annotation. */
+export const MAX_POLYGON_POINTS = 1_000;
+
+export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
+export const COLORMAP_NAMES = ['jet', 'viridis', 'turbo', 'inferno'] as const;
+export type ColormapChoice = (typeof COLORMAP_NAMES)[number];
+export const SCORE_VARIANT_NAMES = ['prob', 'logit'] as const;
+export type ScoreVariantName = (typeof SCORE_VARIANT_NAMES)[number];
+export const THEMES = ['system', 'light', 'dark'] as const;
+export type Theme = (typeof THEMES)[number];
+export const ANNOTATION_KINDS = ['rect', 'polygon', 'point'] as const;
+export type AnnotationKind = (typeof ANNOTATION_KINDS)[number];
+
 const filePath = string({ minLength: 1, maxLength: MAX_PATH_LENGTH });
+const jobId = string({ pattern: /^[A-Za-z0-9_-]{1,64}$/, patternHint: 'a job id (1 to 64 letters, digits, _ or -)' });
+const methodId = string({ pattern: /^[a-z0-9+_-]{1,64}$/, patternHint: 'a method id such as "gradcam" or "scorecam++"' });
+const methodList = uniqueArray(methodId, { minLength: 1, maxLength: 32 });
+const imageIndex = number({ integer: true, min: 0, max: 10_000_000 });
+const classIndex = nullable(number({ integer: true, min: 0, max: 1_000_000 }));
+const coordinate = number({ min: -1e7, max: 1e7 });
+const point = array(coordinate, { minLength: 2, maxLength: 2 });
+const label = string({ maxLength: 200 });
+const note = string({ maxLength: 10_000 });
+const imageFile = string({ minLength: 1, maxLength: 4_096 });
+const colormap = oneOf(COLORMAP_NAMES);
+const opacity = number({ min: 0, max: 1 });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Data types
+// ---------------------------------------------------------------------------------------------------------------
 
 export interface AppVersionInfo {
   version: string;
   electron: string;
   node: string;
+  /** 'desktop' in Electron, 'web-bridge' in the test bridge (where native dialogs and drag-and-drop do not exist). */
+  shell: 'desktop' | 'web-bridge';
 }
+
+export interface AppSettings {
+  theme: Theme;
+  /** Execution provider asked for when a model is opened. */
+  provider: ExecutionProviderName;
+}
+
+/** A method of the registry, as the UI lists it. */
+export interface MethodDescriptor {
+  id: string;
+  displayName: string;
+  paper: string;
+  needsGradients: boolean;
+  /** Gradient methods take milliseconds; score methods run one forward pass per channel. */
+  speed: 'fast' | 'slow';
+}
+
+/** A model opened for explanation in the engine. */
+export interface ModelState {
+  inspection: ModelInspection;
+  /** The target layer in use. */
+  layer: CandidateLayer;
+  provider: {
+    requested: ExecutionProviderName;
+    used: ExecutionProviderName;
+    /** Why the requested provider is not the one in use, when it is not. */
+    fallbackReason: string | null;
+  };
+  methods: MethodDescriptor[];
+}
+
+export interface DatasetEntry {
+  /** Path relative to the folder, '/'-separated; the entry's index in `items` is its id. */
+  file: string;
+  /** Class index in the model's outputs, or null when unknown. */
+  label: number | null;
+  labelName: string | null;
+}
+
+export interface DatasetListing {
+  root: string;
+  /** The folder's name, for titles. */
+  name: string;
+  layout: 'imagefolder' | 'csv';
+  /** The labels CSV used, if any. */
+  labels: string | null;
+  labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
+  items: DatasetEntry[];
+}
+
+export interface Thumbnail {
+  index: number;
+  /** Encoded image bytes (empty when the image could not be read). */
+  bytes: Uint8Array;
+  mime: 'image/jpeg' | 'image/png';
+  /** Set when the image could not be read, in plain language. */
+  error?: string;
+}
+
+/** Top-k predictions for a batch of dataset images, as typed arrays (row i = image indices[i]). */
+export interface PredictionBatch {
+  jobId: string;
+  k: number;
+  indices: Int32Array;
+  /** [n·k] class indices, best first; -1 where the image failed. */
+  classes: Int32Array;
+  /** [n·k] softmax probabilities matching `classes`. */
+  probs: Float32Array;
+}
+
+export interface PredictionRunSummary {
+  done: number;
+  failed: { index: number; message: string }[];
+  seconds: number;
+}
+
+/**
+ * The image as the model sees it (after resize and crop), plus how that frame sits in the original file:
+ * original = (frame + offset) / scale.
+ */
+export interface ImageFrame {
+  index: number;
+  file: string;
+  width: number;
+  height: number;
+  channels: 1 | 3;
+  /** Interleaved 8-bit pixels, width·height·channels. */
+  pixels: Uint8Array;
+  original: { width: number; height: number };
+  transform: { scaleX: number; scaleY: number; offsetX: number; offsetY: number };
+}
+
+export interface ExplainTarget {
+  classIndex: number;
+  className: string;
+  probability: number;
+}
+
+export interface ExplainImageEvent {
+  jobId: string;
+  frame: ImageFrame;
+  predictions: Prediction[];
+  target: ExplainTarget;
+}
+
+export interface ExplainMapEvent {
+  jobId: string;
+  method: string;
+  /** [height·width] values in [0, 1], in the frame of {@link ImageFrame}. */
+  map: Float32Array;
+  width: number;
+  height: number;
+  flat: boolean;
+  timeMs: number;
+}
+
+export interface ExplainSummary {
+  image: number;
+  target: ExplainTarget;
+  methods: { id: string; ok: boolean; error?: string }[];
+}
+
+/** Average Drop and Increase in Confidence of one method on one image (probability variant, as in the paper). */
+export interface FaithfulnessRow {
+  method: string;
+  /** Target probability on the image (Y) and on map·image (O). */
+  Y: number;
+  O: number;
+  /** 100 · max(0, Y − O) / Y. */
+  averageDropPct: number;
+  /** O ≥ Y. */
+  increase: boolean;
+  flat: boolean;
+}
+
+export interface Annotation {
+  id: number;
+  /** The image's path relative to the dataset folder ('/'-separated). */
+  image: string;
+  kind: AnnotationKind;
+  label: string;
+  note: string;
+  /** Vertices in the original image's pixels: rect = 2 corners, polygon ≥ 3, point = 1. */
+  points: [number, number][];
+  /** The original image's size (for COCO export). */
+  imageSize: { width: number; height: number };
+  created: string;
+}
+
+export interface NewAnnotation {
+  image: string;
+  kind: AnnotationKind;
+  label: string;
+  note: string;
+  points: number[][];
+  imageSize: { width: number; height: number };
+}
+
+export interface AnnotationPatch {
+  id: number;
+  label?: string;
+  note?: string;
+  points?: number[][];
+}
+
+export interface ProjectInfo {
+  /** The project file; null for the untitled project that holds work until it is saved. */
+  path: string | null;
+  name: string;
+  modelPath: string | null;
+  datasetRoot: string | null;
+  annotationCount: number;
+  evaluationCount: number;
+}
+
+export interface RecentProject {
+  path: string;
+  name: string;
+  /** ISO date it was last opened or saved. */
+  opened: string;
+  exists: boolean;
+}
+
+/** What opening a project restored. */
+export interface ProjectOpened {
+  project: ProjectInfo;
+  model: ModelState | null;
+  dataset: DatasetListing | null;
+  /** Plain-language notes on what could not be restored (a moved model, a missing folder). */
+  warnings: string[];
+}
+
+export interface EvaluationRequest {
+  jobId: string;
+  methods: string[];
+  /** Images to sample (null = every image). */
+  sample: number | null;
+  seed: number;
+  score: ScoreVariantName;
+}
+
+export interface EvaluationSummary {
+  id: number;
+  status: 'running' | 'complete' | 'cancelled';
+  settings: EvaluationSettings;
+  table: MetricTable;
+  accuracy: { correct: number; labelled: number } | null;
+  failed: { file: string; message: string }[];
+  elapsedSeconds: number;
+  /** Images with a result. */
+  images: number;
+}
+
+export interface EvaluationDetail extends EvaluationSummary {
+  records: ImageRecord[];
+}
+
+export interface ExportFigureRequest {
+  /** Progress arrives as `job:progress` events with this id; `job:cancel` stops the export. */
+  jobId: string;
+  images: number[];
+  methods: string[];
+  /** null = explain each image's predicted class. */
+  classIndex: number | null;
+  colormap: ColormapChoice;
+  opacity: number;
+}
+
+export interface ExportReportRequest {
+  jobId: string;
+  evaluationId: number;
+  /** Dataset images shown in the report's figure (may be empty). */
+  figureImages: number[];
+  colormap: ColormapChoice;
+  opacity: number;
+}
+
+export interface ExportResult {
+  dir: string;
+  files: string[];
+}
+
+/** Progress of a job (predictions, a slow method, an evaluation, an export). */
+export interface JobProgress {
+  jobId: string;
+  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export';
+  done: number;
+  total: number;
+  /** The method being computed (explanations). */
+  method?: string;
+  /** Images per second and seconds left (predictions, evaluations). */
+  rate?: number;
+  etaSeconds?: number | null;
+  message?: string;
+}
+
+export type MenuCommand =
+  | { command: 'openModel' | 'openFolder' | 'openProject' | 'saveProjectAs' | 'exportFigure' | 'exportReport' | 'guide' }
+  | { command: 'openRecent'; path: string }
+  | { command: 'theme'; theme: Theme };
+
+export interface EngineStatus {
+  state: 'crashed' | 'recovered';
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Channels
+// ---------------------------------------------------------------------------------------------------------------
+
+const annotationInput = object({
+  image: imageFile,
+  kind: oneOf(ANNOTATION_KINDS),
+  label,
+  note,
+  points: array(point, { minLength: 1, maxLength: MAX_POLYGON_POINTS }),
+  imageSize: object({
+    width: number({ integer: true, min: 1, max: 1_000_000 }),
+    height: number({ integer: true, min: 1, max: 1_000_000 }),
+  }),
+});
 
 export const channels = {
   'app:version': channel<void, AppVersionInfo>(none()),
+  'settings:get': channel<void, AppSettings>(none()),
+  'settings:set': channel<Partial<AppSettings>, AppSettings>(
+    object({ theme: optional(oneOf(THEMES)), provider: optional(oneOf(EXECUTION_PROVIDERS)) }),
+  ),
+  /** The explanation methods (registry order). */
+  'methods:list': channel<void, MethodDescriptor[]>(none()),
+
   /** Inspect a model the user chose (dialog or drag-and-drop); other paths are refused. */
   'model:inspect': channel<{ path: string }, ModelInspection>(object({ path: filePath })),
   /** Inspect the demo model shipped with camscope. */
   'demo:inspect': channel<void, ModelInspection>(none()),
   /** Native "Open model" dialog filtered to .onnx; the chosen path joins the allow-list. null when cancelled. */
   'dialog:openModel': channel<void, { path: string } | null>(none()),
+  /** Native "Open image folder" dialog; the chosen folder joins the allow-list. null when cancelled. */
+  'dialog:openFolder': channel<void, { path: string } | null>(none()),
+  /** Native "Open project" dialog (.camscope / SQLite files). null when cancelled. */
+  'dialog:openProject': channel<void, { path: string } | null>(none()),
   /**
-   * A file the user dropped onto the window. The preload derives the path from the dropped File itself
-   * (webUtils.getPathForFile), so page script cannot register arbitrary paths; main checks the extension.
+   * A file or folder the user dropped onto the window. The preload derives the path from the dropped File itself
+   * (webUtils.getPathForFile), so page script cannot register arbitrary paths; main decides what it is.
    */
-  'model:registerDropped': channel<{ path: string }, { path: string }>(object({ path: filePath })),
+  'drop:register': channel<{ path: string }, { path: string; kind: 'model' | 'folder' | 'project' }>(
+    object({ path: filePath }),
+  ),
+  /** Opens a model in the engine (a chosen path) with a provider and target layer ('auto' = the default layer). */
+  'model:load': channel<{ path: string; provider?: ExecutionProviderName; layer?: string }, ModelState>(
+    object({ path: filePath, provider: optional(oneOf(EXECUTION_PROVIDERS)), layer: optional(string({ minLength: 1, maxLength: 4_096 })) }),
+  ),
+  /** The embedded demo: its model and its 100 labelled images. */
+  'demo:open': channel<void, { model: ModelState; dataset: DatasetListing }>(none()),
+  /** Lists the images of a chosen folder (ImageFolder layout, or labels.csv beside the images). */
+  'dataset:open': channel<{ root: string }, DatasetListing>(object({ root: filePath })),
+  'dataset:thumbnails': channel<{ indices: number[] }, Thumbnail[]>(
+    object({ indices: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_THUMBNAILS_PER_REQUEST }) }),
+  ),
+  /** Top-5 predictions for every image of the dataset, streamed as `predictions:batch` events. */
+  'predictions:run': channel<{ jobId: string }, PredictionRunSummary>(object({ jobId })),
+  /** Explains one image: `explain:image` first, then one `explain:map` per method (fast methods first). */
+  'image:explain': channel<{ jobId: string; image: number; classIndex: number | null; methods: string[] }, ExplainSummary>(
+    object({ jobId, image: imageIndex, classIndex, methods: methodList }),
+  ),
+  /** Average Drop / Increase in Confidence of each method's map on one image. */
+  'image:faithfulness': channel<
+    { jobId: string; image: number; classIndex: number | null; methods: string[] },
+    FaithfulnessRow[]
+  >(object({ jobId, image: imageIndex, classIndex, methods: methodList })),
+  'job:cancel': channel<{ jobId: string }, { cancelled: boolean }>(object({ jobId })),
+
+  'project:current': channel<void, ProjectInfo>(none()),
+  'project:open': channel<{ path: string }, ProjectOpened>(object({ path: filePath })),
+  /** Save dialog, then the project is copied there and continues in that file. null when cancelled. */
+  'project:saveAs': channel<void, ProjectInfo | null>(none()),
+  'project:recent': channel<void, RecentProject[]>(none()),
+
+  'annotations:list': channel<{ image?: string }, Annotation[]>(object({ image: optional(imageFile) })),
+  'annotations:add': channel<NewAnnotation, Annotation>(annotationInput),
+  'annotations:update': channel<AnnotationPatch, Annotation>(
+    object({
+      id: number({ integer: true, min: 1 }),
+      label: optional(label),
+      note: optional(note),
+      points: optional(array(point, { minLength: 1, maxLength: MAX_POLYGON_POINTS })),
+    }),
+  ),
+  'annotations:delete': channel<{ id: number }, { deleted: boolean }>(object({ id: number({ integer: true, min: 1 }) })),
+  /** Save dialog, then the project's annotations as COCO-style JSON. null when cancelled. */
+  'annotations:exportCoco': channel<void, { path: string } | null>(none()),
+
+  'evaluation:run': channel<EvaluationRequest, EvaluationSummary>(
+    object({
+      jobId,
+      methods: methodList,
+      sample: nullable(number({ integer: true, min: 1, max: 10_000_000 })),
+      seed: number({ integer: true, min: 0, max: 2 ** 31 - 1 }),
+      score: oneOf(SCORE_VARIANT_NAMES),
+    }),
+  ),
+  'evaluation:list': channel<void, EvaluationSummary[]>(none()),
+  'evaluation:get': channel<{ id: number }, EvaluationDetail>(object({ id: number({ integer: true, min: 1 }) })),
+
+  /** Save dialog (a new folder), then figure.png + figure.svg of the chosen images × methods. null when cancelled. */
+  'export:figure': channel<ExportFigureRequest, ExportResult | null>(
+    object({
+      jobId,
+      images: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_FIGURE_IMAGES }),
+      methods: methodList,
+      classIndex,
+      colormap,
+      opacity,
+    }),
+  ),
+  /** Save dialog (a new folder), then the evaluation's report (HTML, PDF, CSV, JSON, figure). null when cancelled. */
+  'export:report': channel<ExportReportRequest, ExportResult | null>(
+    object({
+      jobId,
+      evaluationId: number({ integer: true, min: 1 }),
+      figureImages: uniqueArray(imageIndex, { maxLength: MAX_FIGURE_IMAGES }),
+      colormap,
+      opacity,
+    }),
+  ),
 } as const;
 
 export type Channels = typeof channels;
@@ -58,13 +482,36 @@ export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(channels, name);
 }
 
-/** Main → renderer notifications (payload types). */
+// ---------------------------------------------------------------------------------------------------------------
+// Events (main → renderer)
+// ---------------------------------------------------------------------------------------------------------------
+
 export interface Events {
-  /** The user picked File → Open Model… in the native menu; the renderer runs its normal open flow. */
-  'menu:openModel': void;
+  /** A command from the native menu; the renderer runs its normal flow for it. */
+  'menu:command': MenuCommand;
+  'job:progress': JobProgress;
+  'predictions:batch': PredictionBatch;
+  'explain:image': ExplainImageEvent;
+  'explain:map': ExplainMapEvent;
+  /** The engine worker stopped (and what was restored after it restarted). */
+  'engine:status': EngineStatus;
+  /** The project changed outside the renderer's own request (e.g. File → Save Project As…). */
+  'project:changed': ProjectInfo;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['menu:openModel'];
+export const EVENT_NAMES: readonly EventName[] = [
+  'menu:command',
+  'job:progress',
+  'predictions:batch',
+  'explain:image',
+  'explain:map',
+  'engine:status',
+  'project:changed',
+];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);
+}
 
 /** Error codes raised by the shell itself, next to the engine's own {@link CamscopeErrorCode}s. */
 export type ShellErrorCode =
@@ -72,8 +519,12 @@ export type ShellErrorCode =
   | 'UNTRUSTED_SENDER'
   /** The payload failed validation. */
   | 'INVALID_REQUEST'
-  /** A model path the user never chose. */
+  /** A path the user never chose. */
   | 'NOT_ALLOWED'
+  /** Something the request needs is not open yet (a model, a folder). */
+  | 'NOT_READY'
+  /** A job id that is already running. */
+  | 'BUSY'
   /** The engine worker died while working. */
   | 'ENGINE_CRASHED'
   /** The engine failed without a more specific code. */
@@ -90,15 +541,25 @@ export interface IpcError {
 /** What every `ipcMain.handle` returns; the preload unwraps it. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
+// ---------------------------------------------------------------------------------------------------------------
+// The renderer's view
+// ---------------------------------------------------------------------------------------------------------------
+
+/** Calls a channel: what `window.camscope.invoke` does, typed by the contract. */
+export type Invoke = <C extends ChannelName>(
+  channel: C,
+  ...payload: RequestOf<C> extends void ? [] : [RequestOf<C>]
+) => Promise<ResponseOf<C>>;
+
 /** `window.camscope`: what the renderer may ask of the rest of the app. */
 export interface CamscopeApi {
-  version(): Promise<AppVersionInfo>;
-  inspectModel(path: string): Promise<ModelInspection>;
-  inspectDemo(): Promise<ModelInspection>;
-  /** Resolves to null when the user cancels the dialog. */
-  openModelDialog(): Promise<{ path: string } | null>;
-  /** Allow-lists a dropped file and returns its path (rejects when the file has no path on disk or is no .onnx). */
-  registerDroppedModel(file: File): Promise<{ path: string }>;
-  /** Subscribes to File → Open Model… in the native menu; returns an unsubscribe function. */
-  onOpenModelRequest(listener: () => void): () => void;
+  /** Any channel of the contract; the request is validated in main. */
+  invoke: Invoke;
+  /** Subscribes to an event; returns an unsubscribe function. */
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /**
+   * Allow-lists a dropped file or folder and says what it is (rejects when it has no path on disk, or is neither
+   * an .onnx model, a folder nor a project file).
+   */
+  registerDropped(file: File): Promise<{ path: string; kind: 'model' | 'folder' | 'project' }>;
 }

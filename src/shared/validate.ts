@@ -42,6 +42,9 @@ function describe(value: unknown): string {
 export interface StringOptions {
   minLength?: number;
   maxLength?: number;
+  /** The whole value must match (anchor it with ^…$); `patternHint` says in words what is expected. */
+  pattern?: RegExp;
+  patternHint?: string;
 }
 
 export function string(opts: StringOptions = {}): Validator<string> {
@@ -53,6 +56,9 @@ export function string(opts: StringOptions = {}): Validator<string> {
     }
     if (value.length > maxLength) throw new ValidationError(path, `must be at most ${maxLength} characters.`);
     if (value.includes('\0')) throw new ValidationError(path, 'must not contain NUL characters.');
+    if (opts.pattern && !opts.pattern.test(value)) {
+      throw new ValidationError(path, `must be ${opts.patternHint ?? `text matching ${String(opts.pattern)}`}.`);
+    }
     return value;
   };
 }
@@ -105,6 +111,21 @@ export function array<T>(item: Validator<T>, opts: ArrayOptions = {}): Validator
     if (value.length < minLength) throw new ValidationError(path, `must have at least ${minLength} items.`);
     if (value.length > maxLength) throw new ValidationError(path, `must have at most ${maxLength} items.`);
     return value.map((v, i) => item(v, `${path}[${i}]`));
+  };
+}
+
+/** Accepts null as well as whatever `inner` accepts. */
+export function nullable<T>(inner: Validator<T>): Validator<T | null> {
+  return (value, path = ROOT) => (value === null ? null : inner(value, path));
+}
+
+/** A list of distinct values (repeats are refused, so a renderer cannot multiply work by repeating an item). */
+export function uniqueArray<T extends string | number>(item: Validator<T>, opts: ArrayOptions = {}): Validator<T[]> {
+  const list = array(item, opts);
+  return (value, path = ROOT) => {
+    const items = list(value, path);
+    if (new Set(items).size !== items.length) throw new ValidationError(path, 'must not list the same item twice.');
+    return items;
   };
 }
 

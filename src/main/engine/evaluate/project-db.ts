@@ -122,4 +122,81 @@ export class ProjectDb {
   close(): void {
     this.db.close();
   }
+
+  // --- Annotations (added for the desktop workbench) and the project context they refer to ---
+
+  /** The user's annotations, oldest first; only those of one image (dataset-relative path) when given. */
+  annotations(image?: string): AnnotationRow[] {
+    const rows = (image === undefined
+      ? this.db.all('SELECT * FROM annotations ORDER BY id')
+      : this.db.all('SELECT * FROM annotations WHERE image = ? ORDER BY id', [image])) as Record<string, unknown>[];
+    return rows.map(annotationRow);
+  }
+
+  annotation(id: number): AnnotationRow | null {
+    const row = this.db.get('SELECT * FROM annotations WHERE id = ?', [id]) as Record<string, unknown> | null;
+    return row ? annotationRow(row) : null;
+  }
+
+  /** Stores a new annotation; `geometry` is the caller's JSON text (shape vertices, image size). */
+  addAnnotation(a: { image: string; kind: string; label: string; note: string; geometry: string }): AnnotationRow {
+    this.db.run('INSERT INTO annotations (image, kind, label, note, geometry, created) VALUES (?, ?, ?, ?, ?, ?)', [
+      a.image, a.kind, a.label, a.note, a.geometry, new Date().toISOString(),
+    ]);
+    const { id } = this.db.get('SELECT last_insert_rowid() AS id') as { id: number };
+    return this.annotation(Number(id))!;
+  }
+
+  /** Changes an annotation's label, note or geometry; null when there is no such annotation. */
+  updateAnnotation(id: number, patch: { label?: string; note?: string; geometry?: string }): AnnotationRow | null {
+    const current = this.annotation(id);
+    if (!current) return null;
+    this.db.run('UPDATE annotations SET label = ?, note = ?, geometry = ? WHERE id = ?', [
+      patch.label ?? current.label, patch.note ?? current.note, patch.geometry ?? current.geometry, id,
+    ]);
+    return this.annotation(id);
+  }
+
+  deleteAnnotation(id: number): boolean {
+    const existed = this.annotation(id) !== null;
+    this.db.run('DELETE FROM annotations WHERE id = ?', [id]);
+    return existed;
+  }
+
+  annotationCount(): number {
+    return Number((this.db.get('SELECT COUNT(*) AS n FROM annotations') as { n: number }).n);
+  }
+
+  /** A project-level setting (e.g. the model and image folder the annotations refer to); null when unset. */
+  getMeta(key: string): string | null {
+    const row = this.db.get('SELECT value FROM meta WHERE key = ?', [key]) as { value: string } | null;
+    return row ? String(row.value) : null;
+  }
+
+  setMeta(key: string, value: string | null): void {
+    if (value === null) this.db.run('DELETE FROM meta WHERE key = ?', [key]);
+    else this.db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
+  }
+}
+
+export interface AnnotationRow {
+  id: number;
+  image: string;
+  kind: string;
+  label: string;
+  note: string;
+  geometry: string;
+  created: string;
+}
+
+function annotationRow(r: Record<string, unknown>): AnnotationRow {
+  return {
+    id: Number(r.id),
+    image: String(r.image),
+    kind: String(r.kind),
+    label: String(r.label),
+    note: String(r.note),
+    geometry: String(r.geometry),
+    created: String(r.created),
+  };
 }
