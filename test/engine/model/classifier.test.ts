@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createMethod } from '../../../src/main/engine/methods/registry';
 import { describe, expect, it } from 'vitest';
 import { Classifier, inspectModel } from '../../../src/main/engine/model/classifier';
 import {
@@ -99,6 +101,34 @@ describe('model analysis', () => {
     expect(c.suggestedBatchSize(100)).toBe(1);
     expect(c.suggestedBatchSize(2 ** 40)).toBe(64); // CPU cap
     await c.release();
+  });
+
+  it('turns ViT token layers into maps and picks the last block\'s norm1 by default', async () => {
+    const path = join(__dirname, '..', '..', 'fixtures', 'gradients', 'tiny_vit.onnx');
+    const info = await inspectModel(path);
+    const layer = info.candidateLayers.find((c) => c.name === info.defaultLayer)!;
+    expect(info.defaultLayer).toBe('layer'); // the fixture names blocks[-1].norm1's output "layer"
+    expect(layer).toMatchObject({ opType: 'LayerNormalization', rawShape: [1, 17, 16], shape: [1, 16, 4, 4], tokens: { classToken: true, grid: [4, 4] } });
+    const c = await Classifier.load(path);
+    const x = randomArray(3 * 16 * 16, mulberry32(8), 2);
+    const run = await c.gradients(x, 1, [-1], 'logit');
+    for (const id of ['gradcam', 'layercam']) {
+      const map = await createMethod(id).compute({ classifier: c, image: x, activations: run.activations, logits: run.logits, gradients: run.gradients, batchSize: 4, target: { classIndex: run.classes[0], score: 'logit' } });
+      expect(map.flat).toBe(false);
+      expect([map.width, map.height]).toEqual([16, 16]);
+    }
+    const sc = await createMethod('scorecam++').compute({ classifier: c, image: x, activations: run.activations, logits: run.logits, batchSize: 8, target: { classIndex: run.classes[0], score: 'prob' } });
+    expect(sc.forwardPasses).toBeGreaterThan(0);
+    await c.release();
+  });
+
+  it('accepts an explicit token layout from the sidecar and rejects one that does not fit', async () => {
+    const { tokenLayout } = await import('../../../src/main/engine/model/classifier');
+    expect(tokenLayout(197)).toEqual({ classToken: true, grid: [14, 14] });
+    expect(tokenLayout(196)).toEqual({ classToken: false, grid: [14, 14] });
+    expect(tokenLayout(50, { classToken: true, grid: [7, 7] })).toEqual({ classToken: true, grid: [7, 7] });
+    expect(tokenLayout(51, { classToken: true, grid: [7, 7] })).toBeNull();
+    expect(tokenLayout(12)).toBeNull();
   });
 
   it.runIf(hasShared)('finds the paper layer of the shared ResNet-18', async () => {
