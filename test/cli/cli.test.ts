@@ -7,6 +7,7 @@ import { collectImages, runCli } from '../../src/main/cli/run';
 import { demoImagesDir, demoModelPath } from '../../src/main/engine/demo';
 import { readMapPng } from '../../src/main/engine/image/decode';
 import { VERSION } from '../../src/main/engine/version';
+import { encode, initializer, node, randomTinyCnn, valueInfo, writeModel } from '../helpers/tiny-models';
 
 function capture() {
   const out: string[] = [];
@@ -59,7 +60,7 @@ describe('camscope explain', () => {
     expect(results.layer).toEqual({ name: '/features/features.12/Relu_output_0', shape: [1, 64, 14, 14] });
     expect(results.provider).toEqual({ requested: 'cpu', used: 'cpu', fallbackReason: null });
     expect(results.settings.methods.map((m: { id: string }) => m.id)).toEqual(['scorecam++', 'scorecam']);
-    expect(results.summary).toEqual({ images: 5, explained: 3, failed: 2 });
+    expect(results.summary).toEqual({ images: 5, explained: 3, failed: 2, methodErrors: 0 });
     const first = results.images[0];
     expect(first.ok).toBe(true);
     expect(first.predictions).toHaveLength(5);
@@ -99,6 +100,32 @@ describe('camscope explain', () => {
     expect(await runCli(['explain', '--model', demoModelPath(), ...extra, '--out', join(dir, 'never'), img], c.io)).toBe(2);
     expect(c.stderr()).toMatch(message);
     expect(existsSync(join(dir, 'never', 'results.json'))).toBe(false);
+  });
+
+  it('still gives score-based maps on a model gradient methods cannot differentiate, and says why the others failed', async () => {
+    const m = randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 });
+    const bytes = encode({
+      node: [
+        node('Conv', ['input', 'conv.w', 'conv.b'], ['conv_out'], { kernel_shape: [2, 2], strides: [2, 2] }),
+        node('Relu', ['conv_out'], ['relu_out']),
+        node('Sin', ['relu_out'], ['sin_out']),
+        node('GlobalAveragePool', ['sin_out'], ['gap_out']),
+        node('Flatten', ['gap_out'], ['flat_out']),
+        node('Gemm', ['flat_out', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }),
+      ],
+      input: [valueInfo('input', ['N', 1, 28, 28])],
+      output: [valueInfo('logits', ['N', 3])],
+      initializer: [initializer('conv.w', [4, 1, 2, 2], m.convW), initializer('conv.b', [4], m.convB), initializer('fc.w', [3, 4], m.fcW), initializer('fc.b', [3], m.fcB)],
+    });
+    const model = writeModel('cli-sin', bytes, { resize: 'stretch', layer: 'relu_out' });
+    const out = join(dir, 'out-sin');
+    const c = capture();
+    expect(await runCli(['explain', '--model', model, '--methods', 'gradcam,scorecam++', '--out', out, join(demoImagesDir(), '000_ankle-boot.png')], c.io)).toBe(1);
+    expect(c.stderr()).toMatch(/error: .*000_ankle-boot.png: gradcam: Gradient methods cannot differentiate the Sin operator/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.images[0].methods.gradcam.error).toMatch(/Sin operator/);
+    expect(results.images[0].methods['scorecam++'].flat).toBe(false);
+    expect(existsSync(join(out, '000_ankle-boot', 'scorecam++.png'))).toBe(true);
   });
 
   it('rejects a malformed model with exit 2', async () => {

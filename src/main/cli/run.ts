@@ -121,6 +121,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     const stemOf = new Map(images.map((i) => [i.file, i.stem]));
     const results: unknown[] = [];
     let failed = 0;
+    let methodFailures = 0;
     let done = 0;
     const started = new Date().toISOString();
     const t0 = performance.now();
@@ -143,7 +144,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
           topK: a.topK,
           preprocessing: classifier.profile,
         },
-        summary: { images: images.length, explained: done - failed, failed },
+        summary: { images: images.length, explained: done - failed, failed, methodErrors: methodFailures },
         images: results,
       };
       // Written after every image through a rename, so a killed run still leaves a valid file of what finished.
@@ -171,6 +172,12 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         await writeMapPng(join(dir, `${m.method}.png`), map, width, height);
         await writeRgbPng(join(dir, `${m.method}-overlay.png`), overlayHeatmap(image.pixels, map, width, height, a.colormap, a.alpha), width, height);
         perMethod[m.method] = { timeMs: Math.round(m.timeMs * 10) / 10, forwardPasses, flat, map: `${stem}/${m.method}.png`, overlay: `${stem}/${m.method}-overlay.png` };
+      }
+      for (const { method, message } of r.methodErrors ?? []) {
+        methodFailures++;
+        perMethod[method] = { error: message };
+        progressLine(io, '');
+        io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
       results.push({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
     };
@@ -205,7 +212,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     writeResults();
     progressLine(io, '');
     io.stdout.write(`${done - failed} of ${images.length} image(s) explained with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
-    return failed ? EXIT.someFailed : EXIT.ok;
+    return failed || methodFailures ? EXIT.someFailed : EXIT.ok;
   } finally {
     await classifier.release();
   }

@@ -50,6 +50,8 @@ export type ImageExplanation =
       logits: Float32Array;
       target: { classIndex: number; className: string; probability: number; logit: number };
       maps: MethodOutcome[];
+      /** Methods that could not run on this image (e.g. gradient methods on a model with an operator camscope cannot differentiate). */
+      methodErrors?: { method: string; message: string }[];
     }
   | { ok: false; file: string; error: { code: CamscopeErrorCode | 'INTERNAL'; message: string } };
 
@@ -80,6 +82,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
   const K = classifier.numClasses;
   const per = classifier.imageSize;
   const actPer = classifier.activationSize;
+  let gradientError: string | null = null;
 
   const prepareGroup = (start: number) =>
     Promise.all(
@@ -97,13 +100,24 @@ export async function* explainImages(classifier: Classifier, files: string[], op
     const input = new Float32Array(good.length * per);
     good.forEach((g, i) => input.set(g.image.tensor, i * per));
     // With gradient methods, one run through the backward graph returns logits, activations and gradients.
-    const needsGradients = options.methods.some((m) => m.needsGradients);
+    // A model the backward graph cannot differentiate still gets its score-based maps; gradient methods then
+    // report why they could not run (once per image) instead of failing the whole job.
+    const needsGradients = !gradientError && options.methods.some((m) => m.needsGradients);
     const targets = good.map(() => (classChoice === 'predicted' ? -1 : classChoice));
-    const run = !good.length
-      ? { logits: new Float32Array(0), activations: new Float32Array(0), gradients: null, classes: [] as number[] }
-      : needsGradients
-        ? await classifier.gradients(input, good.length, targets, 'logit')
-        : { ...(await classifier.forward(input, good.length, true)), gradients: null, classes: null };
+    let run: { logits: Float32Array; activations: Float32Array | null; gradients: Float32Array | null; classes: number[] | null } = {
+      logits: new Float32Array(0), activations: new Float32Array(0), gradients: null, classes: [],
+    };
+    if (good.length && needsGradients) {
+      try {
+        run = await classifier.gradients(input, good.length, targets, 'logit');
+      } catch (e) {
+        if (!isCamscopeError(e) || e.code !== 'UNSUPPORTED_MODEL') throw e;
+        gradientError = e.message;
+      }
+    }
+    if (good.length && (!needsGradients || gradientError)) {
+      run = { ...(await classifier.forward(input, good.length, true)), gradients: null, classes: null };
+    }
     const { logits, activations } = run;
 
     let g = 0;
@@ -126,8 +140,13 @@ export async function* explainImages(classifier: Classifier, files: string[], op
         const classIndex = run.classes ? run.classes[index] : classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
         const probs = softmax(rowLogits);
         const maps: MethodOutcome[] = [];
+        const methodErrors: { method: string; message: string }[] = [];
         for (const method of options.methods) {
           throwIfCancelled(options.signal);
+          if (method.needsGradients && gradientError) {
+            methodErrors.push({ method: method.id, message: gradientError });
+            continue;
+          }
           const t0 = performance.now();
           const score = (method.settings.score as ScoreVariant | undefined) ?? 'prob';
           const result = await method.compute({
@@ -152,6 +171,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
           logits: rowLogits,
           target: { classIndex, className: classes[classIndex], probability: probs[classIndex], logit: rowLogits[classIndex] },
           maps,
+          methodErrors,
         };
       } catch (e) {
         if (isCamscopeError(e) && e.code === 'CANCELLED') throw e;
