@@ -158,6 +158,9 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
         const { item, idx } = byPath.get(r.file)!;
         if (!r.ok) {
           db.addImage(run.id, idx, item.file, { error: r.error.message }, elapsed());
+        } else if (r.methodErrors?.length) {
+          // Every method must score every image for the table to compare them.
+          db.addImage(run.id, idx, item.file, { error: r.methodErrors.map((e) => `${e.method}: ${e.message}`).join('; ') }, elapsed());
         } else {
           const methods = await scoreExplanation(classifier, r, steps, batchSize);
           const record: ImageRecord = {
