@@ -83,7 +83,8 @@ export class Workbench {
   private readonly mirror: Mirror = { projectPath: null, model: null, datasetRoot: null };
   private syncedGeneration = 0;
   private syncing: Promise<void> | null = null;
-  private readonly jobs = new Map<string, EngineJob<unknown>>();
+  /** Running jobs by the renderer's id; `job` is null while the engine is still being prepared for it. */
+  private readonly jobs = new Map<string, { job: EngineJob<unknown> | null; cancelled: boolean }>();
   private untitledCount = 0;
 
   constructor(deps: HandlerDeps) {
@@ -100,6 +101,18 @@ export class Workbench {
     return path.join(this.deps.untitledDir, `untitled-${stamp}-${process.pid}-${++this.untitledCount}.camscope`);
   }
 
+  /** Untitled projects nobody saved are kept for a while (in case the app crashed), then removed. */
+  private async removeOldUntitled(maxAgeDays = 14): Promise<void> {
+    const cutoff = Date.now() - maxAgeDays * 86_400_000;
+    const names = await fs.readdir(this.deps.untitledDir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (!/^untitled-.*\.camscope$/.test(name)) continue;
+      const file = path.join(this.deps.untitledDir, name);
+      const stat = await fs.stat(file).catch(() => null);
+      if (stat && stat.mtimeMs < cutoff) await fs.rm(file, { force: true }).catch(() => {});
+    }
+  }
+
   /**
    * Makes sure the worker has the open project, model and folder: a fresh worker (first start, or after a crash)
    * gets them replayed before any other request.
@@ -114,6 +127,7 @@ export class Workbench {
       const lost: string[] = [];
       if (!this.mirror.projectPath) {
         await fs.mkdir(this.deps.untitledDir, { recursive: true });
+        await this.removeOldUntitled();
         this.mirror.projectPath = this.untitledPath();
       }
       try {
@@ -168,19 +182,23 @@ export class Workbench {
     onPartial: (value: EngineOps[K] extends { partial: infer P } ? P : never) => void,
   ): Promise<EngineOps[K]['result']> {
     if (this.jobs.has(jobId)) throw new AppError('BUSY', `A job with the id "${jobId}" is already running.`);
-    await this.sync();
-    const job = this.deps.engine.start(op, args, { onPartial });
-    this.jobs.set(jobId, job as EngineJob<unknown>);
+    const entry: { job: EngineJob<unknown> | null; cancelled: boolean } = { job: null, cancelled: false };
+    this.jobs.set(jobId, entry);
     try {
+      await this.sync();
+      if (entry.cancelled) throw new AppError('CANCELLED', 'The job was cancelled.');
+      const job = this.deps.engine.start(op, args, { onPartial });
+      entry.job = job as EngineJob<unknown>;
       return await job.result;
     } finally {
-      if (this.jobs.get(jobId) === job) this.jobs.delete(jobId);
+      if (this.jobs.get(jobId) === entry) this.jobs.delete(jobId);
     }
   }
 
-  private progressOrElse<T extends object>(jobId: string, value: T | Record<string, unknown>, other: (v: T) => void): void {
-    if ('stage' in value) this.deps.emit('job:progress', { ...(value as unknown as Events['job:progress']), jobId });
-    else other(value as T);
+  /** Forwards a job's progress as `job:progress`; anything else goes to `other`. */
+  private progressOrElse<T extends object>(jobId: string, value: T | Omit<Events['job:progress'], 'jobId'>, other: (v: T) => void): void {
+    if ('stage' in value) this.deps.emit('job:progress', { ...value, jobId });
+    else other(value);
   }
 
   private async contextPatch(patch: Partial<ProjectContext>): Promise<void> {
@@ -366,10 +384,11 @@ export class Workbench {
       'image:faithfulness': ({ jobId, ...args }) =>
         this.job(jobId, 'faithfulness', args, (v) => this.progressOrElse(jobId, v, () => {})),
       'job:cancel': ({ jobId }) => {
-        const job = this.jobs.get(jobId);
-        if (!job) return { cancelled: false };
+        const entry = this.jobs.get(jobId);
+        if (!entry) return { cancelled: false };
         this.jobs.delete(jobId);
-        job.cancel();
+        entry.cancelled = true;
+        entry.job?.cancel();
         return { cancelled: true };
       },
 

@@ -6,6 +6,7 @@ import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import {
   isChannelName,
   isEventName,
+  PRELOAD_ONLY_CHANNELS,
   type CamscopeApi,
   type ChannelName,
   type EventName,
@@ -15,16 +16,25 @@ import {
   type ResponseOf,
 } from '../shared/api';
 
-async function invoke<C extends ChannelName>(
+async function send<C extends ChannelName>(
   channel: C,
   ...payload: RequestOf<C> extends void ? [] : [RequestOf<C>]
 ): Promise<ResponseOf<C>> {
-  // Page script could call this with anything: only contract channels are forwarded (main validates the payload).
-  if (!isChannelName(channel)) throw new Error(`camscope has no request named "${String(channel)}".`);
   const result = (await ipcRenderer.invoke(channel, ...payload)) as IpcResult<ResponseOf<C>>;
   if (result.ok) return result.value;
   // Only plain properties survive the context bridge; the message is written to be shown to the user.
   throw Object.assign(new Error(result.error.message), { code: result.error.code });
+}
+
+/** What page script may call: contract channels only (main validates every payload), not the preload's own. */
+async function invoke<C extends ChannelName>(
+  channel: C,
+  ...payload: RequestOf<C> extends void ? [] : [RequestOf<C>]
+): Promise<ResponseOf<C>> {
+  if (!isChannelName(channel) || PRELOAD_ONLY_CHANNELS.includes(channel)) {
+    throw new Error(`camscope has no request named "${String(channel)}".`);
+  }
+  return send(channel, ...payload);
 }
 
 function on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
@@ -44,7 +54,7 @@ const api: CamscopeApi = {
     // The path comes from the File object itself, so page script cannot name an arbitrary file.
     const path = webUtils.getPathForFile(file);
     if (!path) throw new Error('camscope could not tell where that is on disk. Try the File menu instead.');
-    return invoke('drop:register', { path });
+    return send('drop:register', { path });
   },
 };
 

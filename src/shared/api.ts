@@ -11,8 +11,8 @@
  * arrive as events tagged with it, the request itself resolves with the final summary, and `job:cancel` stops them.
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
-import type { EvaluationSettings, ImageRecord, MetricTable } from '../main/engine/evaluate/types';
 import type { CandidateLayer, ExecutionProviderName, ModelInspection, Prediction } from '../main/engine/types';
+import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
   array,
   boolean,
@@ -28,7 +28,7 @@ import {
 } from './validate';
 
 export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName } from '../main/engine/types';
-export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricTable } from '../main/engine/evaluate/types';
+export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricInfo, MetricKey, MetricTable } from './results';
 
 /** A channel's request validator, with its response type carried as a phantom. */
 export interface ChannelSpec<Req, Res> {
@@ -300,6 +300,8 @@ export interface EvaluationSummary {
 
 export interface EvaluationDetail extends EvaluationSummary {
   records: ImageRecord[];
+  /** The table's rows in the reports' order, with their labels and directions. */
+  metrics: MetricInfo[];
 }
 
 export interface ExportFigureRequest {
@@ -481,6 +483,12 @@ export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
 export function isChannelName(name: unknown): name is ChannelName {
   return typeof name === 'string' && Object.hasOwn(channels, name);
 }
+
+/**
+ * Channels page script may not invoke directly: `drop:register` allow-lists a path, so it is reachable only through
+ * CamscopeApi.registerDropped(file), where the preload takes the path from a File the user actually dropped.
+ */
+export const PRELOAD_ONLY_CHANNELS: readonly ChannelName[] = ['drop:register'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Events (main → renderer)

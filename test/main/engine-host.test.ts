@@ -109,3 +109,51 @@ describe('EngineHost', () => {
     await expect(host.call('echo', 'back')).resolves.toMatchObject({ echoed: 'back' });
   });
 });
+
+describe('EngineHost: partial results, generations and kill()', () => {
+  type PartialOps = {
+    stream: { args: { n: number }; result: { threadId: number }; partial: { i: number; data: Float32Array } };
+    hang: { args: Record<string, never>; result: never };
+    ping: { args: Record<string, never>; result: { threadId: number } };
+  };
+  const partialWorker = new URL('./fixtures/partial-worker.mjs', import.meta.url);
+  let ph: EngineHost<PartialOps> | undefined;
+  afterEach(async () => {
+    await ph?.dispose();
+  });
+
+  it('forwards partial results (typed arrays intact) before the result', async () => {
+    ph = new EngineHost<PartialOps>({ workerPath: partialWorker });
+    const seen: { i: number; data: Float32Array }[] = [];
+    const result = await ph.call('stream', { n: 3 }, { onPartial: (p) => seen.push(p) });
+    expect(seen.map((p) => p.i)).toEqual([0, 1, 2]);
+    expect(seen[2].data).toBeInstanceOf(Float32Array);
+    expect([...seen[2].data]).toEqual([2, 2.5]);
+    expect(typeof result.threadId).toBe('number');
+  });
+
+  it('counts worker generations; kill() acts as a crash: pending calls fail, onCrash is told, the next call restarts', async () => {
+    const crashes: string[] = [];
+    ph = new EngineHost<PartialOps>({ workerPath: partialWorker, onCrash: (m) => crashes.push(m) });
+    expect(ph.generation).toBe(0);
+    expect(ph.warmUp()).toBe(1);
+    expect(ph.warmUp()).toBe(1);
+    const first = await ph.call('ping', {});
+    const pending = ph.call('hang', {});
+    await ph.kill();
+    await expect(pending).rejects.toMatchObject({ code: 'ENGINE_CRASHED' });
+    expect(crashes).toHaveLength(1);
+    expect(crashes[0]).toMatch(/stopped unexpectedly/);
+    const second = await ph.call('ping', {});
+    expect(second.threadId).not.toBe(first.threadId);
+    expect(ph.generation).toBe(2);
+  });
+
+  it('dispose() is not a crash', async () => {
+    const crashes: string[] = [];
+    ph = new EngineHost<PartialOps>({ workerPath: partialWorker, onCrash: (m) => crashes.push(m) });
+    await ph.call('ping', {});
+    await ph.dispose();
+    expect(crashes).toEqual([]);
+  });
+});

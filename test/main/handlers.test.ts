@@ -1,131 +1,339 @@
+// The channel handlers (src/main/handlers.ts) on a fake engine: allow-listing, dialogs, jobs and their events,
+// projects and recent projects, and replaying the engine's state after a crash. No Electron involved.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { EventName, Events } from '../../src/shared/api';
+import { createHandlers, type Dialogs, type Handlers, type Workbench } from '../../src/main/handlers';
+import { PathAllowList } from '../../src/main/model-access';
+import { UserDataStore } from '../../src/main/user-data';
 
-const h = vi.hoisted(() => ({
-  handlers: new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>(),
-  showOpenDialog: vi.fn(),
-}));
+type Responder = (args: never, onPartial: (v: unknown) => void) => unknown;
 
-vi.mock('electron', () => ({
-  app: { getVersion: () => '0.1.0' },
-  BrowserWindow: { fromWebContents: () => null },
-  dialog: { showOpenDialog: h.showOpenDialog },
-  ipcMain: {
-    handle: (channel: string, fn: (event: unknown, ...args: unknown[]) => Promise<unknown>) => h.handlers.set(channel, fn),
-    removeHandler: (channel: string) => h.handlers.delete(channel),
-  },
-}));
+class FakeEngine {
+  generation = 1;
+  calls: [string, unknown][] = [];
+  responses: Record<string, Responder> = {};
+  cancelled: string[] = [];
 
-const { registerIpcHandlers } = await import('../../src/main/handlers');
-const { setTrustedRenderer } = await import('../../src/main/ipc');
-const { ModelAllowList } = await import('../../src/main/model-access');
+  warmUp(): number {
+    return this.generation;
+  }
 
-const rendererDir = path.resolve('/opt/camscope/out/renderer');
-const event = { senderFrame: { url: pathToFileURL(path.join(rendererDir, 'index.html')).href, parent: null }, sender: {} };
-const invoke = (channel: string, ...args: unknown[]) => h.handlers.get(channel)!(event, ...args);
+  call(op: string, args: unknown): Promise<unknown> {
+    this.calls.push([op, args]);
+    return Promise.resolve().then(() => this.responses[op]?.(args as never, () => {}));
+  }
+
+  start(op: string, args: unknown, opts: { onPartial?: (v: unknown) => void } = {}) {
+    this.calls.push([op, args]);
+    let cancel = (): void => {};
+    const result = new Promise((resolve, reject) => {
+      cancel = () => {
+        this.cancelled.push(op);
+        reject(Object.assign(new Error('The job was cancelled.'), { code: 'CANCELLED' }));
+      };
+      Promise.resolve()
+        .then(() => this.responses[op]?.(args as never, (v) => opts.onPartial?.(v)))
+        .then(resolve, reject);
+    });
+    return { id: this.calls.length, result, cancel: () => cancel() };
+  }
+
+  ops(): string[] {
+    return this.calls.map(([op]) => op);
+  }
+}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-handlers-'));
-const modelFile = path.join(tmp, 'net.onnx');
-const engine = { call: vi.fn() };
-let allowList: InstanceType<typeof ModelAllowList>;
-
-beforeAll(() => {
-  fs.writeFileSync(modelFile, 'not really a model');
-  fs.writeFileSync(path.join(tmp, 'photo.png'), '');
-});
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const modelFile = path.join(tmp, 'net.onnx');
+const folder = path.join(tmp, 'images');
+const projectFile = path.join(tmp, 'work.camscope');
+fs.writeFileSync(modelFile, 'not really a model');
+fs.mkdirSync(folder);
+fs.writeFileSync(projectFile, '');
+fs.writeFileSync(path.join(tmp, 'notes.txt'), 'x');
+
+let engine: FakeEngine;
+let dialogs: { [K in keyof Dialogs]: ReturnType<typeof vi.fn> };
+let events: [EventName, unknown][];
+let handlers: Handlers;
+let workbench: Workbench;
+let store: UserDataStore;
+let allowList: PathAllowList;
+let settingsChanged: ReturnType<typeof vi.fn<(s: unknown) => void>>;
+let recentChanged: ReturnType<typeof vi.fn<(r: unknown) => void>>;
+let userData: string;
+
+const modelState = (p: string) => ({ inspection: { path: p }, layer: { name: 'relu' }, provider: { requested: 'cpu', used: 'cpu', fallbackReason: null }, methods: [] });
+const listing = (root: string) => ({ root, name: path.basename(root), layout: 'imagefolder', labels: null, labelMapping: 'none', items: [] });
 
 beforeEach(() => {
-  h.handlers.clear();
-  h.showOpenDialog.mockReset();
-  engine.call.mockReset();
-  setTrustedRenderer({ rendererDir });
-  allowList = new ModelAllowList();
-  registerIpcHandlers({ engine: engine as never, allowList });
+  engine = new FakeEngine();
+  engine.responses = {
+    openProject: () => ({ context: { modelPath: null, provider: null, layer: null, datasetRoot: null }, stats: { annotationCount: 0, evaluationCount: 0 } }),
+    projectStats: () => ({ annotationCount: 2, evaluationCount: 1 }),
+    setProjectContext: () => ({ annotationCount: 0, evaluationCount: 0 }),
+    loadModel: (a: { path: string }) => modelState(a.path),
+    openDataset: (a: { root: string }) => listing(a.root),
+    inspect: (a: { path: string }) => ({ path: a.path, numClasses: 10 }),
+    inspectDemo: () => ({ path: '/res/demo/fashion-cnn.onnx' }),
+    demoPaths: () => ({ model: '/res/demo/fashion-cnn.onnx', images: '/res/demo/images' }),
+  };
+  dialogs = {
+    openModel: vi.fn(async () => null),
+    openFolder: vi.fn(async () => null),
+    openProject: vi.fn(async () => null),
+    saveProject: vi.fn(async () => null),
+    exportFolder: vi.fn(async () => null),
+    saveCoco: vi.fn(async () => null),
+  };
+  events = [];
+  userData = fs.mkdtempSync(path.join(tmp, 'user-'));
+  store = new UserDataStore(userData);
+  allowList = new PathAllowList();
+  settingsChanged = vi.fn<(s: unknown) => void>();
+  recentChanged = vi.fn<(r: unknown) => void>();
+  ({ handlers, workbench } = createHandlers({
+    engine: engine as never,
+    allowList,
+    dialogs: dialogs as unknown as Dialogs,
+    emit: <E extends EventName>(e: E, p: Events[E]) => void events.push([e, p]),
+    store,
+    app: { version: '0.1.0', electron: '45.5.0', shell: 'desktop' },
+    untitledDir: path.join(userData, 'untitled'),
+    onSettingsChanged: settingsChanged,
+    onRecentChanged: recentChanged,
+  }));
 });
 
-describe('IPC handlers', () => {
-  it('app:version reports app, Electron and Node versions', async () => {
-    await expect(invoke('app:version')).resolves.toMatchObject({
-      ok: true,
-      value: { version: '0.1.0', node: process.versions.node },
-    });
+describe('handlers: app and settings', () => {
+  it('app:version reports versions and the shell', async () => {
+    expect(await handlers['app:version']()).toEqual({ version: '0.1.0', electron: '45.5.0', node: process.versions.node, shell: 'desktop' });
   });
 
-  it('model:inspect refuses a path the user never chose', async () => {
-    await expect(invoke('model:inspect', { path: '/etc/passwd' })).resolves.toEqual({
-      ok: false,
-      error: { code: 'NOT_ALLOWED', message: expect.stringMatching(/only open models you picked/) },
-    });
-    expect(engine.call).not.toHaveBeenCalled();
+  it('settings persist in user data and are announced', async () => {
+    expect(await handlers['settings:get']()).toEqual({ theme: 'system', provider: 'cpu' });
+    expect(await handlers['settings:set']({ theme: 'dark' })).toEqual({ theme: 'dark', provider: 'cpu' });
+    expect(settingsChanged).toHaveBeenCalledWith({ theme: 'dark', provider: 'cpu' });
+    expect(new UserDataStore(userData).settings().theme).toBe('dark');
+  });
+});
+
+describe('handlers: only what the user chose reaches the engine', () => {
+  it('refuses models and folders the user never chose', async () => {
+    // Handlers may throw synchronously; the IPC layer and the bridge await them inside try/catch alike.
+    const call = async <T>(fn: () => T): Promise<Awaited<T>> => await fn();
+    await expect(call(() => handlers['model:inspect']({ path: '/etc/passwd' }))).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await expect(call(() => handlers['model:load']({ path: modelFile }))).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await expect(call(() => handlers['dataset:open']({ root: '/etc' }))).rejects.toMatchObject({ code: 'NOT_ALLOWED', message: /Open image folder/ });
+    await expect(call(() => handlers['project:open']({ path: projectFile }))).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    expect(engine.ops()).not.toContain('inspect');
+    expect(engine.ops()).not.toContain('loadModel');
+    expect(engine.ops()).not.toContain('openDataset');
   });
 
-  it('dialog:openModel allow-lists the chosen file, then model:inspect runs the engine', async () => {
-    h.showOpenDialog.mockResolvedValue({ canceled: false, filePaths: [modelFile] });
-    await expect(invoke('dialog:openModel')).resolves.toEqual({ ok: true, value: { path: modelFile } });
-    expect(h.showOpenDialog.mock.calls[0][0]).toMatchObject({
-      properties: ['openFile'],
-      filters: [{ name: 'ONNX models', extensions: ['onnx'] }],
-    });
-    engine.call.mockResolvedValue({ path: modelFile, numClasses: 10 });
-    await expect(invoke('model:inspect', { path: modelFile })).resolves.toEqual({
-      ok: true,
-      value: { path: modelFile, numClasses: 10 },
-    });
-    expect(engine.call).toHaveBeenCalledWith('inspect', { path: modelFile });
+  it('a model chosen in the dialog can be inspected and loaded (provider from the settings)', async () => {
+    dialogs.openModel.mockResolvedValueOnce(modelFile);
+    expect(await handlers['dialog:openModel']()).toEqual({ path: modelFile });
+    expect(await handlers['model:inspect']({ path: modelFile })).toEqual({ path: modelFile, numClasses: 10 });
+    store.updateSettings({ provider: 'webgpu' });
+    await handlers['model:load']({ path: modelFile, layer: 'conv3' });
+    expect(engine.calls).toContainEqual(['loadModel', { path: modelFile, provider: 'webgpu', layer: 'conv3' }]);
+    // The project remembers what it is used with.
+    expect(engine.calls).toContainEqual(['setProjectContext', { modelPath: modelFile, provider: 'webgpu', layer: 'conv3' }]);
   });
 
-  it('dialog:openModel returns null when cancelled', async () => {
-    h.showOpenDialog.mockResolvedValue({ canceled: true, filePaths: [] });
-    await expect(invoke('dialog:openModel')).resolves.toEqual({ ok: true, value: null });
+  it('a cancelled dialog returns null and allows nothing', async () => {
+    expect(await handlers['dialog:openFolder']()).toBeNull();
+    expect(await handlers['dialog:openProject']()).toBeNull();
+    expect(allowList.hasFolder(folder)).toBe(false);
   });
 
-  it('demo:inspect runs the engine and allow-lists the demo model path', async () => {
-    engine.call.mockResolvedValue({ path: '/res/demo/fashion-cnn.onnx' });
-    await expect(invoke('demo:inspect')).resolves.toMatchObject({ ok: true });
-    expect(engine.call).toHaveBeenCalledWith('inspectDemo', {});
+  it('a folder chosen in the dialog can be opened', async () => {
+    dialogs.openFolder.mockResolvedValueOnce(folder);
+    await handlers['dialog:openFolder']();
+    expect(await handlers['dataset:open']({ root: folder })).toMatchObject({ root: folder });
+    expect(engine.calls).toContainEqual(['setProjectContext', { datasetRoot: folder }]);
+  });
+
+  it('drop:register tells models, folders and projects apart and refuses anything else', async () => {
+    expect(await handlers['drop:register']({ path: folder })).toEqual({ path: folder, kind: 'folder' });
+    expect(await handlers['drop:register']({ path: modelFile })).toEqual({ path: modelFile, kind: 'model' });
+    expect(await handlers['drop:register']({ path: projectFile })).toEqual({ path: projectFile, kind: 'project' });
+    await expect(handlers['drop:register']({ path: path.join(tmp, 'notes.txt') })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: /ONNX models/ });
+    await expect(handlers['drop:register']({ path: path.join(tmp, 'gone.onnx') })).rejects.toMatchObject({ message: /could not find/ });
+    expect(allowList.has(modelFile) && allowList.hasFolder(folder) && allowList.has(projectFile)).toBe(true);
+  });
+
+  it('demo:open allow-lists the demo model and images and opens both', async () => {
+    const r = await handlers['demo:open']();
+    expect(r.model.inspection.path).toBe('/res/demo/fashion-cnn.onnx');
+    expect(r.dataset.root).toBe('/res/demo/images');
     expect(allowList.has('/res/demo/fashion-cnn.onnx')).toBe(true);
+    expect(allowList.hasFolder('/res/demo/images')).toBe(true);
   });
 
-  it('engine errors come back with their code and message', async () => {
-    engine.call.mockRejectedValue(
-      Object.assign(new Error('The demo model is missing.'), { name: 'CamscopeError', code: 'INVALID_ARGUMENT' }),
-    );
-    await expect(invoke('demo:inspect')).resolves.toEqual({
-      ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: 'The demo model is missing.' },
-    });
-  });
-
-  it('model:registerDropped accepts existing .onnx files only', async () => {
-    await expect(invoke('model:registerDropped', { path: path.join(tmp, 'photo.png') })).resolves.toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/not an ONNX model/) },
-    });
-    await expect(invoke('model:registerDropped', { path: path.join(tmp, 'gone.onnx') })).resolves.toMatchObject({
-      ok: false,
-      error: { code: 'INVALID_ARGUMENT', message: expect.stringMatching(/could not find that file/) },
-    });
-    await expect(invoke('model:registerDropped', { path: tmp + '.onnx' })).resolves.toMatchObject({ ok: false });
-    await expect(invoke('model:registerDropped', { path: modelFile })).resolves.toEqual({
-      ok: true,
-      value: { path: modelFile },
-    });
-    expect(allowList.has(modelFile)).toBe(true);
+  it('engine errors keep their code and message', async () => {
+    engine.responses.inspectDemo = () => {
+      throw Object.assign(new Error('The demo model is missing.'), { name: 'CamscopeError', code: 'INVALID_ARGUMENT' });
+    };
+    await expect(handlers['demo:inspect']()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: 'The demo model is missing.' });
   });
 });
 
-describe('ModelAllowList', () => {
-  it('normalises paths, and ignores case on Windows and macOS', () => {
-    const linux = new ModelAllowList('linux');
-    linux.add('/a/b/../model.onnx');
-    expect(linux.has('/a/model.onnx')).toBe(true);
-    expect(linux.has('/a/Model.onnx')).toBe(false);
-    const mac = new ModelAllowList('darwin');
-    mac.add('/a/Model.onnx');
-    expect(mac.has('/a/model.ONNX')).toBe(true);
+describe('handlers: the engine state survives a crash', () => {
+  it('the first call opens an untitled project in the worker first', async () => {
+    await handlers['methods:list']();
+    expect(engine.ops().slice(0, 2)).toEqual(['openProject', 'methods']);
+    const untitled = (engine.calls[0][1] as { path: string }).path;
+    expect(untitled.startsWith(path.join(userData, 'untitled'))).toBe(true);
+    expect((await handlers['project:current']()).name).toBe('Untitled project');
+  });
+
+  it('a fresh worker gets the project, model and folder back before the next request', async () => {
+    allowList.add(modelFile);
+    allowList.addFolder(folder);
+    await handlers['model:load']({ path: modelFile });
+    await handlers['dataset:open']({ root: folder });
+    workbench.engineCrashed('boom');
+    expect(events.at(-1)).toEqual(['engine:status', { state: 'crashed', message: 'boom' }]);
+    engine.calls = [];
+    engine.generation = 2;
+    await handlers['dataset:thumbnails']({ indices: [0] });
+    expect(engine.ops()).toEqual(['openProject', 'loadModel', 'openDataset', 'thumbnails']);
+    expect(events.at(-1)).toEqual(['engine:status', { state: 'recovered', message: expect.stringMatching(/reopened/) }]);
+  });
+
+  it('says what could not be restored', async () => {
+    allowList.add(modelFile);
+    await handlers['model:load']({ path: modelFile });
+    engine.generation = 2;
+    engine.responses.loadModel = () => {
+      throw new Error('the file is gone');
+    };
+    await handlers['methods:list']();
+    expect(events.at(-1)).toEqual(['engine:status', { state: 'recovered', message: expect.stringMatching(/could not reopen the model \(the file is gone\)/) }]);
+  });
+});
+
+describe('handlers: jobs stream their results as events', () => {
+  it('predictions:run forwards prediction batches and progress under the job id', async () => {
+    const batch = { k: 5, indices: Int32Array.of(0), classes: new Int32Array(5), probs: new Float32Array(5) };
+    engine.responses.predict = (_a: never, partial) => {
+      partial({ stage: 'predict', done: 0, total: 1 });
+      partial(batch);
+      return { done: 1, failed: [], seconds: 0.1 };
+    };
+    expect(await handlers['predictions:run']({ jobId: 'p-1' })).toEqual({ done: 1, failed: [], seconds: 0.1 });
+    expect(events).toContainEqual(['job:progress', { stage: 'predict', done: 0, total: 1, jobId: 'p-1' }]);
+    expect(events).toContainEqual(['predictions:batch', { jobId: 'p-1', ...batch }]);
+  });
+
+  it('image:explain forwards the image first and then each map', async () => {
+    engine.responses.explain = (args: { image: number }, partial) => {
+      partial({ kind: 'image', frame: { index: args.image }, predictions: [], target: { classIndex: 1 } });
+      partial({ stage: 'explain', method: 'scorecam', done: 1, total: 4 });
+      partial({ kind: 'map', method: 'gradcam', map: new Float32Array(4), width: 2, height: 2, flat: false, timeMs: 1 });
+      return { image: args.image, target: { classIndex: 1 }, methods: [{ id: 'gradcam', ok: true }] };
+    };
+    await handlers['image:explain']({ jobId: 'e-1', image: 3, classIndex: null, methods: ['gradcam'] });
+    expect(engine.calls).toContainEqual(['explain', { image: 3, classIndex: null, methods: ['gradcam'] }]);
+    expect(events.map(([e]) => e)).toEqual(['explain:image', 'job:progress', 'explain:map']);
+    expect(events[0][1]).toMatchObject({ jobId: 'e-1', frame: { index: 3 } });
+    expect(events[0][1]).not.toHaveProperty('kind');
+    expect(events[2][1]).toMatchObject({ jobId: 'e-1', method: 'gradcam' });
+  });
+
+  it('refuses a job id that is running, and cancels by id', async () => {
+    let release = (): void => {};
+    engine.responses.evaluate = () => new Promise((resolve) => (release = () => resolve({ id: 1 })));
+    const args = { jobId: 'ev-1', methods: ['gradcam'], sample: 20, seed: 0, score: 'prob' as const };
+    const running = handlers['evaluation:run'](args);
+    await vi.waitFor(() => expect(engine.ops()).toContain('evaluate'));
+    await expect(handlers['evaluation:run'](args)).rejects.toMatchObject({ code: 'BUSY' });
+    expect(await handlers['job:cancel']({ jobId: 'ev-1' })).toEqual({ cancelled: true });
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await handlers['job:cancel']({ jobId: 'ev-1' })).toEqual({ cancelled: false });
+    release();
+  });
+});
+
+describe('handlers: projects', () => {
+  it('Save Project As copies the project there (adding .camscope), remembers it and announces it', async () => {
+    dialogs.saveProject.mockResolvedValueOnce(path.join(tmp, 'study'));
+    const info = await handlers['project:saveAs']();
+    const dest = path.join(tmp, 'study.camscope');
+    expect(engine.calls).toContainEqual(['saveProjectAs', { dest }]);
+    expect(info).toMatchObject({ path: dest, name: 'study', annotationCount: 2, evaluationCount: 1 });
+    expect(store.recentProjects()[0]).toMatchObject({ path: dest, name: 'study' });
+    expect(recentChanged).toHaveBeenCalled();
+    expect(events.at(-1)).toEqual(['project:changed', info]);
+    expect((await handlers['project:current']()).path).toBe(dest);
+  });
+
+  it('Save Project As cancelled does nothing', async () => {
+    expect(await handlers['project:saveAs']()).toBeNull();
+    expect(engine.ops()).not.toContain('saveProjectAs');
+  });
+
+  it('opens a recent project and restores its model and folder', async () => {
+    store.touchRecent(projectFile);
+    engine.responses.openProject = () => ({
+      context: { modelPath: modelFile, provider: 'cpu', layer: 'auto', datasetRoot: folder },
+      stats: { annotationCount: 0, evaluationCount: 0 },
+    });
+    const opened = await handlers['project:open']({ path: projectFile });
+    expect(opened.model?.inspection.path).toBe(modelFile);
+    expect(opened.dataset?.root).toBe(folder);
+    expect(opened.warnings).toEqual([]);
+    expect(allowList.has(modelFile) && allowList.hasFolder(folder)).toBe(true);
+  });
+
+  it('says which parts of a project are missing', async () => {
+    allowList.add(projectFile);
+    engine.responses.openProject = () => ({
+      context: { modelPath: path.join(tmp, 'moved.onnx'), provider: null, layer: null, datasetRoot: path.join(tmp, 'nowhere') },
+      stats: { annotationCount: 0, evaluationCount: 0 },
+    });
+    const opened = await handlers['project:open']({ path: projectFile });
+    expect(opened.model).toBeNull();
+    expect(opened.warnings).toEqual([expect.stringMatching(/moved\.onnx was not found/), expect.stringMatching(/nowhere was not found/)]);
+  });
+
+  it('a recent project that was deleted is reported and dropped from the list', async () => {
+    const gone = path.join(tmp, 'deleted.camscope');
+    store.touchRecent(gone);
+    await expect(handlers['project:open']({ path: gone })).rejects.toMatchObject({ message: /no longer there/ });
+    expect(store.recentProjects()).toEqual([]);
+  });
+});
+
+describe('handlers: exports ask where first', () => {
+  it('export:figure writes into the chosen new folder; cancelled returns null', async () => {
+    const args = { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'jet' as const, opacity: 0.5 };
+    expect(await handlers['export:figure'](args)).toBeNull();
+    dialogs.exportFolder.mockResolvedValueOnce(path.join(tmp, 'fig'));
+    engine.responses.exportFigure = (a: { dir: string }) => ({ dir: a.dir, files: [] });
+    expect(await handlers['export:figure'](args)).toEqual({ dir: path.join(tmp, 'fig'), files: [] });
+    expect(dialogs.exportFolder).toHaveBeenLastCalledWith('figure', 'camscope-figure');
+    const { jobId: _j, ...rest } = args;
+    expect(engine.calls).toContainEqual(['exportFigure', { dir: path.join(tmp, 'fig'), ...rest }]);
+  });
+
+  it('export:report refuses an existing file as the folder', async () => {
+    dialogs.exportFolder.mockResolvedValueOnce(modelFile);
+    await expect(
+      handlers['export:report']({ jobId: 'x-2', evaluationId: 1, figureImages: [], colormap: 'jet', opacity: 0.5 }),
+    ).rejects.toMatchObject({ message: /is a file/ });
+    expect(dialogs.exportFolder).toHaveBeenLastCalledWith('report', 'camscope-report');
+  });
+
+  it('annotations:exportCoco writes where the save dialog says', async () => {
+    dialogs.saveCoco.mockResolvedValueOnce(path.join(tmp, 'a.json'));
+    engine.responses.exportCoco = (a: { dest: string }) => ({ path: a.dest });
+    expect(await handlers['annotations:exportCoco']()).toEqual({ path: path.join(tmp, 'a.json') });
   });
 });

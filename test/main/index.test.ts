@@ -27,7 +27,7 @@ const h = vi.hoisted(() => {
       this.openHandler = fn;
     };
     isDestroyed = () => false;
-    send = () => {};
+    send = vi.fn();
   }
   class FakeBrowserWindow extends FakeEmitter {
     static instances: FakeBrowserWindow[] = [];
@@ -59,7 +59,9 @@ const h = vi.hoisted(() => {
   };
   const ipcHandle = vi.fn();
   const setApplicationMenu = vi.fn();
-  return { FakeBrowserWindow, app, session, ipcHandle, setApplicationMenu };
+  const nativeTheme = { shouldUseDarkColors: false, themeSource: 'system' };
+  const dialog = { showOpenDialog: vi.fn(), showSaveDialog: vi.fn(), showMessageBox: vi.fn() };
+  return { FakeBrowserWindow, app, session, ipcHandle, setApplicationMenu, nativeTheme, dialog };
 });
 
 vi.mock('electron', () => ({
@@ -67,9 +69,9 @@ vi.mock('electron', () => ({
   BrowserWindow: h.FakeBrowserWindow,
   session: h.session,
   ipcMain: { handle: h.ipcHandle, removeHandler: vi.fn() },
-  dialog: { showOpenDialog: vi.fn(), showMessageBox: vi.fn() },
+  dialog: h.dialog,
   Menu: { buildFromTemplate: vi.fn((t: unknown) => ({ template: t })), setApplicationMenu: h.setApplicationMenu },
-  nativeTheme: { shouldUseDarkColors: false },
+  nativeTheme: h.nativeTheme,
   screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
 }));
 
@@ -200,6 +202,40 @@ describe('src/main/index.ts', () => {
     } finally {
       vi.unstubAllEnvs();
     }
+  });
+
+  it('menu commands reach the window; the theme is applied, remembered and announced', async () => {
+    await main.bootstrap();
+    const win = h.FakeBrowserWindow.instances[0];
+    type Item = { label?: string; click?: () => void; submenu?: Item[] };
+    const menu = () => (h.setApplicationMenu.mock.calls.at(-1)![0] as { template: Item[] }).template;
+    const find = (items: Item[], label: string) => items.find((i) => i.label === label)!;
+    find(find(menu(), '&File').submenu!, 'Open Image Folder…').click!();
+    expect(win.webContents.send).toHaveBeenLastCalledWith('menu:command', { command: 'openFolder' });
+    const theme = find(find(menu(), '&View').submenu!, 'Theme').submenu!;
+    find(theme, 'Dark').click!();
+    expect(h.nativeTheme.themeSource).toBe('dark');
+    expect(win.webContents.send).toHaveBeenLastCalledWith('menu:command', { command: 'theme', theme: 'dark' });
+    expect(JSON.parse(fs.readFileSync(path.join(userData, 'settings.json'), 'utf8'))).toMatchObject({ theme: 'dark' });
+    // The menu was rebuilt with Dark checked.
+    const checked = find(find(menu(), '&View').submenu!, 'Theme').submenu!.find((i) => (i as { checked?: boolean }).checked);
+    expect(checked?.label).toBe('Dark');
+  });
+
+  it('electronDialogs() asks the right questions and returns null when cancelled', async () => {
+    const dialogs = main.electronDialogs(() => null);
+    h.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: false, filePaths: ['/data/cats'] });
+    expect(await dialogs.openFolder()).toBe('/data/cats');
+    expect(h.dialog.showOpenDialog.mock.calls[0][0]).toMatchObject({ properties: ['openDirectory'] });
+    h.dialog.showOpenDialog.mockResolvedValueOnce({ canceled: true, filePaths: [] });
+    expect(await dialogs.openModel()).toBeNull();
+    expect(h.dialog.showOpenDialog.mock.calls[1][0]).toMatchObject({ filters: [{ name: 'ONNX models', extensions: ['onnx'] }] });
+    h.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: false, filePath: '/home/me/study.camscope' });
+    expect(await dialogs.saveProject('study')).toBe('/home/me/study.camscope');
+    expect(h.dialog.showSaveDialog.mock.calls[0][0].defaultPath).toMatch(/study\.camscope$/);
+    h.dialog.showSaveDialog.mockResolvedValueOnce({ canceled: true });
+    expect(await dialogs.exportFolder('report', 'camscope-report')).toBeNull();
+    expect(h.dialog.showSaveDialog.mock.calls[1][0]).toMatchObject({ buttonLabel: 'Export' });
   });
 
   it('bootstrap() quits when another instance holds the lock', async () => {

@@ -74,10 +74,10 @@ describe('handle()', () => {
   });
 
   it('accepts a channel without payload', async () => {
-    handle('app:version', () => ({ version: '1', electron: '45', node: '22' }));
+    handle('app:version', () => ({ version: '1', electron: '45', node: '22', shell: 'desktop' as const }));
     await expect(invoke('app:version', eventFrom(appUrl))).resolves.toEqual({
       ok: true,
-      value: { version: '1', electron: '45', node: '22' },
+      value: { version: '1', electron: '45', node: '22', shell: 'desktop' },
     });
   });
 
@@ -99,7 +99,7 @@ describe('handle()', () => {
   });
 
   it('trusts the dev server only when configured', async () => {
-    handle('app:version', () => ({ version: '1', electron: '45', node: '22' }));
+    handle('app:version', () => ({ version: '1', electron: '45', node: '22', shell: 'desktop' as const }));
     await expect(invoke('app:version', eventFrom(devUrl))).resolves.toMatchObject({ ok: false });
     setTrustedRenderer({ rendererDir, devServerUrl: devUrl });
     await expect(invoke('app:version', eventFrom(devUrl))).resolves.toMatchObject({ ok: true });
@@ -169,9 +169,9 @@ describe('send()', () => {
   it('sends contract events to live web contents only', () => {
     const live = { isDestroyed: () => false, send: vi.fn() };
     const dead = { isDestroyed: () => true, send: vi.fn() };
-    send(live as never, 'menu:openModel');
-    send(dead as never, 'menu:openModel');
-    expect(live.send).toHaveBeenCalledWith('menu:openModel');
+    send(live as never, 'menu:command', { command: 'openModel' });
+    send(dead as never, 'menu:command', { command: 'openModel' });
+    expect(live.send).toHaveBeenCalledWith('menu:command', { command: 'openModel' });
     expect(dead.send).not.toHaveBeenCalled();
   });
 });

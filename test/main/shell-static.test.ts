@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { CHANNEL_NAMES, channels, isChannelName } from '../../src/shared/api';
+import { CHANNEL_NAMES, channels, isChannelName, isEventName } from '../../src/shared/api';
 import { buildMenuTemplate } from '../../src/main/menu';
 
 describe('renderer index.html', () => {
@@ -30,35 +30,98 @@ describe('renderer index.html', () => {
 describe('IPC contract', () => {
   it('lists the channels, each with a request validator', () => {
     expect(CHANNEL_NAMES.sort()).toEqual(
-      ['app:version', 'demo:inspect', 'dialog:openModel', 'model:inspect', 'model:registerDropped'].sort(),
+      [
+        'app:version', 'settings:get', 'settings:set', 'methods:list',
+        'model:inspect', 'demo:inspect', 'dialog:openModel', 'dialog:openFolder', 'dialog:openProject', 'drop:register',
+        'model:load', 'demo:open', 'dataset:open', 'dataset:thumbnails', 'predictions:run', 'image:explain',
+        'image:faithfulness', 'job:cancel',
+        'project:current', 'project:open', 'project:saveAs', 'project:recent',
+        'annotations:list', 'annotations:add', 'annotations:update', 'annotations:delete', 'annotations:exportCoco',
+        'evaluation:run', 'evaluation:list', 'evaluation:get', 'export:figure', 'export:report',
+      ].sort(),
     );
     for (const name of CHANNEL_NAMES) expect(typeof channels[name].request).toBe('function');
     expect(isChannelName('model:inspect')).toBe(true);
     expect(isChannelName('toString')).toBe(false);
+    expect(isEventName('explain:map')).toBe(true);
+    expect(isEventName('constructor')).toBe(false);
   });
 });
 
 describe('native menu', () => {
   const labels = (t: MenuItemConstructorOptions[]) =>
     t.map((m) => [m.label ?? m.role, ((m.submenu ?? []) as MenuItemConstructorOptions[]).map((s) => s.label ?? s.role ?? s.type)]);
+  const actions = () => ({ command: vi.fn(), setTheme: vi.fn(), clearRecent: vi.fn(), about: vi.fn() });
+  const sub = (t: MenuItemConstructorOptions[], label: string) =>
+    (t.find((m) => m.label === label)!.submenu as MenuItemConstructorOptions[]);
+  const item = (items: MenuItemConstructorOptions[], label: string) => items.find((i) => i.label === label)!;
 
-  it('has File (Open Model…, Quit) and Help (About camscope)', () => {
-    const actions = { openModel: vi.fn(), about: vi.fn() };
-    const template = buildMenuTemplate(actions, 'linux');
+  it('has File, Edit, View and Help with the workbench commands', () => {
+    const a = actions();
+    const template = buildMenuTemplate(a, { recent: [], theme: 'system', isDev: false }, 'linux');
     expect(labels(template)).toEqual([
-      ['&File', ['Open Model…', 'separator', 'Quit']],
-      ['&Help', ['About camscope']],
+      ['&File', [
+        'Open Model…', 'Open Image Folder…', 'Open Project…', 'Open Recent', 'separator', 'Save Project As…', 'separator',
+        'Export Figure…', 'Export Report…', 'separator', 'Quit',
+      ]],
+      ['&Edit', []],
+      ['&View', ['resetZoom', 'zoomIn', 'zoomOut', 'separator', 'togglefullscreen', 'separator', 'Theme']],
+      ['&Help', ['camscope Guide', 'separator', 'About camscope']],
     ]);
-    const file = template[0].submenu as MenuItemConstructorOptions[];
-    (file[0].click as () => void)();
-    expect(actions.openModel).toHaveBeenCalled();
-    expect(file[0].accelerator).toBe('CmdOrCtrl+O');
-    ((template[1].submenu as MenuItemConstructorOptions[])[0].click as () => void)();
-    expect(actions.about).toHaveBeenCalled();
+    expect(template[1].role).toBe('editMenu');
+    const file = sub(template, '&File');
+    const clicks: [string, string][] = [
+      ['Open Model…', 'openModel'], ['Open Image Folder…', 'openFolder'], ['Open Project…', 'openProject'],
+      ['Save Project As…', 'saveProjectAs'], ['Export Figure…', 'exportFigure'], ['Export Report…', 'exportReport'],
+    ];
+    for (const [label, command] of clicks) {
+      (item(file, label).click as () => void)();
+      expect(a.command).toHaveBeenLastCalledWith({ command });
+    }
+    expect(item(file, 'Open Model…').accelerator).toBe('CmdOrCtrl+O');
+    (item(sub(template, '&Help'), 'camscope Guide').click as () => void)();
+    expect(a.command).toHaveBeenLastCalledWith({ command: 'guide' });
+    (item(sub(template, '&Help'), 'About camscope').click as () => void)();
+    expect(a.about).toHaveBeenCalled();
   });
 
-  it('adds the app and edit menus on macOS', () => {
-    const template = buildMenuTemplate({ openModel: vi.fn(), about: vi.fn() }, 'darwin');
-    expect(template.map((m) => m.role ?? m.label)).toEqual(['appMenu', '&File', 'editMenu', 'help']);
+  it('lists recent projects (missing ones disabled) and can clear them', () => {
+    const a = actions();
+    const recent = [
+      { path: '/p/a.camscope', name: 'a', opened: '2026-01-01T00:00:00Z', exists: true },
+      { path: '/p/gone.camscope', name: 'gone', opened: '2026-01-01T00:00:00Z', exists: false },
+    ];
+    const file = sub(buildMenuTemplate(a, { recent, theme: 'system', isDev: false }, 'linux'), '&File');
+    const items = item(file, 'Open Recent').submenu as MenuItemConstructorOptions[];
+    expect(items.map((i) => i.label ?? i.type)).toEqual(['a', 'gone', 'separator', 'Clear Recent']);
+    expect(items[1].enabled).toBe(false);
+    (items[0].click as () => void)();
+    expect(a.command).toHaveBeenCalledWith({ command: 'openRecent', path: '/p/a.camscope' });
+    (items[3].click as () => void)();
+    expect(a.clearRecent).toHaveBeenCalled();
+    const none = item(sub(buildMenuTemplate(a, undefined, 'linux'), '&File'), 'Open Recent').submenu as MenuItemConstructorOptions[];
+    expect(none).toEqual([{ label: 'No Recent Projects', enabled: false }]);
+  });
+
+  it('offers the theme as radio items and reload only in development', () => {
+    const a = actions();
+    const view = sub(buildMenuTemplate(a, { recent: [], theme: 'dark', isDev: true }, 'linux'), '&View');
+    expect(view.slice(0, 3).map((i) => i.role)).toEqual(['reload', 'forceReload', 'toggleDevTools']);
+    const theme = item(view, 'Theme').submenu as MenuItemConstructorOptions[];
+    expect(theme.map((t) => [t.label, t.type, t.checked])).toEqual([
+      ['Match System', 'radio', false],
+      ['Light', 'radio', false],
+      ['Dark', 'radio', true],
+    ]);
+    (theme[1].click as () => void)();
+    expect(a.setTheme).toHaveBeenCalledWith('light');
+    const prod = sub(buildMenuTemplate(a, { recent: [], theme: 'dark', isDev: false }, 'linux'), '&View');
+    expect(prod.some((i) => i.role === 'reload' || i.role === 'toggleDevTools')).toBe(false);
+  });
+
+  it('adds the app menu on macOS and closes the window instead of quitting', () => {
+    const template = buildMenuTemplate(actions(), undefined, 'darwin');
+    expect(template.map((m) => m.role ?? m.label)).toEqual(['appMenu', '&File', 'editMenu', '&View', 'help']);
+    expect(sub(template, '&File').at(-1)).toEqual({ role: 'close' });
   });
 });

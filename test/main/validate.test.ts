@@ -100,3 +100,19 @@ describe('validators', () => {
     if (!bad.ok) expect(bad.error.path).toBe('payload');
   });
 });
+
+describe('validators added for the workbench contract', () => {
+  it('nullable, uniqueArray and string patterns', async () => {
+    const { nullable, uniqueArray, number: num, string: str } = await import('../../src/shared/validate');
+    const n = nullable(num({ integer: true }));
+    expect(n(null)).toBeNull();
+    expect(n(3)).toBe(3);
+    expect(messageOf(() => n('3'))).toBe('payload must be a finite number, not a string.');
+    const u = uniqueArray(num(), { maxLength: 3 });
+    expect(u([1, 2])).toEqual([1, 2]);
+    expect(messageOf(() => u([1, 1]))).toBe('payload must not list the same item twice.');
+    const id = str({ pattern: /^[a-z]+$/, patternHint: 'lower-case letters' });
+    expect(id('abc')).toBe('abc');
+    expect(messageOf(() => id('ab1'))).toBe('payload must be lower-case letters.');
+  });
+});

@@ -1,6 +1,6 @@
 import type { CamscopeApi } from '../../../shared/api';
 
-export type { CamscopeApi, ModelInspection, CandidateLayer } from '../../../shared/api';
+export * from '../../../shared/api';
 
 /** The bridge to the rest of the app (`window.camscope`), or a clear error when the page runs without it. */
 export function getApi(): CamscopeApi {
@@ -18,4 +18,16 @@ export function errorText(e: unknown): string {
     return e.message.replace(/^Error invoking remote method '[^']*': (?:Error: )?/, '');
   }
   return String(e);
+}
+
+/** Was this a cancelled job (the user pressed Cancel, or started another one)? */
+export function isCancelled(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'CANCELLED' || /was cancelled/i.test(errorText(e));
+}
+
+let counter = 0;
+/** A fresh id for a job (predictions, an explanation, an evaluation, an export). */
+export function newJobId(kind: string): string {
+  counter += 1;
+  return `${kind}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }

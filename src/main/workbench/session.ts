@@ -1,0 +1,736 @@
+/**
+ * What the engine worker keeps between requests: the open model, the image folder, the project file, and caches of
+ * thumbnails, predictions and explanations. Every operation of the desktop workbench runs here, on the worker
+ * thread; the main process only validates, allow-lists and forwards.
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import type {
+  Annotation,
+  AnnotationPatch,
+  DatasetListing,
+  EvaluationDetail,
+  EvaluationSummary,
+  ExecutionProviderName,
+  ExplainSummary,
+  ExplainTarget,
+  ExportResult,
+  FaithfulnessRow,
+  ImageFrame,
+  JobProgress,
+  MethodDescriptor,
+  ModelState,
+  NewAnnotation,
+  PredictionRunSummary,
+  Prediction,
+  Thumbnail,
+  ColormapChoice,
+  IpcErrorCode,
+  ScoreVariantName,
+} from '../../shared/api';
+import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } from '../engine-protocol';
+import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
+import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
+import { ProjectDb } from '../engine/evaluate/project-db';
+import { runEvaluation, scoreExplanation } from '../engine/evaluate/run';
+import type { ImageRecord } from '../engine/evaluate/types';
+import { explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
+import { overlayHeatmap } from '../engine/image/colormap';
+import type { PreparedImage } from '../engine/image/preprocess';
+import { makeThumbnail } from '../engine/image/thumbnail';
+import { createMethod, METHODS } from '../engine/methods/registry';
+import { computeTable } from '../engine/metrics/table';
+import { Classifier } from '../engine/model/classifier';
+import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
+import { VERSION } from '../engine/version';
+import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
+import { LruCache } from './lru';
+
+type Progress = Omit<JobProgress, 'jobId'>;
+
+export interface JobContext {
+  signal: AbortSignal;
+  partial(value: unknown): void;
+}
+
+/** The first pass over an image: its prepared pixels, predictions and the class explained. */
+interface ImagePass {
+  image: PreparedImage;
+  predictions: Prediction[];
+  logits: Float32Array;
+  target: ExplainTarget & { logit: number };
+}
+
+const TOP_K = 5;
+const THUMBNAIL_CACHE_BYTES = 256 * 1024 * 1024;
+const MAP_CACHE_BYTES = 256 * 1024 * 1024;
+const LABEL_FILES = ['labels.csv', 'labels.CSV', 'Labels.csv'];
+
+export function methodDescriptors(): MethodDescriptor[] {
+  return METHODS.map((m) => ({
+    id: m.id,
+    displayName: m.displayName,
+    paper: m.paper,
+    needsGradients: m.needsGradients,
+    speed: m.needsGradients ? 'fast' : 'slow',
+  }));
+}
+
+const displayNames = (): Record<string, string> => Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+
+/** Gradient methods first (milliseconds), then the score methods (one forward pass per channel), else as asked. */
+export function fastFirst(ids: string[]): string[] {
+  const slow = new Set(METHODS.filter((m) => !m.needsGradients).map((m) => m.id));
+  const isSlow = (id: string): boolean => slow.has(id) || id.startsWith('scorecam');
+  return [...ids.filter((id) => !isSlow(id)), ...ids.filter(isSlow)];
+}
+
+/** Python's round(): halves go to the even neighbour (mirrors preprocess.ts, which torchvision's CenterCrop uses). */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Where the model's input frame sits in the original image (the inverse of preprocess.ts's resize and crop). */
+export function frameTransform(
+  resize: 'shorter-side-crop' | 'stretch',
+  original: { width: number; height: number },
+  frame: { width: number; height: number },
+): ImageFrame['transform'] {
+  const { width: w, height: h } = original;
+  const { width: outW, height: outH } = frame;
+  if (resize === 'stretch') return { scaleX: outW / w, scaleY: outH / h, offsetX: 0, offsetY: 0 };
+  let rw: number;
+  let rh: number;
+  if (outW === outH) {
+    [rw, rh] = w <= h ? [outW, Math.floor((outW * h) / w)] : [Math.floor((outW * w) / h), outW];
+  } else {
+    const scale = Math.max(outW / w, outH / h);
+    [rw, rh] = [Math.max(outW, Math.floor(w * scale)), Math.max(outH, Math.floor(h * scale))];
+  }
+  return { scaleX: rw / w, scaleY: rh / h, offsetX: roundHalfEven((rw - outW) / 2), offsetY: roundHalfEven((rh - outH) / 2) };
+}
+
+function findLabelsCsv(root: string): string | undefined {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  const found = LABEL_FILES.find((n) => names.includes(n));
+  return found ? join(root, found) : undefined;
+}
+
+/**
+ * An error with one of the shell's codes (NOT_READY, BUSY). It travels like the engine's own errors: the worker
+ * runtime passes the code and message of anything named CamscopeError through unchanged.
+ */
+export function workbenchError(code: IpcErrorCode, message: string): Error {
+  return Object.assign(new Error(message), { name: 'CamscopeError', code });
+}
+
+function notReady(what: 'model' | 'dataset' | 'project'): Error {
+  const text = {
+    model: 'Open a model first (File → Open Model…, or try the demo).',
+    dataset: 'Open an image folder first (File → Open Image Folder…, or try the demo).',
+    project: 'No project is open.',
+  }[what];
+  return workbenchError('NOT_READY', text);
+}
+
+export class WorkbenchSession {
+  private classifier: Classifier | null = null;
+  private modelArgs: { path: string; provider: ExecutionProviderName; layer: string } | null = null;
+  private dataset: Dataset | null = null;
+  private projectPath: string | null = null;
+  private evaluating = false;
+  private readonly thumbnails = new LruCache<string, Thumbnail>(THUMBNAIL_CACHE_BYTES, (t) => t.bytes.byteLength + 64);
+  private predictions = new Map<number, { classes: number[]; probs: number[] }>();
+  private readonly passes = new LruCache<string, ImagePass>(16);
+  private readonly maps = new LruCache<string, MethodOutcome>(MAP_CACHE_BYTES, (m) => m.result.map.byteLength + 64);
+
+  // ---- model ----------------------------------------------------------------------------------------------
+
+  async loadModel(args: { path: string; provider: ExecutionProviderName; layer: string }): Promise<ModelState> {
+    const next = await Classifier.load(args.path, { ep: args.provider, layer: args.layer });
+    const previous = this.classifier;
+    this.classifier = next;
+    this.modelArgs = args;
+    this.predictions = new Map();
+    this.passes.clear();
+    this.maps.clear();
+    if (previous) await previous.release().catch(() => {});
+    // Labels are mapped to the model's class names: re-read the folder with the new classes.
+    if (this.dataset) this.dataset = this.readDataset(this.dataset.root);
+    return this.modelState();
+  }
+
+  private modelState(): ModelState {
+    const c = this.requireModel();
+    return {
+      inspection: c.inspection,
+      layer: c.layer,
+      provider: { requested: this.modelArgs!.provider, used: c.provider, fallbackReason: c.fallbackReason },
+      methods: methodDescriptors(),
+    };
+  }
+
+  private requireModel(): Classifier {
+    if (!this.classifier) throw notReady('model');
+    return this.classifier;
+  }
+
+  private requireDataset(): Dataset {
+    if (!this.dataset) throw notReady('dataset');
+    return this.dataset;
+  }
+
+  private requireProject(): string {
+    if (!this.projectPath) throw notReady('project');
+    return this.projectPath;
+  }
+
+  // ---- dataset ----------------------------------------------------------------------------------------------
+
+  private readDataset(root: string): Dataset {
+    const classes = this.classifier?.profile.classes ?? [];
+    return loadDataset(resolve(root), classes, findLabelsCsv(root));
+  }
+
+  openDataset(root: string): DatasetListing {
+    const dataset = this.readDataset(root);
+    if (this.dataset?.root !== dataset.root) {
+      this.thumbnails.clear();
+    }
+    this.dataset = dataset;
+    this.predictions = new Map();
+    this.passes.clear();
+    this.maps.clear();
+    return this.listing();
+  }
+
+  listing(): DatasetListing {
+    const d = this.requireDataset();
+    return {
+      root: d.root,
+      name: basename(d.root),
+      layout: d.layout,
+      labels: d.labels,
+      labelMapping: d.labelMapping,
+      items: d.items.map((i) => ({ file: i.file, label: i.label, labelName: i.labelName })),
+    };
+  }
+
+  private item(index: number): Dataset['items'][number] {
+    const d = this.requireDataset();
+    const item = d.items[index];
+    if (!item) throw new CamscopeError('INVALID_ARGUMENT', `There is no image number ${index} in this folder (it has ${d.items.length}).`);
+    return item;
+  }
+
+  async thumbnailsFor(indices: number[]): Promise<Thumbnail[]> {
+    const d = this.requireDataset();
+    return Promise.all(
+      indices.map(async (index): Promise<Thumbnail> => {
+        const item = d.items[index];
+        if (!item) return { index, bytes: new Uint8Array(0), mime: 'image/png', error: 'No such image.' };
+        const cached = this.thumbnails.get(item.path);
+        if (cached) return { ...cached, index };
+        try {
+          const t = await makeThumbnail(item.path);
+          const thumb: Thumbnail = { index, bytes: t.bytes, mime: t.mime };
+          this.thumbnails.set(item.path, thumb);
+          return thumb;
+        } catch (e) {
+          return { index, bytes: new Uint8Array(0), mime: 'image/png', error: errorMessage(e) };
+        }
+      }),
+    );
+  }
+
+  // ---- predictions ------------------------------------------------------------------------------------------
+
+  async predict(ctx: JobContext): Promise<PredictionRunSummary> {
+    const classifier = this.requireModel();
+    const d = this.requireDataset();
+    const t0 = performance.now();
+    const failed: PredictionRunSummary['failed'] = [];
+    const total = d.items.length;
+    const cached = [...this.predictions.keys()];
+    if (cached.length) ctx.partial(this.batchOf(cached));
+    const todo = d.items.map((item, index) => ({ item, index })).filter(({ index }) => !this.predictions.has(index));
+    const byPath = new Map(todo.map((t) => [t.item.path, t.index]));
+    const batch = Math.max(8, Math.min(256, classifier.suggestedBatchSize()));
+    let done = cached.length;
+    const progress = (): void => {
+      const seconds = (performance.now() - t0) / 1000;
+      const rate = (done - cached.length) / Math.max(seconds, 1e-3);
+      const p: Progress = { stage: 'predict', done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null };
+      ctx.partial(p);
+    };
+    progress();
+    let pending: number[] = [];
+    for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: [], topK: TOP_K, batchSize: batch, signal: ctx.signal })) {
+      const index = byPath.get(r.file)!;
+      if (r.ok) {
+        this.predictions.set(index, { classes: r.predictions.map((p) => p.classIndex), probs: r.predictions.map((p) => p.probability) });
+      } else {
+        failed.push({ index, message: r.error.message });
+        this.predictions.set(index, { classes: [], probs: [] });
+      }
+      pending.push(index);
+      done++;
+      if (pending.length >= batch || done === total) {
+        ctx.partial(this.batchOf(pending));
+        pending = [];
+        progress();
+      }
+    }
+    if (pending.length) ctx.partial(this.batchOf(pending));
+    return { done, failed, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  private batchOf(indices: number[]): PredictPartial {
+    const k = TOP_K;
+    const classes = new Int32Array(indices.length * k).fill(-1);
+    const probs = new Float32Array(indices.length * k);
+    indices.forEach((index, row) => {
+      const p = this.predictions.get(index);
+      if (!p) return;
+      p.classes.forEach((c, j) => {
+        if (j < k) {
+          classes[row * k + j] = c;
+          probs[row * k + j] = p.probs[j];
+        }
+      });
+    });
+    return { k, indices: Int32Array.from(indices), classes, probs };
+  }
+
+  // ---- explanations -----------------------------------------------------------------------------------------
+
+  private modelKey(): string {
+    const c = this.requireModel();
+    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}`;
+  }
+
+  /** Predictions and the explained class for one image (cached). */
+  private async pass(index: number, classIndex: number | null, signal: AbortSignal): Promise<ImagePass> {
+    const classifier = this.requireModel();
+    const item = this.item(index);
+    const key = `${this.modelKey()}|${index}|${classIndex ?? 'predicted'}`;
+    const cached = this.passes.get(key);
+    if (cached) return cached;
+    let result: ImageExplanation | undefined;
+    for await (const r of explainImages(classifier, [item.path], {
+      methods: [],
+      classChoice: classIndex ?? 'predicted',
+      topK: TOP_K,
+      batchSize: 1,
+      signal,
+    })) {
+      result = r;
+    }
+    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
+    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'INVALID_IMAGE' : result.error.code, result.error.message);
+    const pass: ImagePass = {
+      image: result.image,
+      predictions: result.predictions,
+      logits: result.logits,
+      target: {
+        classIndex: result.target.classIndex,
+        className: result.target.className,
+        probability: result.target.probability,
+        logit: result.target.logit,
+      },
+    };
+    this.passes.set(key, pass);
+    // "predicted" and the explicit class of the same image share their maps.
+    this.passes.set(`${this.modelKey()}|${index}|${pass.target.classIndex}`, pass);
+    return pass;
+  }
+
+  private frame(index: number, image: PreparedImage): ImageFrame {
+    const classifier = this.requireModel();
+    const item = this.item(index);
+    const original = { width: image.originalWidth, height: image.originalHeight };
+    return {
+      index,
+      file: item.file,
+      width: image.width,
+      height: image.height,
+      channels: classifier.profile.channels,
+      pixels: image.pixels,
+      original,
+      transform: frameTransform(classifier.profile.resize, original, image),
+    };
+  }
+
+  /** One method's map for an image and class (cached). */
+  private async mapFor(
+    index: number,
+    classIndex: number,
+    methodId: string,
+    signal: AbortSignal,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<MethodOutcome> {
+    const classifier = this.requireModel();
+    const key = `${this.modelKey()}|${index}|${classIndex}|${methodId}`;
+    const cached = this.maps.get(key);
+    if (cached) return cached;
+    const method = createMethod(methodId);
+    const item = this.item(index);
+    let result: ImageExplanation | undefined;
+    for await (const r of explainImages(classifier, [item.path], {
+      methods: [method],
+      classChoice: classIndex,
+      topK: 1,
+      signal,
+      onProgress: (p) => onProgress?.(p.done, p.total),
+    })) {
+      result = r;
+    }
+    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
+    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'NUMERICAL_ERROR' : result.error.code, result.error.message);
+    // e.g. a gradient method on a model with an operator the backward graph cannot differentiate.
+    const skipped = result.methodErrors?.find((m) => m.method === methodId);
+    if (skipped) throw new CamscopeError('UNSUPPORTED_MODEL', skipped.message);
+    const outcome = result.maps.find((m) => m.method === methodId);
+    if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `${method.displayName} produced no map for ${item.file}.`);
+    this.maps.set(key, outcome);
+    return outcome;
+  }
+
+  async explain(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<ExplainSummary> {
+    for (const id of args.methods) createMethod(id); // unknown ids fail before any work
+    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const image: ExplainPartial = {
+      kind: 'image',
+      frame: this.frame(args.image, pass.image),
+      predictions: pass.predictions,
+      target: { classIndex: pass.target.classIndex, className: pass.target.className, probability: pass.target.probability },
+    };
+    ctx.partial(image);
+    const summary: ExplainSummary = { image: args.image, target: image.target, methods: [] };
+    const order = fastFirst(args.methods);
+    for (const [i, id] of order.entries()) {
+      throwIfCancelled(ctx.signal);
+      try {
+        const outcome = await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, total) => {
+          const p: Progress = { stage: 'explain', method: id, done, total, message: `${i + 1} of ${order.length}` };
+          ctx.partial(p);
+        });
+        const map: ExplainPartial = {
+          kind: 'map',
+          method: id,
+          map: outcome.result.map,
+          width: outcome.result.width,
+          height: outcome.result.height,
+          flat: outcome.result.flat,
+          timeMs: outcome.timeMs,
+        };
+        ctx.partial(map);
+        summary.methods.push({ id, ok: true });
+      } catch (e) {
+        if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
+        summary.methods.push({ id, ok: false, error: errorMessage(e) });
+      }
+    }
+    return summary;
+  }
+
+  async faithfulness(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<FaithfulnessRow[]> {
+    const classifier = this.requireModel();
+    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const maps: MethodOutcome[] = [];
+    const order = fastFirst(args.methods);
+    for (const [i, id] of order.entries()) {
+      const p: Progress = { stage: 'faithfulness', method: id, done: i, total: order.length };
+      ctx.partial(p);
+      maps.push(await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal));
+    }
+    throwIfCancelled(ctx.signal);
+    const r: Extract<ImageExplanation, { ok: true }> = {
+      ok: true,
+      file: this.item(args.image).path,
+      image: pass.image,
+      predictions: pass.predictions,
+      logits: pass.logits,
+      target: pass.target,
+      maps,
+    };
+    const scored = await scoreExplanation(classifier, r, 0, classifier.suggestedBatchSize());
+    const Y = pass.target.probability;
+    return args.methods.map((id) => {
+      const m = scored[id];
+      return { method: id, Y, O: m.O_prob, averageDropPct: Y > 0 ? (100 * Math.max(0, Y - m.O_prob)) / Y : 0, increase: m.O_prob >= Y, flat: m.flat };
+    });
+  }
+
+  // ---- project ----------------------------------------------------------------------------------------------
+
+  private withDb<T>(fn: (db: ProjectDb) => T): T {
+    const db = new ProjectDb(this.requireProject());
+    try {
+      return fn(db);
+    } finally {
+      db.close();
+    }
+  }
+
+  openProject(path: string): { context: ProjectContext; stats: ProjectStats } {
+    const db = new ProjectDb(path); // creates the file when new; refuses files that are not camscope projects
+    db.close();
+    this.projectPath = path;
+    return { context: this.context(), stats: this.stats() };
+  }
+
+  private context(): ProjectContext {
+    return this.withDb((db) => ({
+      modelPath: db.getMeta('model.path'),
+      provider: (db.getMeta('model.provider') as ExecutionProviderName | null) ?? null,
+      layer: db.getMeta('model.layer'),
+      datasetRoot: db.getMeta('dataset.root'),
+    }));
+  }
+
+  setContext(patch: Partial<ProjectContext>): ProjectStats {
+    this.withDb((db) => {
+      if (patch.modelPath !== undefined) db.setMeta('model.path', patch.modelPath);
+      if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
+      if (patch.layer !== undefined) db.setMeta('model.layer', patch.layer);
+      if (patch.datasetRoot !== undefined) db.setMeta('dataset.root', patch.datasetRoot);
+    });
+    return this.stats();
+  }
+
+  stats(): ProjectStats {
+    return this.withDb((db) => ({ annotationCount: db.annotationCount(), evaluationCount: db.evaluations().length }));
+  }
+
+  async saveProjectAs(dest: string): Promise<{ context: ProjectContext; stats: ProjectStats }> {
+    const current = this.requireProject();
+    if (this.evaluating) {
+      throw workbenchError('BUSY', 'An evaluation is running; save the project when it has finished (or cancel it).');
+    }
+    if (resolve(dest) !== resolve(current)) {
+      await mkdir(resolve(dest, '..'), { recursive: true });
+      await copyFile(current, dest);
+    }
+    return this.openProject(dest);
+  }
+
+  listAnnotations(image?: string): Annotation[] {
+    return this.withDb((db) => db.annotations(image).map(fromRow));
+  }
+
+  addAnnotation(a: NewAnnotation): Annotation {
+    const geometry = newAnnotationGeometry(a);
+    return fromRow(this.withDb((db) => db.addAnnotation({ image: a.image, kind: a.kind, label: a.label.trim(), note: a.note, geometry })));
+  }
+
+  updateAnnotation(patch: AnnotationPatch): Annotation {
+    return this.withDb((db) => {
+      const current = db.annotation(patch.id);
+      if (!current) throw new CamscopeError('INVALID_ARGUMENT', 'That annotation no longer exists.');
+      const before = fromRow(current);
+      const geometry = patch.points ? geometryJson(before.kind, patch.points, before.imageSize) : undefined;
+      return fromRow(db.updateAnnotation(patch.id, { label: patch.label?.trim(), note: patch.note, geometry })!);
+    });
+  }
+
+  deleteAnnotation(id: number): { deleted: boolean } {
+    return { deleted: this.withDb((db) => db.deleteAnnotation(id)) };
+  }
+
+  async exportCoco(dest: string): Promise<{ path: string }> {
+    const annotations = this.listAnnotations();
+    const doc = toCoco(annotations, { version: VERSION, datasetRoot: this.dataset?.root ?? this.context().datasetRoot });
+    await writeFile(dest, JSON.stringify(doc, null, 2) + '\n');
+    return { path: dest };
+  }
+
+  // ---- evaluations ------------------------------------------------------------------------------------------
+
+  async evaluate(args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName }, ctx: JobContext): Promise<EvaluationSummary> {
+    const classifier = this.requireModel();
+    const d = this.requireDataset();
+    const projectPath = this.requireProject();
+    if (this.evaluating) {
+      throw workbenchError('BUSY', 'An evaluation is already running; wait for it or cancel it first.');
+    }
+    this.evaluating = true;
+    try {
+      const result = await runEvaluation({
+        classifier,
+        methods: args.methods.map(createMethod),
+        datasetRoot: d.root,
+        labelsCsv: d.labels ?? undefined,
+        sample: args.sample,
+        seed: args.seed,
+        score: args.score,
+        projectPath,
+        requestedProvider: this.modelArgs?.provider,
+        signal: ctx.signal,
+        onProgress: (p) => {
+          const progress: Progress = {
+            stage: 'evaluate',
+            done: p.done,
+            total: p.total,
+            rate: p.imagesPerSecond,
+            etaSeconds: p.etaSeconds,
+            message: p.file ?? undefined,
+          };
+          ctx.partial(progress);
+        },
+      });
+      return {
+        id: result.evalId,
+        status: 'complete',
+        settings: result.settings,
+        table: result.table,
+        accuracy: result.accuracy,
+        failed: result.failed,
+        elapsedSeconds: result.elapsedSeconds,
+        images: result.records.length,
+      };
+    } finally {
+      this.evaluating = false;
+    }
+  }
+
+  private evaluationDetail(db: ProjectDb, id: number): EvaluationDetail {
+    const run = db.evaluations().find((e) => e.id === id);
+    if (!run) throw new CamscopeError('INVALID_ARGUMENT', `There is no evaluation number ${id} in this project.`);
+    const rows = db.images(id);
+    const records: ImageRecord[] = rows.flatMap((r) => (r.record ? [r.record] : []));
+    const failed = rows.flatMap((r) => (r.error !== null ? [{ file: r.file, message: r.error }] : []));
+    const labelled = records.filter((r) => r.label !== null);
+    return {
+      id,
+      status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
+      settings: run.settings,
+      table: computeTable(records, run.settings.methods, run.settings.score),
+      accuracy: labelled.length ? { correct: labelled.filter((r) => r.label === r.predicted).length, labelled: labelled.length } : null,
+      failed,
+      elapsedSeconds: run.elapsedSeconds,
+      images: records.length,
+      records,
+      metrics: METRICS.map((m) => ({ ...m })),
+    };
+  }
+
+  listEvaluations(): EvaluationSummary[] {
+    return this.withDb((db) =>
+      db.evaluations().map((e) => {
+        const { records: _records, metrics: _metrics, ...summary } = this.evaluationDetail(db, e.id);
+        return summary;
+      }),
+    );
+  }
+
+  getEvaluation(id: number): EvaluationDetail {
+    return this.withDb((db) => this.evaluationDetail(db, id));
+  }
+
+  // ---- exports ----------------------------------------------------------------------------------------------
+
+  private async figureRows(
+    images: number[],
+    methods: string[],
+    classIndex: number | null,
+    colormap: ColormapChoice,
+    opacity: number,
+    ctx: JobContext,
+  ): Promise<FigureRow[]> {
+    const classifier = this.requireModel();
+    const { classes } = classifier.profile;
+    const rows: FigureRow[] = [];
+    const total = images.length * methods.length;
+    let done = 0;
+    for (const index of images) {
+      const item = this.item(index);
+      const pass = await this.pass(index, classIndex, ctx.signal);
+      const overlays: Record<string, Uint8Array> = {};
+      for (const id of fastFirst(methods)) {
+        const p: Progress = { stage: 'export', method: id, done, total, message: item.file };
+        ctx.partial(p);
+        try {
+          const outcome = await this.mapFor(index, pass.target.classIndex, id, ctx.signal);
+          overlays[id] = overlayHeatmap(pass.image.pixels, outcome.result.map, pass.image.width, pass.image.height, colormap, opacity);
+        } catch (e) {
+          // A method that cannot run on this model leaves its cell empty ("n/a") rather than failing the figure.
+          if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
+        }
+        done++;
+      }
+      const truth = item.label !== null ? classes[item.label] : item.labelName;
+      const predicted = pass.predictions[0];
+      const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${pass.target.className}`;
+      rows.push({
+        file: item.file,
+        caption: `${item.file} — ${truth ?? 'unlabelled'} → ${predicted.className} (p=${predicted.probability.toFixed(2)})${explained}`,
+        width: pass.image.width,
+        height: pass.image.height,
+        original: pass.image.pixels,
+        overlays,
+      });
+    }
+    return rows;
+  }
+
+  async exportFigure(
+    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; colormap: ColormapChoice; opacity: number },
+    ctx: JobContext,
+  ): Promise<ExportResult> {
+    for (const id of args.methods) createMethod(id);
+    const rows = await this.figureRows(args.images, args.methods, args.classIndex, args.colormap, args.opacity, ctx);
+    throwIfCancelled(ctx.signal);
+    const names = displayNames();
+    const [svg, png] = await Promise.all([buildFigureSvg(rows, args.methods, names), renderFigurePng(rows, args.methods, names)]);
+    await mkdir(args.dir, { recursive: true });
+    const files = [join(args.dir, 'figure.svg'), join(args.dir, 'figure.png')];
+    await writeFile(files[0], svg);
+    await writeFile(files[1], png.png);
+    return { dir: args.dir, files };
+  }
+
+  async exportReport(
+    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number },
+    ctx: JobContext,
+  ): Promise<ExportResult> {
+    const detail = this.getEvaluation(args.evaluationId);
+    let figure: FigureRow[] = [];
+    if (args.figureImages.length) {
+      const c = this.requireModel();
+      if (c.layer.name !== detail.settings.layer.name && c.inspection.fingerprint === detail.settings.model.fingerprint) {
+        throw new CamscopeError(
+          'INVALID_ARGUMENT',
+          `This evaluation explained the layer ${detail.settings.layer.name}, but ${c.layer.name} is chosen now. Choose that layer on the Model page, or export without a figure.`,
+        );
+      }
+      if (c.inspection.fingerprint !== detail.settings.model.fingerprint) {
+        throw new CamscopeError(
+          'INVALID_ARGUMENT',
+          'This evaluation was run with a different model than the one open now, so its figure cannot be drawn. Open that model, or export without a figure.',
+        );
+      }
+      figure = await this.figureRows(args.figureImages, detail.settings.methods, null, args.colormap, args.opacity, ctx);
+    }
+    throwIfCancelled(ctx.signal);
+    const input: ReportInput = {
+      settings: detail.settings,
+      table: detail.table,
+      accuracy: detail.accuracy,
+      failed: detail.failed,
+      records: detail.records,
+      elapsedSeconds: detail.elapsedSeconds,
+      methodNames: displayNames(),
+      figure,
+    };
+    const files = await writeReports(args.dir, input);
+    return { dir: args.dir, files };
+  }
+}

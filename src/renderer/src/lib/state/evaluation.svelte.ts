@@ -1,0 +1,99 @@
+/** The evaluation view's state: the run form, the running job's progress, and the project's runs. */
+import type { EvaluationDetail, EvaluationSummary, JobProgress, ScoreVariantName } from '../api';
+import { errorText, getApi, isCancelled, newJobId } from '../api';
+
+/** The methods of the paper's tables, the default selection. */
+export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
+
+export class EvaluationState {
+  methods = $state<string[]>([...PAPER_METHODS]);
+  /** Images to sample; null = every image. */
+  sample = $state<number | null>(100);
+  seed = $state(0);
+  score = $state<ScoreVariantName>('prob');
+
+  running = $state(false);
+  progress = $state.raw<JobProgress | null>(null);
+  error = $state<string | null>(null);
+  private jobId: string | null = null;
+
+  runs = $state.raw<EvaluationSummary[]>([]);
+  selectedId = $state<number | null>(null);
+  detail = $state.raw<EvaluationDetail | null>(null);
+  loadingDetail = $state(false);
+
+  async refresh(): Promise<void> {
+    try {
+      this.runs = await getApi().invoke('evaluation:list');
+      if (this.selectedId === null && this.runs.length) await this.select(this.runs[this.runs.length - 1].id);
+      else if (this.selectedId !== null && !this.runs.some((r) => r.id === this.selectedId)) {
+        this.selectedId = null;
+        this.detail = null;
+      }
+    } catch (e) {
+      this.error = errorText(e);
+    }
+  }
+
+  async select(id: number): Promise<void> {
+    this.selectedId = id;
+    this.loadingDetail = true;
+    try {
+      const detail = await getApi().invoke('evaluation:get', { id });
+      if (this.selectedId === id) this.detail = detail;
+    } catch (e) {
+      this.error = errorText(e);
+    } finally {
+      this.loadingDetail = false;
+    }
+  }
+
+  async run(): Promise<void> {
+    if (this.running || !this.methods.length) return;
+    const jobId = newJobId('evaluate');
+    this.jobId = jobId;
+    this.running = true;
+    this.error = null;
+    this.progress = null;
+    try {
+      const summary = await getApi().invoke('evaluation:run', {
+        jobId,
+        methods: this.methods,
+        sample: this.sample,
+        seed: this.seed,
+        score: this.score,
+      });
+      await this.refresh();
+      await this.select(summary.id);
+    } catch (e) {
+      if (!isCancelled(e)) this.error = errorText(e);
+      await this.refresh();
+    } finally {
+      if (this.jobId === jobId) {
+        this.jobId = null;
+        this.running = false;
+      }
+    }
+  }
+
+  async cancel(): Promise<void> {
+    const job = this.jobId;
+    if (!job) return;
+    try {
+      await getApi().invoke('job:cancel', { jobId: job });
+    } catch {
+      // already finished
+    }
+  }
+
+  onProgress(p: JobProgress): void {
+    if (p.jobId === this.jobId) this.progress = p;
+  }
+
+  reset(): void {
+    this.runs = [];
+    this.selectedId = null;
+    this.detail = null;
+    this.error = null;
+  }
+}

@@ -1,0 +1,45 @@
+/** Helpers for the end-to-end suite: the bridge's test hooks, screenshots, and CSP-violation tracking. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { APIRequestContext, Page } from '@playwright/test';
+
+export const SCREENSHOTS = path.resolve('test-output/screenshots');
+
+const HOOK_HEADERS = { 'content-type': 'application/json', 'x-camscope-bridge': '1' };
+
+export type DialogKind = 'openModel' | 'openFolder' | 'openProject' | 'saveProject' | 'exportFigure' | 'exportReport' | 'saveCoco';
+
+/** The next native dialog of this kind answers `answer` (null = the user cancels). */
+export async function presetDialog(request: APIRequestContext, kind: DialogKind, answer: string | null): Promise<void> {
+  const r = await request.post('/__test/dialog', { headers: HOOK_HEADERS, data: { kind, answer } });
+  if (!r.ok()) throw new Error(`could not preset the ${kind} dialog: ${r.status()}`);
+}
+
+/** Kills the engine worker as a crash would. */
+export async function crashEngine(request: APIRequestContext): Promise<void> {
+  const r = await request.post('/__test/crash', { headers: HOOK_HEADERS, data: {} });
+  if (!r.ok()) throw new Error(`could not crash the engine: ${r.status()}`);
+}
+
+export async function shot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = path.join(SCREENSHOTS, `${name}.png`);
+  // Toasts come and go, and a focus ring on the last control clicked is noise: neither is part of the screen.
+  // (Browser-side code as strings: this project's Node type-check has no DOM library.)
+  await page.evaluate(`document.querySelectorAll('.toasts .toast').forEach((t) => (t.style.display = 'none'));
+    document.activeElement?.blur?.();`);
+  await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
+  await page.evaluate(`document.querySelectorAll('.toasts .toast').forEach((t) => (t.style.display = ''))`);
+  return file;
+}
+
+/** Collects Content-Security-Policy violations and page errors, to assert none happened. */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => {
+    const text = m.text();
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
+  });
+  return problems;
+}
