@@ -1,5 +1,8 @@
 /** Plain data types shared by the engine, the CLI, the Electron worker and (as JSON) the renderer. */
 
+/** Which score a method or metric explains: the softmax probability (default) or the raw logit. */
+export type ScoreVariant = 'prob' | 'logit';
+
 export type ExecutionProviderName = 'cpu' | 'webgpu' | 'cuda';
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
 

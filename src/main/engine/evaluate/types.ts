@@ -1,6 +1,6 @@
 /** The data of an evaluation run: its settings, one record per image, and the metric table computed from them. */
-import type { ScoreVariant } from '../methods/base';
-import type { ModelProfile } from '../types';
+// Only pure type modules are imported here, so the renderer can share these types.
+import type { ModelProfile, ScoreVariant } from '../types';
 
 export interface EvaluationSettings {
   camscope: string;

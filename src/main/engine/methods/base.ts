@@ -3,9 +3,9 @@
  * over one image's context. The pipeline (prediction, activations, target choice, writing maps) lives outside.
  */
 import type { Classifier } from '../model/classifier';
+import type { ScoreVariant } from '../types';
 
-/** Which score a method or metric explains: the softmax probability (default) or the raw logit. */
-export type ScoreVariant = 'prob' | 'logit';
+export type { ScoreVariant } from '../types';
 export const SCORE_VARIANTS: readonly ScoreVariant[] = ['prob', 'logit'];
 
 export interface Target {
