@@ -7,7 +7,7 @@ import { collectImages, runCli } from '../../src/main/cli/run';
 import { demoImagesDir, demoModelPath } from '../../src/main/engine/demo';
 import { readMapPng } from '../../src/main/engine/image/decode';
 import { VERSION } from '../../src/main/engine/version';
-import { encode, initializer, node, randomTinyCnn, valueInfo, writeModel } from '../helpers/tiny-models';
+import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 function capture() {
   const out: string[] = [];
@@ -103,20 +103,8 @@ describe('camscope explain', () => {
   });
 
   it('still gives score-based maps on a model gradient methods cannot differentiate, and says why the others failed', async () => {
-    const m = randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 });
-    const bytes = encode({
-      node: [
-        node('Conv', ['input', 'conv.w', 'conv.b'], ['conv_out'], { kernel_shape: [2, 2], strides: [2, 2] }),
-        node('Relu', ['conv_out'], ['relu_out']),
-        node('Sin', ['relu_out'], ['sin_out']),
-        node('GlobalAveragePool', ['sin_out'], ['gap_out']),
-        node('Flatten', ['gap_out'], ['flat_out']),
-        node('Gemm', ['flat_out', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }),
-      ],
-      input: [valueInfo('input', ['N', 1, 28, 28])],
-      output: [valueInfo('logits', ['N', 3])],
-      initializer: [initializer('conv.w', [4, 1, 2, 2], m.convW), initializer('conv.b', [4], m.convB), initializer('fc.w', [3, 4], m.fcW), initializer('fc.b', [3], m.fcB)],
-    });
+    // Conv → Relu → Sin → GlobalAveragePool → Flatten → Gemm on 28×28 grayscale: Sin has no gradient rule.
+    const bytes = tinyCnnOnnx(randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 }), { unaryAfterRelu: 'Sin' });
     const model = writeModel('cli-sin', bytes, { resize: 'stretch', layer: 'relu_out' });
     const out = join(dir, 'out-sin');
     const c = capture();

@@ -81,7 +81,11 @@ export function randomTinyCnn(seed: number, dims: { inC: number; h: number; w: n
   };
 }
 
-export function tinyCnnOnnx(m: TinyCnn, opts: { batch?: Dim; extraPool?: boolean } = {}): Uint8Array {
+/**
+ * `extraPool` adds a MaxPool after the ReLU; `unaryAfterRelu` inserts an elementwise op there (e.g. 'Sin', which
+ * has no gradient rule), named `<op lowercase>` with output `<op lowercase>_out`.
+ */
+export function tinyCnnOnnx(m: TinyCnn, opts: { batch?: Dim; extraPool?: boolean; unaryAfterRelu?: string } = {}): Uint8Array {
   const batch = opts.batch ?? 'N';
   const nodes = [
     node('Conv', ['input', 'conv.w', 'conv.b'], ['conv_out'], { kernel_shape: [2, 2], strides: [2, 2] }),
@@ -92,6 +96,11 @@ export function tinyCnnOnnx(m: TinyCnn, opts: { batch?: Dim; extraPool?: boolean
     // A pooling step after the activation: the default layer must still be the ReLU (the paper's convention).
     nodes.push(node('MaxPool', ['relu_out'], ['pool_out'], { kernel_shape: [1, 1] }));
     last = 'pool_out';
+  }
+  if (opts.unaryAfterRelu) {
+    const out = `${opts.unaryAfterRelu.toLowerCase()}_out`;
+    nodes.push(node(opts.unaryAfterRelu, [last], [out]));
+    last = out;
   }
   nodes.push(
     node('GlobalAveragePool', [last], ['gap_out']),

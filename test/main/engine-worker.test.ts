@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../../src/main/engine-host';
 import type { Progress } from '../../src/main/engine-protocol';
-import { encode, initializer, node, randomTinyCnn, valueInfo, writeModel } from '../helpers/tiny-models';
+import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 const host = new EngineHost({
   workerPath: new URL('../fixtures/ts-worker.mjs', import.meta.url),
@@ -188,20 +188,8 @@ describe.skipIf(!existsSync(demoModel))('engine worker: a model gradient methods
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('gives the score-based maps, says why each gradient method failed, and leaves its figure cells empty', async () => {
-    const m = randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 });
-    const bytes = encode({
-      node: [
-        node('Conv', ['input', 'conv.w', 'conv.b'], ['conv_out'], { kernel_shape: [2, 2], strides: [2, 2] }),
-        node('Relu', ['conv_out'], ['relu_out']),
-        node('Sin', ['relu_out'], ['sin_out']),
-        node('GlobalAveragePool', ['sin_out'], ['gap_out']),
-        node('Flatten', ['gap_out'], ['flat_out']),
-        node('Gemm', ['flat_out', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }),
-      ],
-      input: [valueInfo('input', ['N', 1, 28, 28])],
-      output: [valueInfo('logits', ['N', 3])],
-      initializer: [initializer('conv.w', [4, 1, 2, 2], m.convW), initializer('conv.b', [4], m.convB), initializer('fc.w', [3, 4], m.fcW), initializer('fc.b', [3], m.fcB)],
-    });
+    // Conv → Relu → Sin → GlobalAveragePool → Flatten → Gemm on 28×28 grayscale: Sin has no gradient rule.
+    const bytes = tinyCnnOnnx(randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 }), { unaryAfterRelu: 'Sin' });
     const model = writeModel('worker-sin', bytes, { resize: 'stretch', layer: 'relu_out' });
     await host.call('openProject', { path: join(tmp, 'p.camscope') });
     await host.call('loadModel', { path: model, provider: 'cpu', layer: 'auto' });

@@ -9,7 +9,7 @@ import { createMethod } from '../../../src/main/engine/methods/registry';
 import { augGradCamPlusPlus } from '../../../src/main/engine/methods/aug-gradcam-pp';
 import { prepareImage } from '../../../src/main/engine/image/preprocess';
 import {
-  encode, initializer, mulberry32, node, randomArray, randomTinyCnn, tinyCnnForward, tinyCnnOnnx, upsampleRef, valueInfo, writeModel,
+  mulberry32, randomArray, randomTinyCnn, tinyCnnForward, tinyCnnOnnx, upsampleRef, valueInfo, writeModel,
 } from '../../helpers/tiny-models';
 import { CATSDOGS, hasShared, RESNET18 } from '../../helpers/shared';
 
@@ -104,20 +104,7 @@ describe('gradient CAMs on a tiny CNN with hand-derived gradients', () => {
 
 describe('operators without a gradient rule', () => {
   it('give a clear error naming the operator and its node, never a wrong map', async () => {
-    const m = randomTinyCnn(1, DIMS);
-    const bytes = encode({
-      node: [
-        node('Conv', ['input', 'conv.w', 'conv.b'], ['conv_out'], { kernel_shape: [2, 2], strides: [2, 2] }),
-        node('Relu', ['conv_out'], ['relu_out']),
-        node('Sin', ['relu_out'], ['sin_out']),
-        node('GlobalAveragePool', ['sin_out'], ['gap_out']),
-        node('Flatten', ['gap_out'], ['flat_out']),
-        node('Gemm', ['flat_out', 'fc.w', 'fc.b'], ['logits'], { transB: 1 }),
-      ],
-      input: [valueInfo('input', ['N', 3, 6, 8])],
-      output: [valueInfo('logits', ['N', 4])],
-      initializer: [initializer('conv.w', [6, 3, 2, 2], m.convW), initializer('conv.b', [6], m.convB), initializer('fc.w', [4, 6], m.fcW), initializer('fc.b', [4], m.fcB)],
-    });
+    const bytes = tinyCnnOnnx(randomTinyCnn(1, DIMS), { unaryAfterRelu: 'Sin' }); // Conv → Relu → Sin → GAP → Gemm
     const c = await Classifier.load(writeModel('tiny-sin', bytes, sidecar), { layer: 'relu_out' });
     try {
       await expect(c.gradients(new Float32Array(144), 1, [-1], 'logit')).rejects.toMatchObject({
