@@ -75,21 +75,19 @@ export class ImageViewState {
   invalidate(): void {
     void this.cancel();
     this.classChoice = null;
-    this.frame = null;
-    this.predictions = [];
-    this.target = null;
-    this.maps = {};
-    this.progress = {};
-    this.failures = {};
-    this.faithfulness = {};
-    this.error = null;
-    this.compare = null;
-    this.draft = null;
+    this.clearResults();
   }
 
   reset(): void {
     void this.cancel();
     this.index = null;
+    this.clearResults();
+    this.faithError = null;
+    this.highlighted = null;
+  }
+
+  /** Everything computed for the open image (what both invalidate and reset drop). */
+  private clearResults(): void {
     this.frame = null;
     this.predictions = [];
     this.target = null;
@@ -98,10 +96,8 @@ export class ImageViewState {
     this.failures = {};
     this.faithfulness = {};
     this.error = null;
-    this.faithError = null;
     this.compare = null;
     this.draft = null;
-    this.highlighted = null;
   }
 
   /** Opens an image (keeping the class choice only when asked) and explains it. */
