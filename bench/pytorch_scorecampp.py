@@ -15,6 +15,7 @@ Needs Debian's python3-torch / python3-torchvision (run with /usr/bin/python3).
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import os
 import time
@@ -55,21 +56,27 @@ def main() -> None:
     p.add_argument("--images", nargs="+", required=True)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--device", default="cpu", help="cpu, or cuda for a GPU baseline")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
 
     model = build(a.arch, a.num_classes, a.seed)
     if a.export and not os.path.exists(a.export):
         os.makedirs(os.path.dirname(a.export) or ".", exist_ok=True)
+        # Newer torch defaults to the dynamo exporter; the TorchScript one gives the graph camscope is tested on.
+        legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
         torch.onnx.export(model, torch.zeros(1, 3, 224, 224), a.export, opset_version=17, input_names=["input"],
-                          output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
-    fused = fuse(model)  # Conv+BN folded, as in the ONNX graph; used for the masked passes
+                          output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, **legacy)
+    dev = torch.device(a.device)
+    fused = fuse(model).to(dev)  # Conv+BN folded, as in the ONNX graph; used for the masked passes
+    model = model.to(dev)
     acts: dict[str, torch.Tensor] = {}
     target_layer(model, a.arch).register_forward_hook(lambda _m, _i, o: acts.__setitem__("a", o))
 
     pre = transforms.Compose([transforms.Resize(224), transforms.CenterCrop(224), transforms.ToTensor(),
                               transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])
-    xs = [pre(Image.open(f).convert("RGB")).unsqueeze(0) for f in a.images]
+    xs = [pre(Image.open(f).convert("RGB")).unsqueeze(0).to(dev) for f in a.images]
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
 
     def scorecampp(x: torch.Tensor) -> int:
         with torch.no_grad():
@@ -89,10 +96,12 @@ def main() -> None:
             return int(masks.shape[0])
 
     scorecampp(xs[0])  # warm-up
+    sync()
     t0 = time.perf_counter()
     passes = sum(scorecampp(x) for x in xs)
+    sync()
     ms = (time.perf_counter() - t0) * 1000 / len(xs)
-    print(json.dumps({"arch": a.arch, "threads": a.threads, "batch": a.batch, "ms_per_image": ms,
+    print(json.dumps({"arch": a.arch, "device": a.device, "threads": a.threads, "batch": a.batch, "ms_per_image": ms,
                       "passes_per_image": passes / len(xs), "images": len(xs)}))
 
 

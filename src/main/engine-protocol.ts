@@ -9,6 +9,7 @@ import type {
   EvaluationDetail,
   EvaluationSummary,
   ExecutionProviderName,
+  Precision,
   ExplainImageEvent,
   ExplainMapEvent,
   ExplainSummary,
@@ -32,6 +33,7 @@ export type OpMap = Record<string, { args: unknown; result: unknown; partial?: u
 export interface ProjectContext {
   modelPath: string | null;
   provider: ExecutionProviderName | null;
+  precision: Precision | null;
   layer: string | null;
   datasetRoot: string | null;
 }
@@ -62,7 +64,7 @@ export type EngineOps = {
   methods: { args: Record<string, never>; result: MethodDescriptor[] };
   /** Where the embedded demo lives (for the allow-list). */
   demoPaths: { args: Record<string, never>; result: { model: string; images: string } };
-  loadModel: { args: { path: string; provider: ExecutionProviderName; layer: string }; result: ModelState };
+  loadModel: { args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string }; result: ModelState };
   openDataset: { args: { root: string }; result: DatasetListing };
   thumbnails: { args: { indices: number[] }; result: Thumbnail[] };
   predict: { args: Record<string, never>; result: PredictionRunSummary; partial: PredictPartial | JobProgressBody };

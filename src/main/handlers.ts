@@ -16,6 +16,7 @@ import type {
   Events,
   ExecutionProviderName,
   ModelState,
+  Precision,
   ProjectInfo,
   ProjectOpened,
   RecentProject,
@@ -73,7 +74,7 @@ const notChosen = (what: 'model' | 'folder' | 'project'): AppError =>
 
 interface Mirror {
   projectPath: string | null;
-  model: { path: string; provider: ExecutionProviderName; layer: string } | null;
+  model: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null;
   datasetRoot: string | null;
 }
 
@@ -226,12 +227,14 @@ export class Workbench {
     this.deps.onRecentChanged?.(list);
   }
 
-  private async loadModel(args: { path: string; provider?: ExecutionProviderName; layer?: string }): Promise<ModelState> {
-    const provider = args.provider ?? this.deps.store.settings().provider;
-    const model = { path: args.path, provider, layer: args.layer ?? 'auto' };
+  private async loadModel(args: { path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string }): Promise<ModelState> {
+    const settings = this.deps.store.settings();
+    const provider = args.provider ?? settings.provider;
+    const precision = args.precision ?? settings.precision;
+    const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto' };
     const state = await this.call('loadModel', model);
     this.mirror.model = model;
-    await this.contextPatch({ modelPath: model.path, provider, layer: model.layer });
+    await this.contextPatch({ modelPath: model.path, provider, precision, layer: model.layer });
     return state;
   }
 
@@ -260,7 +263,12 @@ export class Workbench {
       if (modelStat?.isFile()) {
         this.deps.allowList.add(context.modelPath);
         try {
-          model = await this.loadModel({ path: context.modelPath, provider: context.provider ?? undefined, layer: context.layer ?? undefined });
+          model = await this.loadModel({
+            path: context.modelPath,
+            provider: context.provider ?? undefined,
+            precision: context.precision ?? undefined,
+            layer: context.layer ?? undefined,
+          });
         } catch (e) {
           warnings.push(`The project's model could not be opened: ${(e as Error).message}`);
         }
@@ -268,7 +276,8 @@ export class Workbench {
         warnings.push(`The project's model ${context.modelPath} was not found. Open it again with "Open model…".`);
       }
     } else if (this.mirror.model) {
-      await this.contextPatch({ modelPath: this.mirror.model.path, provider: this.mirror.model.provider, layer: this.mirror.model.layer });
+      const { path: modelPath, provider, precision, layer } = this.mirror.model;
+      await this.contextPatch({ modelPath, provider, precision, layer });
     }
     if (context.datasetRoot) {
       const rootStat = await fs.stat(context.datasetRoot).catch(() => null);

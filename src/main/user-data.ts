@@ -1,17 +1,21 @@
 /**
- * Small JSON files in the user-data folder: app settings (theme, execution provider) and the recent projects list.
+ * Small JSON files in the user-data folder: app settings (theme, execution provider, precision) and the recent projects list.
  * Pure Node (no 'electron' import): the Electron app passes app.getPath('userData'), the web bridge a temp folder.
  * Anything unreadable falls back to defaults; writes are atomic (temp file + rename) and never throw.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXECUTION_PROVIDERS, THEMES, type AppSettings, type RecentProject } from '../shared/api';
+import { EXECUTION_PROVIDERS, PRECISIONS, THEMES, type AppSettings, type RecentProject } from '../shared/api';
 import { array, check, object, oneOf, optional, string } from '../shared/validate';
 
-export const DEFAULT_SETTINGS: AppSettings = { theme: 'system', provider: 'cpu' };
+export const DEFAULT_SETTINGS: AppSettings = { theme: 'system', provider: 'cpu', precision: 'fp32' };
 export const MAX_RECENT_PROJECTS = 10;
 
-const settingsValidator = object({ theme: optional(oneOf(THEMES)), provider: optional(oneOf(EXECUTION_PROVIDERS)) });
+const settingsValidator = object({
+  theme: optional(oneOf(THEMES)),
+  provider: optional(oneOf(EXECUTION_PROVIDERS)),
+  precision: optional(oneOf(PRECISIONS)),
+});
 const recentValidator = array(object({ path: string({ minLength: 1 }), name: string(), opened: string() }), { maxLength: 100 });
 
 function readJson(file: string): unknown {

@@ -11,7 +11,7 @@
  * arrive as events tagged with it, the request itself resolves with the final summary, and `job:cancel` stops them.
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
-import type { CandidateLayer, ExecutionProviderName, ModelInspection, Prediction } from '../main/engine/types';
+import type { CandidateLayer, ExecutionProviderName, ModelInspection, Precision, Prediction } from '../main/engine/types';
 import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
   array,
@@ -27,7 +27,7 @@ import {
   type Validator,
 } from './validate';
 
-export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName } from '../main/engine/types';
+export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName, Precision } from '../main/engine/types';
 export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricInfo, MetricKey, MetricTable } from './results';
 
 /** A channel's request validator, with its response type carried as a phantom. */
@@ -51,6 +51,7 @@ export const MAX_FIGURE_IMAGES = 24;
 export const MAX_POLYGON_POINTS = 1_000;
 
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16'];
 export const COLORMAP_NAMES = ['jet', 'viridis', 'turbo', 'inferno'] as const;
 export type ColormapChoice = (typeof COLORMAP_NAMES)[number];
 export const SCORE_VARIANT_NAMES = ['prob', 'logit'] as const;
@@ -90,6 +91,8 @@ export interface AppSettings {
   theme: Theme;
   /** Execution provider asked for when a model is opened. */
   provider: ExecutionProviderName;
+  /** Arithmetic of ScoreCAM's scoring passes asked for when a model is opened (fp16: GPU speed, differs by rounding). */
+  precision: Precision;
 }
 
 /** A method of the registry, as the UI lists it. */
@@ -113,7 +116,19 @@ export interface ModelState {
     /** Why the requested provider is not the one in use, when it is not. */
     fallbackReason: string | null;
   };
+  precision: ModelPrecision;
   methods: MethodDescriptor[];
+}
+
+/** The arithmetic of ScoreCAM's fused scoring passes (the plain forward and gradient passes are always fp32). */
+export interface ModelPrecision {
+  requested: Precision;
+  /**
+   * The precision in use. fp16 is tried when the scoring graph is first opened (the first score-based map); where it
+   * cannot run, fp32 is used from then on and `fallbackReason` says why.
+   */
+  used: Precision;
+  fallbackReason: string | null;
 }
 
 export interface DatasetEntry {
@@ -205,6 +220,8 @@ export interface ExplainSummary {
   image: number;
   target: ExplainTarget;
   methods: { id: string; ok: boolean; error?: string }[];
+  /** The model's precision after these maps (a requested fp16 may have fallen back to fp32 on first use). */
+  precision: ModelPrecision;
 }
 
 /** Average Drop and Increase in Confidence of one method on one image (probability variant, as in the paper). */
@@ -373,7 +390,7 @@ export const channels = {
   'app:version': channel<void, AppVersionInfo>(none()),
   'settings:get': channel<void, AppSettings>(none()),
   'settings:set': channel<Partial<AppSettings>, AppSettings>(
-    object({ theme: optional(oneOf(THEMES)), provider: optional(oneOf(EXECUTION_PROVIDERS)) }),
+    object({ theme: optional(oneOf(THEMES)), provider: optional(oneOf(EXECUTION_PROVIDERS)), precision: optional(oneOf(PRECISIONS)) }),
   ),
   /** The explanation methods (registry order). */
   'methods:list': channel<void, MethodDescriptor[]>(none()),
@@ -395,9 +412,17 @@ export const channels = {
   'drop:register': channel<{ path: string }, { path: string; kind: 'model' | 'folder' | 'project' }>(
     object({ path: filePath }),
   ),
-  /** Opens a model in the engine (a chosen path) with a provider and target layer ('auto' = the default layer). */
-  'model:load': channel<{ path: string; provider?: ExecutionProviderName; layer?: string }, ModelState>(
-    object({ path: filePath, provider: optional(oneOf(EXECUTION_PROVIDERS)), layer: optional(string({ minLength: 1, maxLength: 4_096 })) }),
+  /**
+   * Opens a model in the engine (a chosen path) with a provider, a scoring precision (both default to the settings)
+   * and a target layer ('auto' = the default layer).
+   */
+  'model:load': channel<{ path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string }, ModelState>(
+    object({
+      path: filePath,
+      provider: optional(oneOf(EXECUTION_PROVIDERS)),
+      precision: optional(oneOf(PRECISIONS)),
+      layer: optional(string({ minLength: 1, maxLength: 4_096 })),
+    }),
   ),
   /** The embedded demo: its model and its 100 labelled images. */
   'demo:open': channel<void, { model: ModelState; dataset: DatasetListing }>(none()),

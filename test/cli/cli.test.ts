@@ -58,7 +58,7 @@ describe('camscope explain', () => {
     expect(results.camscope).toBe(VERSION);
     expect(results.model.fingerprint).toMatch(/^[0-9a-f]{64}$/);
     expect(results.layer).toEqual({ name: '/features/features.12/Relu_output_0', shape: [1, 64, 14, 14] });
-    expect(results.provider).toEqual({ requested: 'cpu', used: 'cpu', fallbackReason: null });
+    expect(results.provider).toEqual({ requested: 'cpu', used: 'cpu', fallbackReason: null, precision: 'fp32', precisionFallbackReason: null });
     expect(results.settings.methods.map((m: { id: string }) => m.id)).toEqual(['scorecam++', 'scorecam']);
     expect(results.summary).toEqual({ images: 5, explained: 3, failed: 2, methodErrors: 0 });
     const first = results.images[0];
@@ -88,12 +88,23 @@ describe('camscope explain', () => {
     expect(results.images[0].target).toMatchObject({ classIndex: 3, className: 'Dress' });
   });
 
+  it('--precision fp16 scores ScoreCAM channels in half precision and records it', async () => {
+    const out = join(dir, 'out-fp16');
+    const c = capture();
+    const img = join(demoImagesDir(), '000_ankle-boot.png');
+    expect(await runCli(['explain', '--model', demoModelPath(), '--precision', 'fp16', '--out', out, img], c.io)).toBe(0);
+    expect(c.stderr()).toContain('ScoreCAM scoring runs in fp16');
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.provider).toMatchObject({ used: 'cpu', precision: 'fp16', precisionFallbackReason: null });
+  });
+
   it.each([
     [['--class', '99'], /Class 99 does not exist: this model has classes 0 to 9/],
     [['--layer', 'nope'], /"nope" is not a spatial layer of this model/],
     [['--methods', 'magic'], /Unknown method "magic"/],
     [['--ep', 'tpu'], /--ep must be one of cpu, webgpu, cuda/],
     [['--batch', '0'], /--batch must be a whole number/],
+    [['--precision', 'fp8'], /--precision must be one of fp32, fp16/],
   ])('fails with exit 2 and one clear line for %j', async (extra, message) => {
     const c = capture();
     const img = join(demoImagesDir(), '000_ankle-boot.png');

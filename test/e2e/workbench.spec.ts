@@ -279,7 +279,7 @@ test('export a report (HTML, PDF, CSV, JSON and its figure)', async ({ request }
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
 
-test('the model panel: provider chooser falls back clearly, the target layer can be changed', async () => {
+test('the model panel: provider chooser falls back clearly, precision is chosen and kept, the target layer can be changed', async () => {
   await nav('Model').click();
   await expect(page.getByRole('heading', { name: 'fashion-cnn.onnx' })).toBeVisible();
   await expect(page.getByTestId('provider-used')).toHaveText('CPU');
@@ -295,6 +295,23 @@ test('the model panel: provider chooser falls back clearly, the target layer can
   await expect(page.locator('.fallback').or(page.getByText('Running on CUDA as requested.'))).toBeVisible({ timeout: 60_000 });
   await page.getByRole('radiogroup', { name: 'Execution provider' }).getByRole('radio', { name: 'CPU' }).click();
   await expect(page.getByText('Running on CPU as requested.')).toBeVisible({ timeout: 60_000 });
+
+  // Precision: fp32 by default; fp16 reopens the model with it, is shown next to the provider, and is kept.
+  const precision = page.getByRole('combobox', { name: 'Precision' });
+  await expect(precision).toHaveValue('fp32');
+  await expect(page.getByTestId('precision-used')).toHaveText('FP32');
+  await precision.selectOption('fp16');
+  // fp16 is tried when ScoreCAM first scores, so right after the reload it is the precision in use.
+  await expect(page.getByTestId('precision-used')).toHaveText('FP16', { timeout: 60_000 });
+  await expect(page.getByText(/ScoreCAM scores its masked images in FP16/)).toBeVisible();
+  await nav('Images').click();
+  await nav('Model').click();
+  await expect(page.getByRole('combobox', { name: 'Precision' })).toHaveValue('fp16');
+  // Saved with the settings, like the provider.
+  expect(((await page.evaluate(`window.camscope.invoke('settings:get')`)) as { precision: string }).precision).toBe('fp16');
+  await page.getByRole('combobox', { name: 'Precision' }).selectOption('fp32');
+  await expect(page.getByTestId('precision-used')).toHaveText('FP32', { timeout: 60_000 });
+  await expect(page.getByText(/ScoreCAM scores its masked images in FP16/)).toBeHidden();
 });
 
 test('dark theme and the guide', async () => {

@@ -34,8 +34,13 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
   'app:version': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'settings:get': { valid: undefined, invalid: [['x', /must be empty/]] },
   'settings:set': {
-    valid: { theme: 'dark' },
-    invalid: [[{ theme: 'blue' }, /theme must be one of "system", "light", "dark"/], [{ provider: 'tpu' }, /provider must be one of/], [{ zoom: 2 }, /unexpected field "zoom"/]],
+    valid: { theme: 'dark', precision: 'fp16' },
+    invalid: [
+      [{ theme: 'blue' }, /theme must be one of "system", "light", "dark"/],
+      [{ provider: 'tpu' }, /provider must be one of/],
+      [{ precision: 'fp64' }, /precision must be one of "fp32", "fp16"/],
+      [{ zoom: 2 }, /unexpected field "zoom"/],
+    ],
   },
   'methods:list': { valid: undefined, invalid: [[1, /must be empty/]] },
   'model:inspect': { valid: { path: '/m.onnx' }, invalid: [[{ path: '' }, /must not be empty/]] },
@@ -45,8 +50,13 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
   'dialog:openProject': { valid: undefined, invalid: [[{ defaultPath: '/' }, /must be empty/]] },
   'drop:register': { valid: { path: '/x' }, invalid: [[{ path: 'a\0b' }, /NUL/], [{}, /path is missing/]] },
   'model:load': {
-    valid: { path: '/m.onnx', provider: 'cuda', layer: 'relu_3' },
-    invalid: [[{ path: '/m.onnx', provider: 'npu' }, /provider must be one of "cpu", "webgpu", "cuda"/], [{ path: '/m.onnx', layer: '' }, /layer must not be empty/]],
+    valid: { path: '/m.onnx', provider: 'cuda', precision: 'fp16', layer: 'relu_3' },
+    invalid: [
+      [{ path: '/m.onnx', provider: 'npu' }, /provider must be one of "cpu", "webgpu", "cuda"/],
+      [{ path: '/m.onnx', precision: 'bf16' }, /precision must be one of "fp32", "fp16"/],
+      [{ path: '/m.onnx', precision: 16 }, /precision must be one of/],
+      [{ path: '/m.onnx', layer: '' }, /layer must not be empty/],
+    ],
   },
   'demo:open': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'dataset:open': { valid: { root: '/data' }, invalid: [[{ root: 7 }, /root must be text/], [{ root: '/d', labels: '/etc/passwd' }, /unexpected field "labels"/]] },

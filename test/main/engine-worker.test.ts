@@ -60,8 +60,9 @@ describe.skipIf(!existsSync(demoModel))('engine worker: the workbench session on
     await host.call('openProject', { path: project });
     const paths = await host.call('demoPaths', {});
     images = paths.images;
-    const model = await host.call('loadModel', { path: paths.model, provider: 'cpu', layer: 'auto' });
+    const model = await host.call('loadModel', { path: paths.model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
     expect(model.provider).toEqual({ requested: 'cpu', used: 'cpu', fallbackReason: null });
+    expect(model.precision).toEqual({ requested: 'fp32', used: 'fp32', fallbackReason: null });
     expect(model.layer.name).toBe(model.inspection.defaultLayer);
     expect(model.methods.map((m) => m.id)).toContain('scorecam++');
     expect(model.methods.find((m) => m.id === 'scorecam')?.speed).toBe('slow');
@@ -105,6 +106,7 @@ describe.skipIf(!existsSync(demoModel))('engine worker: the workbench session on
     expect(progress).toBeGreaterThan(0);
     expect(summary.target.className).toBe('Trouser');
     expect(summary.methods.every((m) => m.ok)).toBe(true);
+    expect(summary.precision).toEqual({ requested: 'fp32', used: 'fp32', fallbackReason: null });
     const explicit = await host.call('explain', { image: 3, classIndex: 0, methods: ['gradcam'] }, { onPartial: () => {} });
     expect(explicit.target).toMatchObject({ classIndex: 0, className: 'T-shirt/top' });
     await expect(host.call('explain', { image: 3, classIndex: null, methods: ['nosuch'] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
@@ -176,10 +178,24 @@ describe.skipIf(!existsSync(demoModel))('engine worker: the workbench session on
   });
 
   it('remembers its context and saves the project under a new name', async () => {
-    await host.call('setProjectContext', { datasetRoot: images, modelPath: demoModel });
+    await host.call('setProjectContext', { datasetRoot: images, modelPath: demoModel, provider: 'webgpu', precision: 'fp16' });
     const saved = await host.call('saveProjectAs', { dest: join(tmp, 'copy.camscope') });
-    expect(saved.context).toMatchObject({ datasetRoot: images, modelPath: demoModel });
+    expect(saved.context).toMatchObject({ datasetRoot: images, modelPath: demoModel, provider: 'webgpu', precision: 'fp16' });
+    // Reopened from the file: the precision is read back from its meta ('model.precision'), like the provider.
+    const reopened = await host.call('openProject', { path: join(tmp, 'copy.camscope') });
+    expect(reopened.context).toMatchObject({ provider: 'webgpu', precision: 'fp16' });
     expect(saved.stats).toMatchObject({ annotationCount: 1, evaluationCount: 1 });
+  });
+
+  it('opens the model with fp16 scoring: tried on the first score-based map, and the outcome reported', async () => {
+    const model = await host.call('loadModel', { path: demoModel, provider: 'cpu', precision: 'fp16', layer: 'auto' });
+    expect(model.precision).toEqual({ requested: 'fp16', used: 'fp16', fallbackReason: null });
+    const summary = await host.call('explain', { image: 3, classIndex: null, methods: ['scorecam++'] }, { onPartial: () => {} });
+    expect(summary.methods).toEqual([{ id: 'scorecam++', ok: true }]);
+    expect(summary.precision.requested).toBe('fp16');
+    // Either the CPU ran the fp16 graph, or it could not and fp32 runs, with the reason.
+    if (summary.precision.used === 'fp16') expect(summary.precision.fallbackReason).toBeNull();
+    else expect(summary.precision.fallbackReason).toMatch(/fp16 could not run/);
   });
 });
 
@@ -192,7 +208,7 @@ describe.skipIf(!existsSync(demoModel))('engine worker: a model gradient methods
     const bytes = tinyCnnOnnx(randomTinyCnn(1, { inC: 1, h: 14, w: 14, C: 4, K: 3 }), { unaryAfterRelu: 'Sin' });
     const model = writeModel('worker-sin', bytes, { resize: 'stretch', layer: 'relu_out' });
     await host.call('openProject', { path: join(tmp, 'p.camscope') });
-    await host.call('loadModel', { path: model, provider: 'cpu', layer: 'auto' });
+    await host.call('loadModel', { path: model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
     await host.call('openDataset', { root: (await host.call('demoPaths', {})).images });
     const maps: string[] = [];
     const summary = await host.call(

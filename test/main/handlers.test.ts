@@ -67,13 +67,22 @@ let settingsChanged: ReturnType<typeof vi.fn<(s: unknown) => void>>;
 let recentChanged: ReturnType<typeof vi.fn<(r: unknown) => void>>;
 let userData: string;
 
-const modelState = (p: string) => ({ inspection: { path: p }, layer: { name: 'relu' }, provider: { requested: 'cpu', used: 'cpu', fallbackReason: null }, methods: [] });
+const modelState = (p: string) => ({
+  inspection: { path: p },
+  layer: { name: 'relu' },
+  provider: { requested: 'cpu', used: 'cpu', fallbackReason: null },
+  precision: { requested: 'fp32', used: 'fp32', fallbackReason: null },
+  methods: [],
+});
 const listing = (root: string) => ({ root, name: path.basename(root), layout: 'imagefolder', labels: null, labelMapping: 'none', items: [] });
 
 beforeEach(() => {
   engine = new FakeEngine();
   engine.responses = {
-    openProject: () => ({ context: { modelPath: null, provider: null, layer: null, datasetRoot: null }, stats: { annotationCount: 0, evaluationCount: 0 } }),
+    openProject: () => ({
+      context: { modelPath: null, provider: null, precision: null, layer: null, datasetRoot: null },
+      stats: { annotationCount: 0, evaluationCount: 0 },
+    }),
     projectStats: () => ({ annotationCount: 2, evaluationCount: 1 }),
     setProjectContext: () => ({ annotationCount: 0, evaluationCount: 0 }),
     loadModel: (a: { path: string }) => modelState(a.path),
@@ -115,10 +124,12 @@ describe('handlers: app and settings', () => {
   });
 
   it('settings persist in user data and are announced', async () => {
-    expect(await handlers['settings:get']()).toEqual({ theme: 'system', provider: 'cpu' });
-    expect(await handlers['settings:set']({ theme: 'dark' })).toEqual({ theme: 'dark', provider: 'cpu' });
-    expect(settingsChanged).toHaveBeenCalledWith({ theme: 'dark', provider: 'cpu' });
+    expect(await handlers['settings:get']()).toEqual({ theme: 'system', provider: 'cpu', precision: 'fp32' });
+    expect(await handlers['settings:set']({ theme: 'dark' })).toEqual({ theme: 'dark', provider: 'cpu', precision: 'fp32' });
+    expect(settingsChanged).toHaveBeenCalledWith({ theme: 'dark', provider: 'cpu', precision: 'fp32' });
     expect(new UserDataStore(userData).settings().theme).toBe('dark');
+    expect(await handlers['settings:set']({ precision: 'fp16' })).toEqual({ theme: 'dark', provider: 'cpu', precision: 'fp16' });
+    expect(new UserDataStore(userData).settings().precision).toBe('fp16');
   });
 });
 
@@ -135,15 +146,18 @@ describe('handlers: only what the user chose reaches the engine', () => {
     expect(engine.ops()).not.toContain('openDataset');
   });
 
-  it('a model chosen in the dialog can be inspected and loaded (provider from the settings)', async () => {
+  it('a model chosen in the dialog can be inspected and loaded (provider and precision from the settings)', async () => {
     dialogs.openModel.mockResolvedValueOnce(modelFile);
     expect(await handlers['dialog:openModel']()).toEqual({ path: modelFile });
     expect(await handlers['model:inspect']({ path: modelFile })).toEqual({ path: modelFile, numClasses: 10 });
-    store.updateSettings({ provider: 'webgpu' });
+    store.updateSettings({ provider: 'webgpu', precision: 'fp16' });
     await handlers['model:load']({ path: modelFile, layer: 'conv3' });
-    expect(engine.calls).toContainEqual(['loadModel', { path: modelFile, provider: 'webgpu', layer: 'conv3' }]);
+    expect(engine.calls).toContainEqual(['loadModel', { path: modelFile, provider: 'webgpu', precision: 'fp16', layer: 'conv3' }]);
     // The project remembers what it is used with.
-    expect(engine.calls).toContainEqual(['setProjectContext', { modelPath: modelFile, provider: 'webgpu', layer: 'conv3' }]);
+    expect(engine.calls).toContainEqual(['setProjectContext', { modelPath: modelFile, provider: 'webgpu', precision: 'fp16', layer: 'conv3' }]);
+    // An explicit choice wins over the settings.
+    await handlers['model:load']({ path: modelFile, provider: 'cpu', precision: 'fp32' });
+    expect(engine.calls).toContainEqual(['loadModel', { path: modelFile, provider: 'cpu', precision: 'fp32', layer: 'auto' }]);
   });
 
   it('a cancelled dialog returns null and allows nothing', async () => {
@@ -282,11 +296,13 @@ describe('handlers: projects', () => {
   it('opens a recent project and restores its model and folder', async () => {
     store.touchRecent(projectFile);
     engine.responses.openProject = () => ({
-      context: { modelPath: modelFile, provider: 'cpu', layer: 'auto', datasetRoot: folder },
+      context: { modelPath: modelFile, provider: 'cpu', precision: 'fp16', layer: 'auto', datasetRoot: folder },
       stats: { annotationCount: 0, evaluationCount: 0 },
     });
     const opened = await handlers['project:open']({ path: projectFile });
     expect(opened.model?.inspection.path).toBe(modelFile);
+    // The project's provider and precision win over the settings (fp32 here).
+    expect(engine.calls).toContainEqual(['loadModel', { path: modelFile, provider: 'cpu', precision: 'fp16', layer: 'auto' }]);
     expect(opened.dataset?.root).toBe(folder);
     expect(opened.warnings).toEqual([]);
     expect(allowList.has(modelFile) && allowList.hasFolder(folder)).toBe(true);
@@ -295,7 +311,7 @@ describe('handlers: projects', () => {
   it('says which parts of a project are missing', async () => {
     allowList.add(projectFile);
     engine.responses.openProject = () => ({
-      context: { modelPath: path.join(tmp, 'moved.onnx'), provider: null, layer: null, datasetRoot: path.join(tmp, 'nowhere') },
+      context: { modelPath: path.join(tmp, 'moved.onnx'), provider: null, precision: null, layer: null, datasetRoot: path.join(tmp, 'nowhere') },
       stats: { annotationCount: 0, evaluationCount: 0 },
     });
     const opened = await handlers['project:open']({ path: projectFile });

@@ -11,11 +11,15 @@ describe('UserDataStore', () => {
   it('settings: defaults, updates, and garbage falls back to defaults', () => {
     const dir = path.join(tmp, 's');
     const store = new UserDataStore(dir);
-    expect(store.settings()).toEqual({ theme: 'system', provider: 'cpu' });
+    expect(store.settings()).toEqual({ theme: 'system', provider: 'cpu', precision: 'fp32' });
     store.updateSettings({ provider: 'cuda' });
-    expect(new UserDataStore(dir).settings()).toEqual({ theme: 'system', provider: 'cuda' });
+    expect(new UserDataStore(dir).settings()).toEqual({ theme: 'system', provider: 'cuda', precision: 'fp32' });
+    store.updateSettings({ precision: 'fp16' });
+    expect(new UserDataStore(dir).settings()).toEqual({ theme: 'system', provider: 'cuda', precision: 'fp16' });
     fs.writeFileSync(path.join(dir, 'settings.json'), '{"theme":"neon"}');
-    expect(store.settings()).toEqual({ theme: 'system', provider: 'cpu' });
+    expect(store.settings()).toEqual({ theme: 'system', provider: 'cpu', precision: 'fp32' });
+    fs.writeFileSync(path.join(dir, 'settings.json'), '{"precision":"fp64"}');
+    expect(store.settings().precision).toBe('fp32');
     fs.writeFileSync(path.join(dir, 'settings.json'), 'not json');
     expect(store.settings().theme).toBe('system');
   });

@@ -1,6 +1,6 @@
 // Pure helpers of the worker's session (src/main/workbench/session.ts).
 import { describe, expect, it } from 'vitest';
-import { fastFirst, frameTransform, methodDescriptors } from '../../src/main/workbench/session';
+import { fastFirst, frameTransform, knownPrecision, methodDescriptors } from '../../src/main/workbench/session';
 
 describe('workbench session helpers', () => {
   it('orders gradient methods before score-based ones, keeping the order within each', () => {
@@ -13,6 +13,13 @@ describe('workbench session helpers', () => {
     const d = methodDescriptors();
     expect(d.map((m) => m.id)).toEqual(['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'hirescam', 'auggradcam++', 'scorecam', 'scorecam++']);
     expect(d.filter((m) => m.speed === 'slow').map((m) => m.id)).toEqual(['scorecam', 'scorecam++']);
+  });
+
+  it("reads a project's precision back (model.precision meta), ignoring anything but fp32 and fp16", () => {
+    expect(knownPrecision('fp16')).toBe('fp16');
+    expect(knownPrecision('fp32')).toBe('fp32');
+    expect(knownPrecision(null)).toBeNull();
+    expect(knownPrecision('fp64')).toBeNull();
   });
 
   it('maps the model frame back into the original image (inverse of preprocess.ts)', () => {

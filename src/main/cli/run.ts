@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, statSync, writeFileSync
 import { basename, extname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  CamscopeError, Classifier, demoImagesDir, demoModelPath, EXECUTION_PROVIDERS, explainImages, inspectModel, isCamscopeError,
+  CamscopeError, Classifier, demoImagesDir, demoModelPath, EXECUTION_PROVIDERS, PRECISIONS, type Precision, explainImages, inspectModel, isCamscopeError,
   METHOD_IDS, parseMethodList, type ClassChoice, type ExecutionProviderName, type ImageExplanation,
 } from '../engine';
 import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/decode';
@@ -28,10 +28,11 @@ const USAGE = `camscope ${VERSION} — explain what an ONNX image classifier loo
 Usage:
   camscope inspect --model M.onnx
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
-                   [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--batch N]
+                   [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
-                   [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--batch N] --out DIR
+                   [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
+                   [--batch N] --out DIR
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
@@ -102,6 +103,7 @@ interface ExplainArgs {
   methods: string;
   classChoice: ClassChoice;
   ep: ExecutionProviderName;
+  precision: Precision;
   batch?: number;
   colormap: ColormapName;
   alpha: number;
@@ -113,9 +115,9 @@ interface ExplainArgs {
 async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
   const images = collectImages(a.inputs);
-  const classifier = await Classifier.load(a.model, { ep: a.ep, layer: a.layer });
+  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
   try {
-    if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
+    reportRuntime(classifier, io);
     io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
     mkdirSync(a.out, { recursive: true });
     const stemOf = new Map(images.map((i) => [i.file, i.stem]));
@@ -134,7 +136,10 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         cancelled,
         model: { path: resolve(a.model), fingerprint: classifier.inspection.fingerprint, classes: classifier.profile.classes },
         layer: { name: classifier.layer.name, shape: classifier.layer.shape },
-        provider: { requested: a.ep, used: classifier.provider, fallbackReason: classifier.fallbackReason },
+        provider: {
+          requested: a.ep, used: classifier.provider, fallbackReason: classifier.fallbackReason,
+          precision: classifier.precision, precisionFallbackReason: classifier.precisionFallbackReason,
+        },
         settings: {
           methods: methods.map((m) => ({ id: m.id, ...m.settings })),
           class: a.classChoice,
@@ -230,6 +235,7 @@ interface EvaluateArgs {
   figure: number;
   project?: string;
   ep: ExecutionProviderName;
+  precision: Precision;
   batch?: number;
   layer?: string;
   colormap: ColormapName;
@@ -262,9 +268,9 @@ async function figureRows(result: EvaluationResult, a: EvaluateArgs, classifier:
 
 async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
-  const classifier = await Classifier.load(a.model, { ep: a.ep, layer: a.layer });
+  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
   try {
-    if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
+    reportRuntime(classifier, io);
     mkdirSync(a.out, { recursive: true });
     const project = a.project ?? join(a.out, 'project.camscope');
     let lastLine = 0;
@@ -313,11 +319,27 @@ const EVALUATE_OPTIONS = {
   figure: { type: 'string' },
   project: { type: 'string' },
   ep: { type: 'string' },
+  precision: { type: 'string' },
   batch: { type: 'string' },
   layer: { type: 'string' },
   colormap: { type: 'string' },
   out: { type: 'string' },
 } as const;
+
+/** --ep and --precision, shared by explain and evaluate. */
+function runtimeArgs(str: (k: string) => string | undefined): { ep: ExecutionProviderName; precision: Precision } {
+  const ep = (str('ep') ?? 'cpu') as ExecutionProviderName;
+  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const precision = (str('precision') ?? 'fp32') as Precision;
+  if (!PRECISIONS.includes(precision)) throw new UsageError(`--precision must be one of ${PRECISIONS.join(', ')}.`);
+  return { ep, precision };
+}
+
+/** Says on stderr when the provider or precision asked for is not the one running, and why. */
+function reportRuntime(classifier: Classifier, io: CliIo): void {
+  if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
+  if (classifier.requestedPrecision === 'fp16') io.stderr.write('camscope: ScoreCAM scoring runs in fp16 (results differ from fp32 by rounding)\n');
+}
 
 function evaluateArgs(values: Record<string, string | boolean | undefined>): EvaluateArgs {
   const str = (k: string): string | undefined => values[k] as string | undefined;
@@ -329,12 +351,11 @@ function evaluateArgs(values: Record<string, string | boolean | undefined>): Eva
   if (!out) throw new UsageError('--out is required.');
   const score = (str('score') ?? 'prob') as ScoreVariant;
   if (!SCORE_VARIANTS.includes(score)) throw new UsageError('--score must be prob or logit.');
-  const ep = (str('ep') ?? 'cpu') as ExecutionProviderName;
-  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const { ep, precision } = runtimeArgs(str);
   const colormap = (str('colormap') ?? 'jet') as ColormapName;
   if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
   return {
-    model, dataset, out, score, ep, colormap,
+    model, dataset, out, score, ep, precision, colormap,
     labels: str('labels'),
     layer: str('layer'),
     project: str('project'),
@@ -353,6 +374,7 @@ const EXPLAIN_OPTIONS = {
   methods: { type: 'string' },
   class: { type: 'string' },
   ep: { type: 'string' },
+  precision: { type: 'string' },
   batch: { type: 'string' },
   colormap: { type: 'string' },
   alpha: { type: 'string' },
@@ -368,8 +390,7 @@ function explainArgs(values: Record<string, string | boolean | undefined>, posit
   if (!out) throw new UsageError('--out is required.');
   const inputs = positionals.length ? positionals : defaults.inputs ?? [];
   if (inputs.length === 0) throw new UsageError('Name at least one image or folder to explain.');
-  const ep = (str('ep') ?? 'cpu') as ExecutionProviderName;
-  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const { ep, precision } = runtimeArgs(str);
   const colormap = (str('colormap') ?? 'jet') as ColormapName;
   if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
   const alpha = str('alpha') === undefined ? 0.5 : Number(str('alpha'));
@@ -380,6 +401,7 @@ function explainArgs(values: Record<string, string | boolean | undefined>, posit
     methods: str('methods') ?? defaults.methods ?? 'scorecam++',
     classChoice: parseClass(str('class')),
     ep,
+    precision,
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
     colormap,
     alpha,

@@ -5,6 +5,9 @@ export type ScoreVariant = 'prob' | 'logit';
 
 export type ExecutionProviderName = 'cpu' | 'webgpu' | 'cuda';
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
+/** Arithmetic of the fused ScoreCAM scoring graph: fp16 is a GPU speed option (results differ by rounding). */
+export type Precision = 'fp32' | 'fp16';
+export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16'];
 
 export type ResizeMode =
   /** torchvision Resize(size) + CenterCrop(size): shorter side to the input size, then centre crop. */

@@ -21,7 +21,9 @@ import type {
   JobProgress,
   MethodDescriptor,
   ModelState,
+  ModelPrecision,
   NewAnnotation,
+  Precision,
   PredictionRunSummary,
   Prediction,
   Thumbnail,
@@ -43,6 +45,7 @@ import { createMethod, METHODS } from '../engine/methods/registry';
 import { computeTable } from '../engine/metrics/table';
 import { Classifier } from '../engine/model/classifier';
 import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
+import { PRECISIONS } from '../engine/types';
 import { VERSION } from '../engine/version';
 import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
 import { LruCache } from './lru';
@@ -123,6 +126,11 @@ function findLabelsCsv(root: string): string | undefined {
   return found ? join(root, found) : undefined;
 }
 
+/** A precision read back from a project file (anything else is ignored: the settings' choice applies). */
+export function knownPrecision(value: string | null): Precision | null {
+  return PRECISIONS.includes(value as Precision) ? (value as Precision) : null;
+}
+
 /**
  * An error with one of the shell's codes (NOT_READY, BUSY). It travels like the engine's own errors: the worker
  * runtime passes the code and message of anything named CamscopeError through unchanged.
@@ -142,7 +150,7 @@ function notReady(what: 'model' | 'dataset' | 'project'): Error {
 
 export class WorkbenchSession {
   private classifier: Classifier | null = null;
-  private modelArgs: { path: string; provider: ExecutionProviderName; layer: string } | null = null;
+  private modelArgs: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null = null;
   private dataset: Dataset | null = null;
   private projectPath: string | null = null;
   private evaluating = false;
@@ -153,8 +161,8 @@ export class WorkbenchSession {
 
   // ---- model ----------------------------------------------------------------------------------------------
 
-  async loadModel(args: { path: string; provider: ExecutionProviderName; layer: string }): Promise<ModelState> {
-    const next = await Classifier.load(args.path, { ep: args.provider, layer: args.layer });
+  async loadModel(args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string }): Promise<ModelState> {
+    const next = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer: args.layer });
     const previous = this.classifier;
     this.classifier = next;
     this.modelArgs = args;
@@ -173,8 +181,15 @@ export class WorkbenchSession {
       inspection: c.inspection,
       layer: c.layer,
       provider: { requested: this.modelArgs!.provider, used: c.provider, fallbackReason: c.fallbackReason },
+      precision: this.modelPrecision(),
       methods: methodDescriptors(),
     };
+  }
+
+  /** The scoring precision as it stands now: a requested fp16 falls back to fp32 when the scoring graph first opens. */
+  private modelPrecision(): ModelPrecision {
+    const c = this.requireModel();
+    return { requested: c.requestedPrecision, used: c.precision, fallbackReason: c.precisionFallbackReason };
   }
 
   private requireModel(): Classifier {
@@ -313,7 +328,8 @@ export class WorkbenchSession {
 
   private modelKey(): string {
     const c = this.requireModel();
-    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}`;
+    // The requested precision, not the one in use: that changes once (fp16 → fp32) while the first scoring graph opens.
+    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}`;
   }
 
   /** Predictions and the explained class for one image (cached). */
@@ -413,7 +429,7 @@ export class WorkbenchSession {
       target: { classIndex: pass.target.classIndex, className: pass.target.className, probability: pass.target.probability },
     };
     ctx.partial(image);
-    const summary: ExplainSummary = { image: args.image, target: image.target, methods: [] };
+    const summary: ExplainSummary = { image: args.image, target: image.target, methods: [], precision: this.modelPrecision() };
     const order = fastFirst(args.methods);
     for (const [i, id] of order.entries()) {
       throwIfCancelled(ctx.signal);
@@ -438,6 +454,7 @@ export class WorkbenchSession {
         summary.methods.push({ id, ok: false, error: errorMessage(e) });
       }
     }
+    summary.precision = this.modelPrecision();
     return summary;
   }
 
@@ -491,6 +508,7 @@ export class WorkbenchSession {
     return this.withDb((db) => ({
       modelPath: db.getMeta('model.path'),
       provider: (db.getMeta('model.provider') as ExecutionProviderName | null) ?? null,
+      precision: knownPrecision(db.getMeta('model.precision')),
       layer: db.getMeta('model.layer'),
       datasetRoot: db.getMeta('dataset.root'),
     }));
@@ -500,6 +518,7 @@ export class WorkbenchSession {
     this.withDb((db) => {
       if (patch.modelPath !== undefined) db.setMeta('model.path', patch.modelPath);
       if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
+      if (patch.precision !== undefined) db.setMeta('model.precision', patch.precision);
       if (patch.layer !== undefined) db.setMeta('model.layer', patch.layer);
       if (patch.datasetRoot !== undefined) db.setMeta('dataset.root', patch.datasetRoot);
     });

@@ -69,4 +69,22 @@ describe('kill and resume', () => {
     const strip = (images: { methods: Record<string, { timeMs?: number }> }[]) => images.map((i) => ({ ...i, methods: Object.fromEntries(Object.entries(i.methods).map(([k, v]) => [k, { ...v, timeMs: 0 }])) }));
     expect(strip(b.images)).toEqual(strip(a.images));
   });
+
+  it('keeps fp16 runs apart from fp32 runs in one project (their scores differ by rounding)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'camscope-precision-'));
+    const project = join(dir, 'p.camscope');
+    const run = async (precision: string): Promise<string> => {
+      const c = capture();
+      expect(await runCli([...args(join(dir, precision), project), '--sample', '4', '--steps', '0', '--figure', '0', '--precision', precision], c.io)).toBe(0);
+      return c.err();
+    };
+    expect(await run('fp32')).not.toContain('resuming');
+    expect(await run('fp16')).not.toContain('resuming');
+    expect(await run('fp32')).toContain('resuming, 4 already done');
+    const db = new ProjectDb(project);
+    expect(db.evaluations()).toHaveLength(2);
+    db.close();
+    const report = JSON.parse(readFileSync(join(dir, 'fp16', 'report.json'), 'utf8'));
+    expect(report.settings.precision).toBe('fp16');
+  });
 });

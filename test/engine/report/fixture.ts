@@ -46,6 +46,7 @@ export function settings(overrides: Partial<EvaluationSettings> = {}): Evaluatio
     methods: METHOD_IDS,
     score: 'logit',
     provider: { requested: 'cuda', used: 'cpu' },
+    precision: 'fp32',
     curveSteps: 16,
     ...overrides,
   };

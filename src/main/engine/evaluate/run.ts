@@ -61,9 +61,11 @@ export interface EvaluationResult {
 
 /** Everything that determines the numbers, hashed: equal keys mean "the same run", which may be resumed. */
 function runKey(s: EvaluationSettings): string {
-  const { model, layer, preprocessing, dataset, sample, methods, score, curveSteps } = s;
+  const { model, layer, preprocessing, dataset, sample, methods, score, curveSteps, precision } = s;
+  // fp32 keys are unchanged from before precision existed, so older projects still resume.
+  const half = precision === 'fp16' ? { precision } : {};
   return createHash('sha256')
-    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps }))
+    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half }))
     .digest('hex');
 }
 
@@ -138,6 +140,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     methods: o.methods.map((m) => m.id),
     score,
     provider: { requested: o.requestedProvider ?? classifier.provider, used: classifier.provider },
+    precision: classifier.requestedPrecision,
     curveSteps: steps,
   };
 

@@ -1,6 +1,6 @@
 /** The data of an evaluation run: its settings, one record per image, and the metric table computed from them. */
 // Only pure type modules are imported here, so the renderer can share these types.
-import type { ModelProfile, ScoreVariant } from '../types';
+import type { ModelProfile, Precision, ScoreVariant } from '../types';
 
 export interface EvaluationSettings {
   camscope: string;
@@ -16,6 +16,8 @@ export interface EvaluationSettings {
   methods: string[];
   score: ScoreVariant;
   provider: { requested: string; used: string };
+  /** Arithmetic of the fused ScoreCAM scoring passes (fp16 results differ by rounding, so fp16 runs are kept apart). */
+  precision: Precision;
   /** Steps of the deletion/insertion curves (0 = not computed). */
   curveSteps: number;
 }

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { freemem } from 'node:os';
-import { CamscopeError } from '../errors';
+import { CamscopeError, errorMessage } from '../errors';
 import { openSession, probeShapes, type Session } from '../onnx/backend';
 import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
 import {
@@ -16,7 +16,7 @@ import {
   decodeModel, graphInputs, graphOutputs, graphOf, opsetVersion, producers, usesExternalData, withExtraOutputs,
   type ModelProto,
 } from '../onnx/graph';
-import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, TokenLayout } from '../types';
+import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, Precision, TokenLayout } from '../types';
 import { readSidecar, resolveProfile } from './profile';
 
 /** Ops that only pool or pass through: the default layer is the activation before them (the paper's convention). */
@@ -24,6 +24,11 @@ const POOLING_OPS = new Set(['MaxPool', 'AveragePool', 'Dropout', 'Identity', 'L
 
 export interface LoadOptions {
   ep?: ExecutionProviderName;
+  /**
+   * Arithmetic of the fused ScoreCAM scoring graph (the per-channel passes, nearly all of ScoreCAM's cost):
+   * 'fp16' converts it to half precision for GPUs; the plain forward and gradient passes stay float32.
+   */
+  precision?: Precision;
   /** Target layer name, or 'auto' (default: the profile's layer, else auto). */
   layer?: string;
 }
@@ -222,6 +227,8 @@ export class Classifier {
   private readonly gradientSessions = new Map<'logit' | 'prob', Promise<Session>>();
   /** Fused scoring/combining sessions, built on first use per configuration. */
   private readonly fusedSessions = new Map<string, Promise<Session>>();
+  private precisionInUse: Precision;
+  private precisionNote: string | null = null;
 
   private constructor(
     readonly inspection: ModelInspection,
@@ -229,7 +236,10 @@ export class Classifier {
     private readonly session: Session,
     private readonly analysis: Analysis,
     private readonly ep: ExecutionProviderName,
-  ) {}
+    readonly requestedPrecision: Precision,
+  ) {
+    this.precisionInUse = requestedPrecision;
+  }
 
   private get inputName(): string {
     return this.analysis.inputName;
@@ -251,7 +261,7 @@ export class Classifier {
       throw new CamscopeError('UNKNOWN_LAYER', `"${layerName}" is not a spatial layer of this model. Run "camscope inspect" to list them; the last ones are: ${some}.`);
     }
     const session = await openSession(withExtraOutputs(a.model, [layer.name]), options.ep ?? 'cpu');
-    return new Classifier(a.inspection, layer, session, a, options.ep ?? 'cpu');
+    return new Classifier(a.inspection, layer, session, a, options.ep ?? 'cpu', options.precision ?? 'fp32');
   }
 
   get profile(): ModelProfile {
@@ -265,6 +275,14 @@ export class Classifier {
   }
   get fallbackReason(): string | null {
     return this.session.fallbackReason;
+  }
+  /** The precision the fused scoring graph runs in (fp32 after a failed fp16 start). */
+  get precision(): Precision {
+    return this.precisionInUse;
+  }
+  /** Why fp16 was asked for but fp32 runs, when that happened. */
+  get precisionFallbackReason(): string | null {
+    return this.precisionNote;
   }
   /** Elements of one preprocessed image: C·H·W. */
   get imageSize(): number {
@@ -381,7 +399,9 @@ export class Classifier {
     const perImage = this.analysis.bytesPerImage;
     const cap = this.provider === 'cpu' ? 2 ** 31 : 2 ** 33;
     const budget = Math.min(cap, freeBytes / 4);
-    const max = this.provider === 'cpu' ? 64 : 256;
+    // 64 on GPUs too: WebGPU zero-fills every new buffer, so bigger batches lose more to allocation than they gain
+    // (H100, ResNet-18 ScoreCAM++: 225 ms per image at 64, 329 ms at 256, 385 ms at 512).
+    const max = 64;
     return Math.max(1, Math.min(max, Math.floor(budget / Math.max(1, perImage))));
   }
 
@@ -390,14 +410,34 @@ export class Classifier {
     return this.fixedBatch === null && this.inspection.opset >= 13;
   }
 
-  private fusedSession(key: string, build: () => Uint8Array): Promise<Session> {
+  /** A fused session, opened once per configuration and kept (a failed open is forgotten so it can be retried). */
+  private fusedSession(key: string, open: () => Promise<Session>): Promise<Session> {
     let s = this.fusedSessions.get(key);
     if (!s) {
-      s = Promise.resolve().then(() => openSession(build(), this.ep));
+      s = Promise.resolve().then(open);
       this.fusedSessions.set(key, s);
       s.catch(() => this.fusedSessions.delete(key));
     }
     return s;
+  }
+
+  /**
+   * Opens the scoring graph in the requested precision. An fp16 graph that cannot run on this provider (no kernels,
+   * no shader-f16) is replaced by the fp32 one, and the reason kept, rather than silently running elsewhere.
+   */
+  private async openScoring(build: (precision: Precision) => Uint8Array): Promise<Session> {
+    if (this.precisionInUse === 'fp16') {
+      try {
+        const half = await openSession(build('fp16'), this.ep);
+        if (half.provider === this.provider) return half;
+        await half.release();
+        this.precisionNote = `fp16 could not run on ${this.provider}; using fp32`;
+      } catch (e) {
+        this.precisionNote = `fp16 could not run (${errorMessage(e).split('\n')[0]}); using fp32`;
+      }
+      this.precisionInUse = 'fp32';
+    }
+    return openSession(build(this.precisionInUse), this.ep);
   }
 
   /**
@@ -407,7 +447,8 @@ export class Classifier {
   async fusedScores(image: Float32Array, acts: Float32Array, count: number, classIndex: number, mask: ChannelTransform, score: 'prob' | 'logit'): Promise<Float32Array> {
     const a = this.analysis;
     const session = await this.fusedSession(`score:${mask}:${score}`, () =>
-      buildFusedScoringModel(a.model, a.outputName, { mask, score, inputSize: this.profile.inputSize, channels: this.profile.channels }));
+      this.openScoring((precision) =>
+        buildFusedScoringModel(a.model, a.outputName, { mask, score, inputSize: this.profile.inputSize, channels: this.profile.channels, precision })));
     const [, , h, w] = this.layer.shape;
     const [H, W] = this.profile.inputSize;
     const r = await session.runMixed(
@@ -423,7 +464,8 @@ export class Classifier {
 
   /** Σ_k weights_k · term(up_k) over `count` channels, as an [H, W] map computed inside onnxruntime. */
   async fusedCombine(acts: Float32Array, weights: Float32Array, count: number, term: ChannelTransform): Promise<Float32Array> {
-    const session = await this.fusedSession(`combine:${term}`, () => buildFusedCombineModel(this.inspection.opset, term, this.profile.inputSize));
+    const session = await this.fusedSession(`combine:${term}`, () =>
+      openSession(buildFusedCombineModel(this.inspection.opset, term, this.profile.inputSize), this.ep));
     const [, , h, w] = this.layer.shape;
     const r = await session.runMixed(
       { [FUSED_ACTS]: { data: acts, dims: [count, 1, h, w] }, [FUSED_WEIGHTS]: { data: weights, dims: [count, 1, 1, 1] } },

@@ -13,7 +13,9 @@
 import onnxProto from 'onnx-proto';
 import { CamscopeError } from '../errors';
 import type { GatingName } from '../methods/gating';
+import type { Precision } from '../types';
 import { GraphBuilder } from './autodiff/builder';
+import { toFloat16 } from './float16';
 import { encodeModel, graphInputs, graphOf, opsetVersion, type ModelProto } from './graph';
 
 const { onnx } = onnxProto;
@@ -35,7 +37,10 @@ export interface FusedSpec {
   score: 'prob' | 'logit';
   inputSize: [number, number];
   channels: number;
+  /** 'fp16': half-precision arithmetic inside, float32 tensors in and out (the softmax stays float32). */
+  precision?: Precision;
 }
+
 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]): onnxProto.onnx.IValueInfoProto {
   return { name, type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } } };
@@ -105,7 +110,8 @@ export function buildFusedScoringModel(model: ModelProto, logits: string, spec: 
     ],
     output: [valueInfo(FUSED_SCORES, FLOAT, ['K'])],
   });
-  return encodeModel(onnx.ModelProto.create({ ...model, graph: g }));
+  const fused = onnx.ModelProto.create({ ...model, graph: g });
+  return encodeModel(spec.precision === 'fp16' ? toFloat16(fused).model : fused);
 }
 
 /** The combining model: Σ_k s_k · term(up_k) over all kept channels, as one [1, H, W] map. */

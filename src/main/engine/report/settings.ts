@@ -82,6 +82,8 @@ export function settingGroups(input: ReportInput): SettingGroup[] {
   const exec: SettingEntry[] = [
     { key: 'Provider requested', value: s.provider.requested },
     { key: 'Provider used', value: s.provider.used },
+    // Runs saved before precision existed were all fp32.
+    { key: 'ScoreCAM scoring precision', value: s.precision ?? 'fp32' },
   ];
 
   return [

@@ -12,8 +12,10 @@ import type {
   ExecutionProviderName,
   MenuCommand,
   MethodDescriptor,
+  ModelPrecision,
   ModelState,
   NewAnnotation,
+  Precision,
   ProjectInfo,
   RecentProject,
   Theme,
@@ -39,7 +41,7 @@ export class AppState {
   screen = $state<Screen>('start');
   modal = $state<Modal>(null);
   version = $state.raw<AppVersionInfo | null>(null);
-  settings = $state.raw<AppSettings>({ theme: 'system', provider: 'cpu' });
+  settings = $state.raw<AppSettings>({ theme: 'system', provider: 'cpu', precision: 'fp32' });
   model = $state.raw<ModelState | null>(null);
   project = $state.raw<ProjectInfo | null>(null);
   recent = $state.raw<RecentProject[]>([]);
@@ -63,6 +65,10 @@ export class AppState {
   readonly classes = $derived(this.model?.inspection.profile.classes ?? []);
   readonly methodNames = $derived(Object.fromEntries(this.methods.map((m) => [m.id, m.displayName])) as Record<string, string>);
   readonly isBridge = $derived(this.version?.shell === 'web-bridge');
+
+  constructor() {
+    this.viewer.onPrecision = (p) => this.notePrecision(p);
+  }
 
   /** Connects to the shell, subscribes to its events and loads settings, recent projects and the project. */
   async init(): Promise<void> {
@@ -193,11 +199,16 @@ export class AppState {
     if (chosen) await this.loadModel(chosen.path);
   }
 
-  async loadModel(path: string, options: { provider?: ExecutionProviderName; layer?: string } = {}): Promise<void> {
+  async loadModel(path: string, options: { provider?: ExecutionProviderName; precision?: Precision; layer?: string } = {}): Promise<void> {
     const name = path.split(/[\\/]/).pop();
     await this.run(`Opening ${name}…`, async () => {
       const api = getApi();
-      const model = await api.invoke('model:load', { path, provider: options.provider ?? this.settings.provider, layer: options.layer });
+      const model = await api.invoke('model:load', {
+        path,
+        provider: options.provider ?? this.settings.provider,
+        precision: options.precision ?? this.settings.precision,
+        layer: options.layer,
+      });
       this.setModel(model);
       if (model.provider.fallbackReason) {
         this.toast(
@@ -218,12 +229,28 @@ export class AppState {
 
   async changeProvider(provider: ExecutionProviderName): Promise<void> {
     this.settings = await getApi().invoke('settings:set', { provider });
-    if (this.model) await this.loadModel(this.model.inspection.path, { provider, layer: this.model.layer.name });
+    if (this.model) await this.loadModel(this.model.inspection.path, { provider, precision: this.model.precision.requested, layer: this.model.layer.name });
+  }
+
+  async changePrecision(precision: Precision): Promise<void> {
+    this.settings = await getApi().invoke('settings:set', { precision });
+    if (this.model) await this.loadModel(this.model.inspection.path, { provider: this.model.provider.requested, precision, layer: this.model.layer.name });
+  }
+
+  /** The scoring precision after ScoreCAM ran: a requested fp16 that could not run here has fallen back to fp32. */
+  notePrecision(precision: ModelPrecision): void {
+    const m = this.model;
+    if (!m || m.precision.requested !== precision.requested) return;
+    if (m.precision.used === precision.used && m.precision.fallbackReason === precision.fallbackReason) return;
+    this.model = { ...m, precision };
+    if (precision.fallbackReason) {
+      this.toast('info', 'ScoreCAM scoring runs in FP32', `FP16 could not run on the ${m.provider.used.toUpperCase()}, so camscope uses FP32 instead.`);
+    }
   }
 
   async changeLayer(layer: string): Promise<void> {
     if (this.model && layer !== this.model.layer.name) {
-      await this.loadModel(this.model.inspection.path, { provider: this.model.provider.requested, layer });
+      await this.loadModel(this.model.inspection.path, { provider: this.model.provider.requested, precision: this.model.precision.requested, layer });
       this.toast('success', 'Target layer changed', layer);
     }
   }

@@ -12,6 +12,7 @@ import type {
   FaithfulnessRow,
   ImageFrame,
   JobProgress,
+  ModelPrecision,
   Prediction,
 } from '../api';
 import { errorText, getApi, isCancelled, newJobId } from '../api';
@@ -51,6 +52,8 @@ export class ImageViewState {
   running = $state(false);
   error = $state<string | null>(null);
   private jobId: string | null = null;
+  /** Told the model's scoring precision after each explanation (a requested fp16 may fall back to fp32 on first use). */
+  onPrecision: ((precision: ModelPrecision) => void) | null = null;
 
   colormap = $state<ColormapChoice>('jet');
   opacity = $state(0.5);
@@ -147,6 +150,7 @@ export class ImageViewState {
       const failures: Record<string, string> = {};
       for (const m of summary.methods) if (!m.ok) failures[m.id] = m.error ?? 'This method failed on this image.';
       this.failures = failures;
+      this.onPrecision?.(summary.precision);
     } catch (e) {
       if (this.jobId === jobId && !isCancelled(e)) this.error = errorText(e);
     } finally {
