@@ -326,8 +326,18 @@ test('dark theme and the guide', async () => {
   await page.getByRole('button', { name: 'Guide' }).click();
   await expect(page.getByRole('heading', { name: 'Guide' })).toBeVisible();
   await shot(page, '13-guide-dark');
+  // 'Match the system' follows the OS setting, also when it changes while the app is open.
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.getByRole('radio', { name: 'Match the system' }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-scheme', 'light');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await expect(page.locator('html')).toHaveAttribute('data-scheme', 'dark');
+  const background = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+  expect(background).toBe('#121418');
+  await page.emulateMedia({ colorScheme: 'light' });
   await page.getByRole('radio', { name: 'Light theme' }).click();
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  await expect(page.locator('html')).toHaveAttribute('data-scheme', 'light');
 });
 
 test('a folder of 10,000 images: only visible rows are drawn, and the grid stays responsive', async ({ request }) => {

@@ -6,17 +6,17 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { CamscopeError } from '../../../src/main/engine/errors';
+import { Classifier } from '../../../src/main/engine/model/classifier';
+import { demoImagesDir, demoModelPath } from '../../../src/main/engine/demo';
+import { prepareImage } from '../../../src/main/engine/image/preprocess';
+import { createMethod } from '../../../src/main/engine/methods/registry';
 
+// Hoisted above the imports by Vitest, so the classifier sees the failing conversion.
 vi.mock('../../../src/main/engine/onnx/float16', () => ({
   toFloat16: () => {
     throw new CamscopeError('UNSUPPORTED_MODEL', 'fp16 conversion does not handle control flow (If node "x").');
   },
 }));
-
-const { Classifier } = await import('../../../src/main/engine/model/classifier');
-const { demoImagesDir, demoModelPath } = await import('../../../src/main/engine/demo');
-const { prepareImage } = await import('../../../src/main/engine/image/preprocess');
-const { createMethod } = await import('../../../src/main/engine/methods/registry');
 
 describe('fp16 fallback', () => {
   it('runs fp32, records the reason, and matches an fp32 classifier exactly', async () => {
@@ -26,7 +26,7 @@ describe('fp16 fallback', () => {
       const file = join(demoImagesDir(), readdirSync(demoImagesDir()).filter((f) => f.endsWith('.png')).sort()[0]);
       const img = await prepareImage(file, c32.profile);
       const method = createMethod('scorecam++');
-      const run = async (c: InstanceType<typeof Classifier>): Promise<Float32Array> => {
+      const run = async (c: Classifier): Promise<Float32Array> => {
         const { logits, activations } = await c.forward(img.tensor, 1, true);
         return (await method.compute({ classifier: c, image: img.tensor, activations: activations!, logits, batchSize: 16, fused: true, target: { classIndex: 0, score: 'prob' } })).map;
       };

@@ -153,8 +153,21 @@ export class AppState {
 
   // ---- theme and settings ----
 
+  private readonly systemDark = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  private followingSystem = false;
+
+  /**
+   * data-theme is the choice; data-scheme the palette in use. 'system' is resolved here (and again when the OS
+   * switches), so app.css holds one dark palette instead of a second copy inside a media query.
+   */
   applyTheme(theme: Theme): void {
-    document.documentElement.dataset.theme = theme;
+    const root = document.documentElement;
+    root.dataset.theme = theme;
+    root.dataset.scheme = theme === 'system' ? (this.systemDark?.matches ? 'dark' : 'light') : theme;
+    if (!this.followingSystem && this.systemDark) {
+      this.followingSystem = true;
+      this.systemDark.addEventListener('change', () => this.applyTheme(this.settings.theme));
+    }
   }
 
   async setTheme(theme: Theme): Promise<void> {
