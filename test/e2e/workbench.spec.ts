@@ -332,7 +332,7 @@ test('dark theme and the guide', async () => {
   await expect(page.locator('html')).toHaveAttribute('data-scheme', 'light');
   await page.emulateMedia({ colorScheme: 'dark' });
   await expect(page.locator('html')).toHaveAttribute('data-scheme', 'dark');
-  const background = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
+  const background = await page.evaluate(`getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()`);
   expect(background).toBe('#121418');
   await page.emulateMedia({ colorScheme: 'light' });
   await page.getByRole('radio', { name: 'Light theme' }).click();
