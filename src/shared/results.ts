@@ -6,7 +6,10 @@ export type ScoreVariantName = ScoreVariant;
 
 export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win_pct' | 'logit_drop' | 'deletion_auc' | 'insertion_auc';
 
-/** A row of the paper-form table, as the reports define it (label, direction, decimals shown, one-line meaning). */
+/**
+ * A row of the paper-form table, as the reports define it (label, direction, decimals shown, one-line meaning).
+ * Restated, not imported: report/format.ts reaches Node-only modules through its types, which the renderer cannot see.
+ */
 export interface MetricInfo {
   key: MetricKey;
   label: string;

@@ -1,19 +1,13 @@
 /** report.json: the settings, the metric table keyed by method id, exclusions and every image's numbers. */
-import type { EvaluationSettings, MethodRow } from '../evaluate/types';
+import type { EvaluationSettings, MethodResult, MethodRow } from '../evaluate/types';
 import type { ScoreVariant } from '../methods/base';
 import { accuracyPct, methodRow } from './format';
 import type { ReportInput } from './types';
 
-export interface ReportJsonMethod {
+/** A method's numbers on one image as stored (MethodResult without its timing), plus O in the run's variant. */
+export interface ReportJsonMethod extends Omit<MethodResult, 'timeMs'> {
   /** O in the run's score variant (= O_prob or O_logit). */
   O: number;
-  O_prob: number;
-  O_logit: number;
-  removedLogit: number;
-  deletionAuc: number | null;
-  insertionAuc: number | null;
-  flat: boolean;
-  mapSha: string;
 }
 
 export interface ReportJsonImage {
