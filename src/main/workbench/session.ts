@@ -3,7 +3,7 @@
  * thumbnails, predictions and explanations. Every operation of the desktop workbench runs here, on the worker
  * thread; the main process only validates, allow-lists and forwards.
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type {
@@ -39,6 +39,7 @@ import { runEvaluation, scoreExplanation } from '../engine/evaluate/run';
 import type { ImageRecord } from '../engine/evaluate/types';
 import { explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { overlayHeatmap } from '../engine/image/colormap';
+import { writeFileAtomic } from '../engine/io/atomic-write';
 import type { PreparedImage } from '../engine/image/preprocess';
 import { makeThumbnail } from '../engine/image/thumbnail';
 import { createMethod, METHODS } from '../engine/methods/registry';
@@ -567,7 +568,7 @@ export class WorkbenchSession {
   async exportCoco(dest: string): Promise<{ path: string }> {
     const annotations = this.listAnnotations();
     const doc = toCoco(annotations, { version: VERSION, datasetRoot: this.dataset?.root ?? this.context().datasetRoot });
-    await writeFile(dest, JSON.stringify(doc, null, 2) + '\n');
+    await writeFileAtomic(dest, JSON.stringify(doc, null, 2) + '\n');
     return { path: dest };
   }
 
@@ -711,8 +712,8 @@ export class WorkbenchSession {
     const [svg, png] = await Promise.all([buildFigureSvg(rows, args.methods, names), renderFigurePng(rows, args.methods, names)]);
     await mkdir(args.dir, { recursive: true });
     const files = [join(args.dir, 'figure.svg'), join(args.dir, 'figure.png')];
-    await writeFile(files[0], svg);
-    await writeFile(files[1], png.png);
+    await writeFileAtomic(files[0], svg);
+    await writeFileAtomic(files[1], png.png);
     return { dir: args.dir, files };
   }
 

@@ -2,8 +2,9 @@
  * Report writers for an evaluation run: report.json, report.csv, report.html, report.pdf and, when the run has
  * figure rows, figure.svg and figure.png.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../io/atomic-write';
 import { renderCsv } from './csv';
 import { buildFigureSvg, renderFigurePng, rowBlocks } from './figure';
 import { methodRow } from './format';
@@ -32,13 +33,6 @@ export const REPORT_FILES = {
   figurePng: 'figure.png',
 } as const;
 
-/** Writes through a temporary name, so an interrupted run never leaves a half-written report. */
-async function writeAtomic(path: string, data: string | Buffer): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
 /**
  * Writes every report of an evaluation run into outDir (created if missing) and returns the written paths, in
  * the order json, csv, figure.svg, figure.png, html, pdf (figure files only when input.figure has rows).
@@ -51,7 +45,7 @@ export async function writeReports(outDir: string, input: ReportInput): Promise<
   const written: string[] = [];
   const put = async (name: string, data: string | Buffer): Promise<void> => {
     const path = join(outDir, name);
-    await writeAtomic(path, data);
+    await writeFileAtomic(path, data);
     written.push(path);
   };
 
