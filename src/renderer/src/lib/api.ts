@@ -31,3 +31,13 @@ export function newJobId(kind: string): string {
   counter += 1;
   return `${kind}-${counter}-${Math.random().toString(36).slice(2, 8)}`;
 }
+
+/** Asks the engine to stop a job, and ignores one that already finished: the one way every job owner cancels. */
+export async function cancelJob(jobId: string | null): Promise<void> {
+  if (!jobId) return;
+  try {
+    await getApi().invoke('job:cancel', { jobId });
+  } catch {
+    // already finished
+  }
+}

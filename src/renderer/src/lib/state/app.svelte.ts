@@ -70,6 +70,11 @@ export class AppState {
     this.viewer.onPrecision = (p) => this.notePrecision(p);
   }
 
+  /** `selected` with method `id` switched on or off, kept in the model's method order (the rule every method picker follows). */
+  toggleMethod(selected: string[], id: string): string[] {
+    return selected.includes(id) ? selected.filter((m) => m !== id) : this.methods.map((m) => m.id).filter((m) => m === id || selected.includes(m));
+  }
+
   /** Connects to the shell, subscribes to its events and loads settings, recent projects and the project. */
   async init(): Promise<void> {
     let api;

@@ -4,7 +4,7 @@
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { DatasetListing, PredictionBatch } from '../api';
-import { errorText, getApi, isCancelled, newJobId } from '../api';
+import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
 
 export type SortKey = 'file' | 'confidence-desc' | 'confidence-asc' | 'label' | 'predicted';
 export type Correctness = 'all' | 'correct' | 'incorrect';
@@ -159,13 +159,7 @@ export class BrowserState {
       this.inFlight.clear();
       this.selected.clear();
       if (!keepView) {
-        this.labelFilter = 'all';
-        this.predFilter = 'all';
-        this.correctness = 'all';
-        this.confMin = 0;
-        this.confMax = 100;
-        this.annotatedFilter = 'all';
-        this.search = '';
+        this.clearFilters();
         this.cursor = 0;
         this.scrollTop = 0;
       }
@@ -211,11 +205,7 @@ export class BrowserState {
     if (!job) return;
     this.predJob = null;
     this.predRunning = false;
-    try {
-      await getApi().invoke('job:cancel', { jobId: job });
-    } catch {
-      // already finished
-    }
+    await cancelJob(job);
   }
 
   onPredictionBatch(batch: PredictionBatch): void {

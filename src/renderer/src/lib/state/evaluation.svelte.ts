@@ -1,6 +1,6 @@
 /** The evaluation view's state: the run form, the running job's progress, and the project's runs. */
 import type { EvaluationDetail, EvaluationSummary, JobProgress, ScoreVariantName } from '../api';
-import { errorText, getApi, isCancelled, newJobId } from '../api';
+import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
 
 /** The methods of the paper's tables, the default selection. */
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
@@ -76,14 +76,9 @@ export class EvaluationState {
     }
   }
 
+  /** Stops the run; it ends (and `running` clears) when the engine rejects it. */
   async cancel(): Promise<void> {
-    const job = this.jobId;
-    if (!job) return;
-    try {
-      await getApi().invoke('job:cancel', { jobId: job });
-    } catch {
-      // already finished
-    }
+    await cancelJob(this.jobId);
   }
 
   onProgress(p: JobProgress): void {

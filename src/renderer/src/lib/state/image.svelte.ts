@@ -15,7 +15,7 @@ import type {
   ModelPrecision,
   Prediction,
 } from '../api';
-import { errorText, getApi, isCancelled, newJobId } from '../api';
+import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
 
 export interface MapResult {
   map: Float32Array;
@@ -168,14 +168,7 @@ export class ImageViewState {
     const faith = this.faithJob;
     this.faithJob = null;
     this.faithRunning = false;
-    for (const j of [job, faith]) {
-      if (!j) continue;
-      try {
-        await getApi().invoke('job:cancel', { jobId: j });
-      } catch {
-        // already finished
-      }
-    }
+    for (const j of [job, faith]) await cancelJob(j);
   }
 
   onImage(e: ExplainImageEvent): void {
