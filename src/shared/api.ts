@@ -11,6 +11,7 @@
  * arrive as events tagged with it, the request itself resolves with the final summary, and `job:cancel` stops them.
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
+import { EXECUTION_PROVIDERS, PRECISIONS } from '../main/engine/types';
 import type { CandidateLayer, ExecutionProviderName, ModelInspection, Precision, Prediction } from '../main/engine/types';
 import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
@@ -50,8 +51,8 @@ export const MAX_FIGURE_IMAGES = 24;
 /** Most vertices of one polygon annotation. */
 export const MAX_POLYGON_POINTS = 1_000;
 
-export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
-export const PRECISIONS: readonly Precision[] = ['fp32', 'fp16'];
+// The engine's own lists (engine/types.ts imports nothing, so the renderer and preload can bundle it).
+export { EXECUTION_PROVIDERS, PRECISIONS };
 export const COLORMAP_NAMES = ['jet', 'viridis', 'turbo', 'inferno'] as const;
 export type ColormapChoice = (typeof COLORMAP_NAMES)[number];
 export const SCORE_VARIANT_NAMES = ['prob', 'logit'] as const;

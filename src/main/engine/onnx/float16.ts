@@ -8,7 +8,7 @@
  */
 import type onnxProto from 'onnx-proto';
 import { CamscopeError } from '../errors';
-import { graphOf, onnx, type ModelProto, type NodeProto } from './graph';
+import { graphOf, onnx, tensorData, type ModelProto, type NodeProto } from './graph';
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const FLOAT16 = onnx.TensorProto.DataType.FLOAT16;
@@ -69,17 +69,10 @@ export interface Float16Result {
 
 type Tensor = onnxProto.onnx.ITensorProto;
 
-function floatValues(t: Tensor): Float32Array {
-  if (t.rawData && t.rawData.length) {
-    const raw = t.rawData;
-    return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-  }
-  return Float32Array.from(t.floatData ?? []);
-}
-
-/** A float32 tensor as float16 (raw little-endian bits), counting values clamped to the finite range. */
+/** A float32 tensor as float16 (raw bits), counting values clamped to the finite range. */
 function toHalfTensor(t: Tensor, counter: { clamped: number }): Tensor {
-  const values = floatValues(t);
+  const data = tensorData(t);
+  const values = data instanceof Float32Array ? data : new Float32Array(0);
   const bits = new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) {
     let v = values[i];
@@ -89,10 +82,8 @@ function toHalfTensor(t: Tensor, counter: { clamped: number }): Tensor {
     }
     bits[i] = float16Bits(v);
   }
-  const raw = new Uint8Array(bits.length * 2);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < bits.length; i++) view.setUint16(2 * i, bits[i], true);
-  return onnx.TensorProto.create({ name: t.name, dims: t.dims, dataType: FLOAT16, rawData: raw });
+  // Host byte order, as GraphBuilder writes its initializers (little-endian on every supported platform).
+  return onnx.TensorProto.create({ name: t.name, dims: t.dims, dataType: FLOAT16, rawData: new Uint8Array(bits.buffer) });
 }
 
 /** Input slots that ONNX types as tensor(float) whatever the data type: they must stay float32. */

@@ -62,6 +62,26 @@ function signatureOf(v: onnxProto.onnx.IValueInfoProto): TensorSignature {
   };
 }
 
+/**
+ * The values stored in a tensor of the model, as a typed array of its own: raw bytes of float32, int32 or int64
+ * tensors, else whichever typed field is filled. null when there are none this can read.
+ */
+export function tensorData(t: onnxProto.onnx.ITensorProto): Float32Array | Int32Array | BigInt64Array | null {
+  const DT = onnx.TensorProto.DataType;
+  const raw = t.rawData;
+  if (raw && raw.length) {
+    const bytes = new Uint8Array(raw); // a copy: protobufjs gives Buffer views into a shared pool
+    if (t.dataType === DT.INT64) return new BigInt64Array(bytes.buffer, 0, bytes.length / 8);
+    if (t.dataType === DT.INT32) return new Int32Array(bytes.buffer, 0, bytes.length / 4);
+    if (t.dataType === DT.FLOAT) return new Float32Array(bytes.buffer, 0, bytes.length / 4);
+    return null;
+  }
+  if (t.int64Data?.length) return BigInt64Array.from(t.int64Data, (v) => BigInt(v.toString()));
+  if (t.int32Data?.length) return Int32Array.from(t.int32Data);
+  if (t.floatData?.length) return Float32Array.from(t.floatData);
+  return null;
+}
+
 /** Graph inputs that are real inputs (older exporters also list every initializer as an input). */
 export function graphInputs(model: ModelProto): TensorSignature[] {
   const initializers = new Set(graphOf(model).initializer.map((t) => t.name));

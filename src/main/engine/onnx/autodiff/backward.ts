@@ -9,7 +9,7 @@
  */
 import onnxProto from 'onnx-proto';
 import { CamscopeError } from '../../errors';
-import { encodeModel, graphOf, opsetVersion, type ModelProto, type NodeProto } from '../graph';
+import { encodeModel, graphOf, opsetVersion, tensorData, type ModelProto, type NodeProto } from '../graph';
 import { Attrs, GraphBuilder } from './builder';
 import type { RuleContext } from './rule';
 import { VJP_RULES } from './rules';
@@ -51,20 +51,8 @@ function constantReader(model: ModelProto): (name: string) => number[] | null {
   }
   return (name) => {
     const t = tensors.get(name);
-    if (!t) return null;
-    const raw = t.rawData;
-    const DT = onnx.TensorProto.DataType;
-    if (raw && raw.length) {
-      const bytes = new Uint8Array(raw); // a copy: protobufjs gives Buffer views into a shared pool
-      if (t.dataType === DT.INT64) return Array.from(new BigInt64Array(bytes.buffer, 0, bytes.length / 8), Number);
-      if (t.dataType === DT.INT32) return Array.from(new Int32Array(bytes.buffer, 0, bytes.length / 4));
-      if (t.dataType === DT.FLOAT) return Array.from(new Float32Array(bytes.buffer, 0, bytes.length / 4));
-      return null;
-    }
-    if (t.int64Data?.length) return t.int64Data.map(Number);
-    if (t.int32Data?.length) return t.int32Data.map(Number);
-    if (t.floatData?.length) return t.floatData.map(Number);
-    return null;
+    const data = t ? tensorData(t) : null;
+    return data ? Array.from(data, Number) : null;
   };
 }
 
