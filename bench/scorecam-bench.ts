@@ -19,7 +19,7 @@ import { Classifier } from '../src/main/engine/model/classifier';
 import { demoImagesDir, demoModelPath } from '../src/main/engine/demo';
 import { prepareImage } from '../src/main/engine/image/preprocess';
 import { scoreCamPlusPlus } from '../src/main/engine/methods/scorecam-pp';
-import { openSession } from '../src/main/engine/onnx/backend';
+import { openSession, type Session } from '../src/main/engine/onnx/backend';
 import { toFloat16 } from '../src/main/engine/onnx/float16';
 import { decodeModel, encodeModel } from '../src/main/engine/onnx/graph';
 import { PRECISIONS, type ExecutionProviderName, type Precision } from '../src/main/engine/types';
@@ -84,21 +84,20 @@ async function channelScores(classifier: Classifier, image: Float32Array, acts: 
   return out;
 }
 
-/** Raw forward: the model file as given (converted for fp16), logits only, at the bench's batch size. */
-async function forwardMsPerImage(modelPath: string, precision: Precision, x: Float32Array, dims: number[]): Promise<number> {
-  let bytes: Uint8Array = readFileSync(modelPath);
-  if (precision === 'fp16') bytes = encodeModel(toFloat16(decodeModel(bytes)).model);
-  const session = await openSession(bytes, ep);
-  try {
-    const [input, output] = [session.inputNames[0], session.outputNames[0]];
-    await session.run({ [input]: x }, { [input]: dims }, [output]);
-    const reps = Math.max(3, Math.ceil(1000 / dims[0]));
-    const t0 = performance.now();
-    for (let r = 0; r < reps; r++) await session.run({ [input]: x }, { [input]: dims }, [output]);
-    return (performance.now() - t0) / (reps * dims[0]);
-  } finally {
-    await session.release();
-  }
+/** Raw forward: the model file as given (converted for fp16), opened once per precision and timed per batch size. */
+async function openRawForward(modelPath: string, precision: Precision): Promise<Session> {
+  const bytes = readFileSync(modelPath);
+  return openSession(precision === 'fp16' ? encodeModel(toFloat16(decodeModel(bytes)).model) : bytes, ep);
+}
+
+/** Milliseconds per image of logits-only runs at the batch size of x. */
+async function forwardMsPerImage(session: Session, x: Float32Array, dims: number[]): Promise<number> {
+  const [input, output] = [session.inputNames[0], session.outputNames[0]];
+  await session.run({ [input]: x }, { [input]: dims }, [output]);
+  const reps = Math.max(3, Math.ceil(1000 / dims[0]));
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) await session.run({ [input]: x }, { [input]: dims }, [output]);
+  return (performance.now() - t0) / (reps * dims[0]);
 }
 
 function argmax(a: Float32Array): number {
@@ -114,8 +113,7 @@ function printRow(r: Row): void {
   console.log(`| ${r.model} | ${r.provider} | ${r.precision} | ${r.batch} | ${r.fusedMs.toFixed(0)} | ${fmt(r.jsMs, 0)} | ${r.passes.toFixed(0)} | ${r.forwardImgPerS.toFixed(1)} | ${r.overhead.toFixed(3)} | ${fmt(r.torchMs, 0)} | ${speedup} | ${r.mapDiff === null ? '–' : r.mapDiff.toExponential(1)} | ${r.scoreDiff === null ? '–' : r.scoreDiff.toExponential(1)} |`);
 }
 
-async function benchModel(label: string, modelPath: string, files: string[], torch?: { arch: string; classes: number }): Promise<Row[]> {
-  const rows: Row[] = [];
+async function benchModel(label: string, modelPath: string, files: string[], torch?: { arch: string; classes: number }): Promise<void> {
   let reference: { maps: Float32Array[]; scores: Float32Array[] } | null = null;
   for (const precision of precisions) {
     const classifier = await Classifier.load(modelPath, { ep, precision });
@@ -124,6 +122,7 @@ async function benchModel(label: string, modelPath: string, files: string[], tor
       await classifier.release();
       throw new Error(`provider ${ep} did not start for ${label}: ${classifier.fallbackReason}`);
     }
+    const rawForward = await openRawForward(modelPath, precision);
     try {
       // A list of batch sizes gives one row each (a sweep); the default is the engine's own choice.
       const batches = values.batch ? values.batch.split(',').map(Number) : [classifier.suggestedBatchSize()];
@@ -134,7 +133,7 @@ async function benchModel(label: string, modelPath: string, files: string[], tor
         const first = batch === batches[0];
         const x = new Float32Array(batch * classifier.imageSize);
         for (let i = 0; i < batch; i++) x.set(images[i % images.length].tensor, i * classifier.imageSize);
-        const forwardMs = await forwardMsPerImage(modelPath, precision, x, [batch, classifier.profile.channels, ...classifier.profile.inputSize]);
+        const forwardMs = await forwardMsPerImage(rawForward, x, [batch, classifier.profile.channels, ...classifier.profile.inputSize]);
 
         const time = async (fused: boolean): Promise<{ ms: number; passes: number; maps: Float32Array[]; scores: Float32Array[] }> => {
           let ms = 0;
@@ -143,14 +142,15 @@ async function benchModel(label: string, modelPath: string, files: string[], tor
           const scores: Float32Array[] = [];
           for (const [i, img] of [images[0], ...images].entries()) {
             const { logits, activations } = await classifier.forward(img.tensor, 1, true);
+            const classIndex = argmax(logits);
             const t0 = performance.now();
-            const r = await method.compute({ classifier, image: img.tensor, activations: activations!, logits, batchSize: batch, fused, target: { classIndex: argmax(logits), score: 'prob' } });
+            const r = await method.compute({ classifier, image: img.tensor, activations: activations!, logits, batchSize: batch, fused, target: { classIndex, score: 'prob' } });
             if (i > 0) {
               // the first run warms up sessions and caches and is not counted
               ms += performance.now() - t0;
               passes += r.forwardPasses;
               maps.push(normalized(r.map));
-              if (fused && first) scores.push(await channelScores(classifier, img.tensor, activations!, argmax(logits), batch));
+              if (fused && first) scores.push(await channelScores(classifier, img.tensor, activations!, classIndex, batch));
             }
           }
           return { ms: ms / images.length, passes: passes / images.length, maps, scores };
@@ -171,19 +171,17 @@ async function benchModel(label: string, modelPath: string, files: string[], tor
             console.log(`(PyTorch baseline for ${label} not run: ${python} lacks torch/torchvision or ${torchDevice})`);
           }
         }
-        const row: Row = {
+        printRow({
           model: label, provider: classifier.provider, precision: classifier.precision, batch, fusedMs: fused.ms, jsMs: js?.ms ?? null, passes: fused.passes,
           forwardImgPerS: 1000 / forwardMs, overhead: fused.ms / (fused.passes * forwardMs), torchMs, mapDiff: diff('maps'), scoreDiff: diff('scores'),
-        };
-        printRow(row);
-        rows.push(row);
+        });
       }
       if (classifier.precisionFallbackReason) console.log(`(${label}: ${classifier.precisionFallbackReason})`);
     } finally {
+      await rawForward.release();
       await classifier.release();
     }
   }
-  return rows;
 }
 
 /** Random-init torchvision networks, exported once by the PyTorch baseline script with the weights it times. */
