@@ -335,7 +335,10 @@ function runtimeArgs(str: (k: string) => string | undefined): { ep: ExecutionPro
   return { ep, precision };
 }
 
-/** Says on stderr when the provider or precision asked for is not the one running, and why. */
+/**
+ * Says on stderr when the provider fell back (and why) and when fp16 scoring was asked for. An fp16 fallback happens
+ * later, when the first scoring graph opens; results.json and the reports record it.
+ */
 function reportRuntime(classifier: Classifier, io: CliIo): void {
   if (classifier.fallbackReason) io.stderr.write(`camscope: ${classifier.fallbackReason}\n`);
   if (classifier.requestedPrecision === 'fp16') io.stderr.write('camscope: ScoreCAM scoring runs in fp16 (results differ from fp32 by rounding)\n');
