@@ -88,27 +88,36 @@ class KinkMonitor:
                 kinks = (0.0, 6.0)
             elif isinstance(m, (nn.Hardsigmoid, nn.Hardswish)):
                 kinks = (-3.0, 3.0)
+            # Pre-hooks: they see a module's input before an in-place activation (torchvision's ReLU(inplace=True))
+            # overwrites it.
             if kinks is not None:
-                self.handles.append(m.register_forward_hook(self._kink_hook(name, kinks)))
+                self.handles.append(m.register_forward_pre_hook(self._kink_hook(name, kinks)))
             elif isinstance(m, nn.MaxPool2d):
-                self.handles.append(m.register_forward_hook(self._pool_hook(name, m)))
+                self.handles.append(m.register_forward_pre_hook(self._pool_hook(name, m)))
 
     def _update(self, name, value):
         if value < self.margin:
             self.margin, self.worst = value, name
 
     def _kink_hook(self, name, kinks):
-        def hook(_m, inputs, _out):
+        def hook(_m, inputs):
             x = inputs[0].detach()
             self._update(name, min(float((x - k).abs().min()) for k in kinks))
         return hook
 
     def _pool_hook(self, name, m):
-        def hook(_m, inputs, _out):
+        def hook(_m, inputs):
             x = inputs[0].detach()
             k, s, p, d = m.kernel_size, m.stride, m.padding, m.dilation
-            assert d == 1 and not m.ceil_mode
-            xp = F.pad(x, (p, p, p, p), value=float('-inf'))
+            assert d == 1 and isinstance(k, int) and isinstance(s, int) and isinstance(p, int)
+            extra = [0, 0]  # ceil_mode: the last window may reach past the bottom/right padding
+            if m.ceil_mode:
+                for i, size in enumerate(x.shape[2:]):
+                    out = -(-(size + 2 * p - k) // s) + 1
+                    if (out - 1) * s >= size + p:  # PyTorch drops a last window that starts in the padding
+                        out -= 1
+                    extra[i] = max(0, (out - 1) * s + k - (size + 2 * p))
+            xp = F.pad(x, (p, p + extra[1], p, p + extra[0]), value=float('-inf'))
             n, c = x.shape[:2]
             win = F.unfold(xp.reshape(n * c, 1, *xp.shape[2:]), k, stride=s)  # [nc, k*k, L]
             top2 = win.topk(2, dim=1).values
@@ -408,6 +417,229 @@ class MiddleLayerResnet(nn.Module):
         return self.fc(torch.flatten(self.pool(y), 1)), layer
 
 
+# ---- architecture patterns built from torchvision's own blocks (torchvision 0.14) ----------------
+
+class HookableBasicConv2d(nn.Module):
+    """GoogLeNet/Inception BasicConv2d (Conv, BN eps 1e-3, ReLU) with an nn.ReLU module instead of F.relu, so the
+    kink monitor sees it; it exports to the same ONNX nodes."""
+
+    def __init__(self, cin, cout, **kwargs):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, bias=False, **kwargs)
+        self.bn = nn.BatchNorm2d(cout, eps=0.001)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x):
+        return self.relu(self.bn(self.conv(x)))
+
+
+class MiniInceptionE(nn.Module):
+    """torchvision InceptionE (Inception-v3 Mixed_7b/7c) with small widths: 1x1; 1x1 -> (1x3 | 3x1) Concat;
+    1x1 -> 3x3 -> (1x3 | 3x1) Concat; avg_pool2d(3, 1, 1) (count_include_pad) -> 1x1; Concat."""
+
+    def __init__(self, cin, w=4):
+        super().__init__()
+        C = HookableBasicConv2d
+        self.branch1x1 = C(cin, w, kernel_size=1)
+        self.branch3x3_1 = C(cin, w, kernel_size=1)
+        self.branch3x3_2a = C(w, w, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3_2b = C(w, w, kernel_size=(3, 1), padding=(1, 0))
+        self.branch3x3dbl_1 = C(cin, w, kernel_size=1)
+        self.branch3x3dbl_2 = C(w, w, kernel_size=3, padding=1)
+        self.branch3x3dbl_3a = C(w, w, kernel_size=(1, 3), padding=(0, 1))
+        self.branch3x3dbl_3b = C(w, w, kernel_size=(3, 1), padding=(1, 0))
+        self.branch_pool = C(cin, w, kernel_size=1)
+
+    def forward(self, x):
+        b1 = self.branch1x1(x)
+        b3 = self.branch3x3_1(x)
+        b3 = torch.cat([self.branch3x3_2a(b3), self.branch3x3_2b(b3)], 1)
+        bd = self.branch3x3dbl_2(self.branch3x3dbl_1(x))
+        bd = torch.cat([self.branch3x3dbl_3a(bd), self.branch3x3dbl_3b(bd)], 1)
+        bp = self.branch_pool(F.avg_pool2d(x, kernel_size=3, stride=1, padding=1))
+        return torch.cat([b1, b3, bd, bp], 1)
+
+
+class InceptionBranches(nn.Module):
+    def __init__(self, k=5):
+        from torchvision.models.googlenet import Inception
+        super().__init__()
+        self.stem = HookableBasicConv2d(3, 8, kernel_size=3, padding=1)
+        # GoogLeNet Inception block: 1x1 | 1x1->3x3 | 1x1->3x3 | MaxPool(3, 1, 1, ceil_mode)->1x1, Concat -> 16 ch
+        self.maxpool = nn.MaxPool2d(3, stride=2, ceil_mode=True)  # GoogLeNet's between-stage pool: 10 -> 5 (ceil)
+        self.conv3 = HookableBasicConv2d(8, 8, kernel_size=3, padding=1)  # GoogLeNet's conv3
+        self.inception = Inception(8, 4, 4, 4, 2, 4, 4, conv_block=HookableBasicConv2d)
+        self.mixed = MiniInceptionE(16)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.dropout = nn.Dropout(0.2)
+        self.fc = nn.Linear(24, k)
+        with torch.no_grad():  # wider spread: fewer values near the ReLU kinks
+            for m in [*self.inception.modules(), *self.mixed.modules()]:
+                if isinstance(m, nn.Conv2d):
+                    m.weight.mul_(3.0)
+            self.fc.weight.mul_(0.02)  # the features are large: logits of order 1 (softmax not saturated)
+
+    def after_randomize(self):
+        # The stem's ReLU feeds both MaxPools: a positive BN shift leaves no ReLU zeros (no all-zero, tied
+        # windows), a wide spread (gamma 3..4) no near-ties.
+        self.stem.bn.weight.uniform_(3.0, 4.0)
+        self.stem.bn.bias.uniform_(12.0, 14.0)
+        self.conv3.bn.bias.uniform_(40.0, 45.0)  # the same before the Inception block's pool branch
+
+    def forward(self, x):
+        layer = self.stem(x)
+        y = self.mixed(self.inception(self.conv3(self.maxpool(layer))))
+        return self.fc(self.dropout(torch.flatten(self.pool(y), 1))), layer
+
+
+class ChannelShuffle(nn.Module):
+    def __init__(self, k=5):
+        from torchvision.models.shufflenetv2 import InvertedResidual
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True))
+        self.down = InvertedResidual(8, 16, 2)   # both branches from `layer`, Concat, channel shuffle
+        self.block = InvertedResidual(16, 16, 1)  # chunk (Split) -> branch on one half, Concat, channel shuffle
+        self.conv5 = nn.Sequential(nn.Conv2d(16, 16, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(inplace=True))
+        self.fc = nn.Linear(16, k)
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    m.weight.mul_(3.0)
+
+    def forward(self, x):
+        layer = self.stem(x)
+        y = self.conv5(self.block(self.down(layer)))
+        return self.fc(y.mean([2, 3])), layer  # ShuffleNetV2's global pool is mean([2, 3])
+
+
+class MbconvSilu(nn.Module):
+    def __init__(self, k=5):
+        from functools import partial
+        from torchvision.models.efficientnet import FusedMBConv, FusedMBConvConfig, MBConv, MBConvConfig
+        super().__init__()
+        bn = partial(nn.BatchNorm2d, eps=1e-3)
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), bn(8), nn.SiLU(inplace=True))
+        # EfficientNet-V2 FusedMBConv (3x3 expand conv + SiLU, 1x1 project, residual) ...
+        self.fused = FusedMBConv(FusedMBConvConfig(2, 3, 1, 8, 8, 1), 0.2, bn)
+        # ... EfficientNet-B0 MBConv: 1x1 expand + SiLU, depthwise 3x3/2 + SiLU, SE (SiLU, Sigmoid), 1x1 project ...
+        self.mbconv_down = MBConv(MBConvConfig(4, 3, 2, 8, 16, 1), 0.2, bn)
+        # ... and with a residual (stochastic depth: identity in eval mode).
+        self.mbconv = MBConv(MBConvConfig(2, 5, 1, 16, 16, 1), 0.2, bn)
+        self.head = nn.Sequential(nn.Conv2d(16, 24, 1, bias=False), bn(24), nn.SiLU(inplace=True))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(nn.Dropout(0.2, inplace=True), nn.Linear(24, k))
+
+    def forward(self, x):
+        layer = self.stem(x)
+        y = self.head(self.mbconv(self.mbconv_down(self.fused(layer))))
+        return self.classifier(torch.flatten(self.pool(y), 1)), layer
+
+
+class RegnetY(nn.Module):
+    def __init__(self, k=5):
+        from torchvision.models.regnet import ResBottleneckBlock
+        super().__init__()
+        bn = nn.BatchNorm2d
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), bn(8), nn.ReLU(inplace=True))
+        # RegNet-Y block: 1x1+BN+ReLU, 3x3 group conv (group width 4) /2 +BN+ReLU, SE (ReLU, Sigmoid), 1x1+BN,
+        # projection shortcut 1x1/2+BN, Add, ReLU; then a stride-1 block with identity shortcut.
+        self.block1 = ResBottleneckBlock(8, 16, 2, bn, nn.ReLU, group_width=4, bottleneck_multiplier=1.0, se_ratio=0.25)
+        self.block2 = ResBottleneckBlock(16, 16, 1, bn, nn.ReLU, group_width=4, bottleneck_multiplier=1.0, se_ratio=0.25)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(16, k)
+        with torch.no_grad():
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    m.weight.mul_(3.0)
+
+    def forward(self, x):
+        layer = self.stem(x)
+        y = self.block2(self.block1(layer))
+        return self.fc(torch.flatten(self.pool(y), 1)), layer
+
+
+class MobilenetV3(nn.Module):
+    def __init__(self, k=5):
+        from functools import partial
+        from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig
+        super().__init__()
+        bn = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1, bias=False), bn(8), nn.Hardswish())
+        # 1x1 expand + HardSwish, depthwise 5x5/2 + HardSwish, SE (ReLU, HardSigmoid), 1x1 project ...
+        self.block1 = InvertedResidual(InvertedResidualConfig(8, 5, 24, 16, True, 'HS', 2, 1, 1.0), bn)
+        # ... and with a residual, ReLU activations
+        self.block2 = InvertedResidual(InvertedResidualConfig(16, 3, 32, 16, True, 'RE', 1, 1, 1.0), bn)
+        self.last = nn.Sequential(nn.Conv2d(16, 24, 1, bias=False), bn(24), nn.Hardswish())
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        # MobileNet-V3 classifier: Linear, HardSwish, Dropout, Linear
+        self.classifier = nn.Sequential(nn.Linear(24, 16), nn.Hardswish(inplace=True), nn.Dropout(0.2, inplace=True),
+                                        nn.Linear(16, k))
+        with torch.no_grad():  # spread the SE gates over HardSigmoid's linear and saturated ranges
+            for blk in (self.block1, self.block2):
+                se = blk.block[2]
+                se.fc2.weight.mul_(4.0)
+                se.fc2.bias.uniform_(-4.5, 4.5)
+
+    def forward(self, x):
+        layer = self.stem(x)
+        y = self.last(self.block2(self.block1(layer)))
+        return self.classifier(torch.flatten(self.pool(y), 1)), layer
+
+
+class ConvnextStage(nn.Module):
+    def __init__(self, k=5):
+        from functools import partial
+        from torchvision.models.convnext import CNBlock, LayerNorm2d
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, 8, 2, 2), LayerNorm2d(8, eps=1e-6))
+        norm = partial(nn.LayerNorm, eps=1e-6)
+        self.block1 = CNBlock(8, 1.0, 0.1, norm)
+        # downsampling: LayerNorm2d (Transpose, LayerNormalization over C, Transpose back), Conv 2x2/2
+        self.down = nn.Sequential(LayerNorm2d(8, eps=1e-6), nn.Conv2d(8, 16, 2, 2))
+        self.block2 = CNBlock(16, 1.0, 0.1, norm)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.classifier = nn.Sequential(LayerNorm2d(16, eps=1e-6), nn.Flatten(1), nn.Linear(16, k))
+        with torch.no_grad():  # non-trivial layer scale ([C, 1, 1], applied in NCHW after the permute back)
+            for blk in (self.block1, self.block2):
+                blk.layer_scale.uniform_(0.5, 1.5)
+
+    def forward(self, x):
+        layer = self.stem(x)  # [2, 8, 8, 8], the output of a LayerNorm2d (a Transpose back to NCHW)
+        y = self.block2(self.down(self.block1(layer)))
+        return self.classifier(self.pool(y)), layer
+
+
+class SwinWindows(nn.Module):
+    """Swin-T in miniature, channels-last [N, h, w, C] throughout, from torchvision's own blocks."""
+
+    def __init__(self, k=5, dim=16):
+        from torchvision.models.swin_transformer import PatchMerging, SwinTransformerBlock
+        from torchvision.ops.misc import Permute
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(3, dim, 2, 2), Permute([0, 2, 3, 1]), nn.LayerNorm(dim))  # 8x8 tokens
+        self.block = SwinTransformerBlock(dim, 2, [4, 4], [2, 2], mlp_ratio=2.0)  # SW-MSA: roll, mask
+        self.merge = PatchMerging(dim)  # strided slices x[..., 0::2, 0::2, :] etc., Concat, LayerNorm, Linear
+        self.last = SwinTransformerBlock(2 * dim, 4, [4, 4], [2, 2], mlp_ratio=2.0)  # window = whole 4x4 map
+        self.norm = nn.LayerNorm(2 * dim)
+        self.permute = Permute([0, 3, 1, 2])
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.head = nn.Linear(2 * dim, k)
+        with torch.no_grad():  # relative position bias large enough to matter (default init: std 0.02)
+            for m in self.modules():
+                if hasattr(m, 'relative_position_bias_table'):
+                    m.relative_position_bias_table.normal_(0.0, 0.5)
+
+    def forward(self, x):
+        x = self.stem(x)
+        blk = self.block
+        layer = blk.norm1(x)  # pytorch-grad-cam's target_layers=[model.features[-1][-1].norm1] of this stage
+        x = x + blk.stochastic_depth(blk.attn(layer))
+        x = x + blk.stochastic_depth(blk.mlp(blk.norm2(x)))
+        x = self.last(self.merge(x))
+        y = torch.flatten(self.avgpool(self.permute(self.norm(x))), 1)
+        return self.head(y), layer
+
+
 CASES = [
     # name, base seed, model factory, input shape, description, extra JSON fields
     ('resnet_block', 1001, ResnetBlock, (2, 3, 16, 16),
@@ -442,6 +674,45 @@ CASES = [
     ('middle_layer_resnet', 1009, MiddleLayerResnet, (2, 3, 16, 16),
      'layer = stem Conv/2+BN+ReLU [2,8,8,8]; MaxPool2d(3, stride 2, padding 1) (overlapping windows); '
      'BasicBlock(stride 1, no downsample); BasicBlock(stride 2, downsample); GAP; Linear.', {}),
+    ('inception_branches', 1010, InceptionBranches, (2, 3, 10, 10),
+     'layer = stem BasicConv2d (Conv+BN+ReLU) [2,8,10,10]; MaxPool(3, 2, ceil_mode) 10->5; BasicConv2d 3x3; torchvision GoogLeNet '
+     'Inception block (1x1 | 1x1->3x3 | 1x1->3x3 | MaxPool(3, 1, 1, ceil_mode)->1x1, Concat); Inception-v3 '
+     'InceptionE-style block (1x1; 1x1->(1x3 | 3x1) Concat; 1x1->3x3->(1x3 | 3x1) Concat; '
+     'avg_pool2d(3, 1, 1) count_include_pad -> 1x1; Concat); GAP; Dropout; Linear.', {}),
+    ('channel_shuffle', 1011, ChannelShuffle, (2, 3, 8, 8),
+     'layer = Conv+BN+ReLU [2,8,8,8]; torchvision ShuffleNetV2 InvertedResidual stride 2 (depthwise 3x3/2+BN, '
+     '1x1+BN+ReLU | 1x1+BN+ReLU, depthwise 3x3/2+BN, 1x1+BN+ReLU; Concat; channel shuffle = Reshape '
+     '[N,2,C/2,h,w], Transpose(1,2), Reshape) and stride 1 (chunk -> Split, branch on one half, Concat, '
+     'channel shuffle); conv5 1x1+BN+ReLU; mean([2,3]) (ReduceMean); Linear.', {}),
+    ('mbconv_silu', 1012, MbconvSilu, (2, 3, 8, 8),
+     'layer = Conv+BN+SiLU [2,8,8,8]; torchvision EfficientNet-V2 FusedMBConv (3x3 expand+BN+SiLU, 1x1 '
+     'project+BN, residual; stochastic depth off in eval); EfficientNet MBConv stride 2 (1x1 expand+BN+SiLU, '
+     'depthwise 3x3/2+BN+SiLU, squeeze-excitation with SiLU and Sigmoid, 1x1 project+BN); MBConv 5x5 with '
+     'residual; head 1x1+BN+SiLU; GAP; Dropout; Linear. SiLU exports as Sigmoid and Mul.', {}),
+    ('regnet_y', 1013, RegnetY, (2, 3, 8, 8),
+     'layer = Conv+BN+ReLU [2,8,8,8]; torchvision RegNet-Y ResBottleneckBlock stride 2 (1x1+BN+ReLU, 3x3 group '
+     'conv (group width 4)/2+BN+ReLU, squeeze-excitation (ReLU, Sigmoid), 1x1+BN; projection shortcut '
+     '1x1/2+BN; Add; ReLU) and a stride-1 block with identity shortcut; GAP; Linear.', {}),
+    ('mobilenet_v3', 1014, MobilenetV3, (2, 3, 8, 8),
+     'layer = Conv+BN+HardSwish [2,8,8,8]; torchvision MobileNet-V3 InvertedResidual (1x1 expand+BN+HardSwish, '
+     'depthwise 5x5/2+BN+HardSwish, squeeze-excitation with ReLU and HardSigmoid gate, 1x1 project+BN) and one '
+     'with ReLU and a residual; 1x1+BN+HardSwish; GAP; classifier Linear, HardSwish, Dropout, Linear.', {}),
+    ('convnext_stage', 1015, ConvnextStage, (2, 3, 16, 16),
+     'layer = stem Conv 2x2/2 + LayerNorm2d (Transpose, LayerNormalization over C, Transpose back) [2,8,8,8]; '
+     'torchvision ConvNeXt CNBlock (depthwise 7x7, Transpose to NHWC, LayerNorm, Linear, exact GELU, Linear, '
+     'Transpose back, layer scale [C,1,1] Mul in NCHW, residual); downsampling LayerNorm2d + Conv 2x2/2; '
+     'CNBlock; GAP; classifier LayerNorm2d, Flatten, Linear.', {}),
+    ('swin_windows', 1016, SwinWindows, (2, 3, 16, 16),
+     'tiny Swin from torchvision blocks, channels-last [N,h,w,C]: patch embedding Conv 2x2/2, Permute, '
+     'LayerNorm (8x8 tokens); then an SW-MSA block (window 4, shift 2) whose norm1 '
+     'output is layer [2,8,8,16] (channels-last; pytorch-grad-cam convention norm1 of the last block). After it: '
+     'torch.roll (Slice+Concat), window partition (Reshape/Transpose), qkv Linear, 2-head attention with '
+     'relative position bias and the shifted-window mask, Softmax, proj, window reverse, roll back, residual, '
+     'LayerNorm, GELU MLP; PatchMerging (strided Slices x[..., 0::2, 0::2, :], Concat, LayerNorm, Linear) to '
+     '4x4x32; a W-MSA block (its window covers the map, so no shift); LayerNorm; Permute to NCHW; GAP; Linear. '
+     'The shifted-window mask is computed from the layer\'s shape (Shape, ConstantOfShape, ScatterND, Equal, '
+     'Where, ...): it carries no gradient.',
+     {'layer_layout': 'nhwc'}),
 ]
 
 
@@ -451,6 +722,9 @@ def build(factory, seed, input_shape):
     torch.manual_seed(seed)
     model = factory()
     randomize_norms(model)
+    if hasattr(model, 'after_randomize'):  # a case's own adjustments of the randomized norms
+        with torch.no_grad():
+            model.after_randomize()
     model.eval()
     x = torch.randn(*input_shape)
     return model, x
@@ -486,7 +760,7 @@ def make_case(name, seed0, factory, input_shape, description, extra):
         if mon.margin >= KINK_MARGIN:
             break
     else:
-        raise RuntimeError(f'{name}: no seed with kink margin >= {KINK_MARGIN}')
+        raise RuntimeError(f'{name}: no seed with kink margin >= {KINK_MARGIN} (last try: {mon.margin:.3g} at {mon.worst})')
 
     logits, layer = model(x)
     k = logits.shape[1]

@@ -65,7 +65,22 @@ export function unbroadcast(c: RuleContext, g: string, input: string, output: st
   const kept = axes.filter((a) => a >= lead);
   let r = kept.length ? c.b.reduceSum(g, kept, true) : g;
   if (lead > 0) r = c.b.reduceSum(r, Array.from({ length: lead }, (_, i) => i), false);
+  else if (c.batch === 1 && xs[0] === 1 && ys[0] === 1) r = batchUnbroadcast(c, r, input, xs);
   return r;
+}
+
+/**
+ * At a batch-1 probe, an input broadcast along other axes may still be batch-independent at run time although it
+ * depends on the layer — through its shape only, like Swin's shifted-window mask [1, nW, 1, T, T] added to the
+ * attention logits [N, nW, heads, T, T]. Its axis 0 (1 or N at run time) is reduced dynamically: reshape the
+ * gradient [N, …] to [x₀, N / x₀, …] with x₀ the input's run-time axis 0, and sum the second axis (a no-op copy
+ * when x₀ = N). Only applied after another axis was reduced, so the tensor is already small.
+ */
+function batchUnbroadcast(c: RuleContext, g: string, input: string, xs: number[]): string {
+  const b = c.b;
+  const x0 = b.op('Slice', [b.shapeOf(input), b.i64([0]), b.i64([1]), b.i64([0])]);
+  const shape = b.op('Concat', [x0, b.i64([-1, ...xs.slice(1)])], { axis: 0 });
+  return b.reduceSum(b.op('Reshape', [g, shape]), [1], false);
 }
 
 /** Whether `axis` of tensor `name` is the batch axis (axis 0 sized like the probe batch). */

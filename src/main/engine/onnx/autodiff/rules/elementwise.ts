@@ -67,6 +67,17 @@ export const elementwiseRules: Record<string, VjpRule> = {
     return [b.mul(g0(c), d)];
   },
 
+  // y = cond ? a : b: the gradient goes to a where cond holds and to b elsewhere; cond (bool) has none.
+  Where: (c) => {
+    const b = c.b;
+    const zero = b.f32([0]);
+    return [
+      null,
+      c.needs(1) ? unbroadcast(c, b.where(c.x[0], g0(c), zero), c.x[1], c.y[0]) : null,
+      c.needs(2) ? unbroadcast(c, b.where(c.x[0], zero, g0(c)), c.x[2], c.y[0]) : null,
+    ];
+  },
+
   Exp: (c) => [c.b.mul(g0(c), c.y[0])],
   Log: (c) => [c.b.div(g0(c), c.x[0])],
   Sqrt: (c) => [c.b.div(g0(c), c.b.mul(c.b.f32([2]), c.y[0]))],

@@ -15,16 +15,47 @@ function zeroPad(c: RuleContext, g: string, before: number[], after: number[]): 
   return c.b.op('Pad', [g, c.b.i64([...before, ...after])], { mode: 'constant' });
 }
 
+/** ONNX TensorProto data types that are integers or bool (uint8 … int64, bool, uint16 … uint64). */
+const INTEGER_TYPES = new Set([2, 3, 4, 5, 6, 7, 9, 12, 13]);
+
+/**
+ * Scatters g (the gradient of a Slice output) back to an input axis of size `dim` at positions start, start + step,
+ * …: interleave step − 1 zeros after every element (Unsqueeze, Pad, Reshape), then shift by `start` and crop to
+ * `dim`. Axes before `axis` keep their (possibly dynamic) sizes through Reshape's 0; axes after it are static.
+ */
+function scatterStrided(c: RuleContext, g: string, shape: number[], axis: number, start: number, step: number, dim: number): string {
+  const b = c.b;
+  const n = shape[axis];
+  const r = shape.length;
+  const spread = b.op('Pad', [b.unsqueeze(g, [axis + 1]), b.i64([...new Array<number>(r + 1).fill(0), ...Array.from({ length: r + 1 }, (_, i) => (i === axis + 1 ? step - 1 : 0))])], { mode: 'constant' });
+  const merged = b.op('Reshape', [spread, b.i64([...new Array<number>(axis).fill(0), n * step, ...shape.slice(axis + 1)])]);
+  // merged has n·step elements on `axis`: element i·step holds g[i]. Place it at `start` and make the axis `dim` long.
+  const before = new Array<number>(r).fill(0);
+  const after = new Array<number>(r).fill(0);
+  before[axis] = start;
+  after[axis] = dim - start - n * step;
+  if (after[axis] >= 0) return zeroPad(c, merged, before, after);
+  const padded = start ? zeroPad(c, merged, before, new Array<number>(r).fill(0)) : merged;
+  return sliceAxis(c, padded, axis, 0, dim);
+}
+
 export const shapeRules: Record<string, VjpRule> = {
   Identity: passThrough,
   Dropout: (c) => {
     if (c.gy[1]) unsupported(c, 'a Dropout whose mask is used downstream');
     return [g0(c), null, null];
   },
+  // A Cast to an integer or bool type is piecewise constant: no gradient flows through it (shape arithmetic such as
+  // Swin's `(C // heads) ** -0.5` or its shifted-window mask, which depend on the layer's shape only). A Cast to
+  // float32 passes the gradient on; other float types are refused.
   Cast: (c) => {
-    if (c.attrs.int('to', 1) !== 1) unsupported(c, 'a Cast to a non-float32 type');
+    const to = c.attrs.int('to', 1);
+    if (INTEGER_TYPES.has(to)) return [null];
+    if (to !== 1) unsupported(c, 'a Cast to a floating-point type other than float32');
     return [g0(c)];
   },
+  // Its values are a constant; its input is a shape.
+  ConstantOfShape: () => [null],
   Reshape: reshapeBack,
   Flatten: reshapeBack,
   Squeeze: reshapeBack,
@@ -62,7 +93,8 @@ export const shapeRules: Record<string, VjpRule> = {
     return [c.b.op('Concat', parts, { axis }), null];
   },
 
-  // Slice with constant bounds and unit steps: pad the gradient back with zeros.
+  // Slice with constant bounds and positive steps: pad the gradient back with zeros (unit steps), or interleave
+  // zeros first (steps > 1, e.g. Swin's patch merging x[..., 0::2, 1::2, :]).
   Slice: (c) => {
     const xs = c.shape(c.x[0]);
     const r = xs.length;
@@ -70,19 +102,42 @@ export const shapeRules: Record<string, VjpRule> = {
     const ends = constantInput(c, 2, 'Slice bounds');
     const axes = c.x[3] ? constantInput(c, 3, 'Slice axes').map((a) => axisOf(a, r)) : starts.map((_, i) => i);
     const steps = c.x[4] ? constantInput(c, 4, 'Slice steps') : starts.map(() => 1);
-    if (steps.some((s) => s !== 1)) unsupported(c, 'a Slice with steps other than 1');
+    if (steps.some((s) => s < 1)) unsupported(c, 'a Slice with negative steps');
     const before = new Array<number>(r).fill(0);
     const after = new Array<number>(r).fill(0);
+    const strided: { axis: number; start: number; step: number }[] = [];
     axes.forEach((axis, i) => {
       if (isBatchAxis(c, c.x[0], axis)) unsupported(c, 'a Slice along the batch axis');
       const dim = xs[axis];
       const clamp = (v: number): number => Math.min(dim, Math.max(0, v < 0 ? v + dim : v));
       const s = clamp(starts[i]);
       const e = Math.max(s, clamp(ends[i]));
-      before[axis] = s;
-      after[axis] = dim - e;
+      if (steps[i] === 1) {
+        before[axis] = s;
+        after[axis] = dim - e;
+      } else {
+        strided.push({ axis, start: s, step: steps[i] });
+      }
     });
-    return [zeroPad(c, g0(c), before, after), null, null, null, null];
+    let g = g0(c);
+    // Undo the strided axes one at a time (the output shape with the axes undone so far), then the unit-step ones.
+    const shape = [...c.shape(c.y[0])];
+    for (const { axis, start, step } of strided) {
+      g = scatterStrided(c, g, shape, axis, start, step, xs[axis]);
+      shape[axis] = xs[axis];
+    }
+    if (before.some((p) => p > 0) || after.some((p) => p > 0)) g = zeroPad(c, g, before, after);
+    return [g, null, null, null, null];
+  },
+
+  // ScatterND without reduction: the data keeps its gradient except where it was overwritten; the updates get the
+  // gradient at the written positions. (The shifted-window mask of Swin is a ScatterND into zeros.)
+  ScatterND: (c) => {
+    const b = c.b;
+    if (c.attrs.string('reduction', 'none') !== 'none') unsupported(c, 'a ScatterND with a reduction');
+    const data = c.needs(0) ? b.op('ScatterND', [g0(c), c.x[1], b.zerosLike(c.x[2])]) : null;
+    const updates = c.needs(2) ? b.op('GatherND', [g0(c), c.x[1]]) : null;
+    return [data, null, updates];
   },
 
   // Gather of one constant index along an axis (a ViT's class token x[:, 0]): put g back at that index.
