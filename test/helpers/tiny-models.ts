@@ -178,13 +178,18 @@ export interface ScoreCamRefOptions {
   skip: (up: number[]) => boolean;
   score: 'prob' | 'logit';
   baseline?: boolean;
+  /** Probabilities from logits (default softmax; e.g. σ per class for multi-label models). */
+  probability?: (logits: number[]) => number[];
+  /** What the model does to its input before the CNN (e.g. rounding pixels and normalising inside the graph). */
+  prepare?: (input: Float32Array) => Float32Array;
 }
 
 /** Reference score-weighted CAM following the papers' equations, for a tiny CNN and one input. */
 export function scoreCamRef(m: TinyCnn, x: Float32Array, target: number, o: ScoreCamRefOptions): { map: number[]; flat: boolean; passes: number } {
   const H = 2 * m.h, W = 2 * m.w;
-  const scoreOfLogits = (l: number[]): number => (o.score === 'prob' ? softmaxRef(l)[target] : l[target]);
-  const { acts, logits } = tinyCnnForward(m, x);
+  const scoreOfLogits = (l: number[]): number => (o.score === 'prob' ? (o.probability ?? softmaxRef)(l)[target] : l[target]);
+  const forward = (input: Float32Array) => tinyCnnForward(m, o.prepare ? o.prepare(input) : input);
+  const { acts, logits } = forward(x);
   const base = o.baseline ? scoreOfLogits(logits) : 0;
   const cam = new Array<number>(H * W).fill(0);
   let passes = 0;
@@ -193,7 +198,7 @@ export function scoreCamRef(m: TinyCnn, x: Float32Array, target: number, o: Scor
     if (o.skip(up)) continue;
     const mask = o.mask(up);
     const masked = Float32Array.from(x, (v, i) => v * mask[i % (H * W)]);
-    const s = scoreOfLogits(tinyCnnForward(m, masked).logits) - base;
+    const s = scoreOfLogits(forward(masked).logits) - base;
     passes++;
     const t = o.term(up);
     for (let i = 0; i < cam.length; i++) cam[i] += s * t[i];

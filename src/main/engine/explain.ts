@@ -7,8 +7,8 @@ import { CamscopeError, errorMessage, isCamscopeError, throwIfCancelled, type Ca
 import { prepareImage, type PreparedImage } from './image/preprocess';
 import type { CamMap, CamMethod, ScoreVariant } from './methods/base';
 import type { Classifier } from './model/classifier';
-import { softmax } from './tensor/ops';
-import type { Prediction } from './types';
+import { checkProbabilities, classProbabilities, noLogits } from './model/scores';
+import type { OutputSemantics, Prediction } from './types';
 
 /** 'predicted' explains the top class; a number explains that class index. */
 export type ClassChoice = 'predicted' | number;
@@ -49,18 +49,28 @@ export type ImageExplanation =
       predictions: Prediction[];
       logits: Float32Array;
       target: { classIndex: number; className: string; probability: number; logit: number };
+      /** Multi-label (sigmoid) models: the classes at or over the threshold, most probable first. */
+      predictedSet?: number[];
       maps: MethodOutcome[];
       /** Methods that could not run on this image (e.g. gradient methods on a model with an operator camscope cannot differentiate). */
       methodErrors?: { method: string; message: string }[];
     }
   | { ok: false; file: string; error: { code: CamscopeErrorCode | 'INTERNAL'; message: string } };
 
-export function topPredictions(logits: Float32Array, offset: number, classes: string[], k: number): Prediction[] {
-  const probs = softmax(logits, offset, classes.length);
+/** The k most probable classes of one row of class scores, with probabilities under the model's output semantics. */
+export function topPredictions(logits: Float32Array, offset: number, classes: string[], k: number, semantics: OutputSemantics): Prediction[] {
+  if (semantics === 'probabilities') checkProbabilities(logits, offset, classes.length);
+  const probs = classProbabilities(logits, offset, classes.length, semantics);
   return [...probs.keys()]
-    .sort((a, b) => probs[b] - probs[a])
+    .sort((a, b) => probs[b] - probs[a] || a - b)
     .slice(0, k)
-    .map((i) => ({ classIndex: i, className: classes[i], probability: probs[i], logit: logits[offset + i] }));
+    .map((i) => ({ classIndex: i, className: classes[i], probability: probs[i], logit: semantics === 'probabilities' ? NaN : logits[offset + i] }));
+}
+
+/** Multi-label (sigmoid) models: every class whose probability reaches the threshold, most probable first. */
+export function predictedSet(logits: Float32Array, offset: number, numClasses: number, threshold: number): number[] {
+  const probs = classProbabilities(logits, offset, numClasses, 'sigmoid');
+  return [...probs.keys()].filter((i) => probs[i] >= threshold).sort((a, b) => probs[b] - probs[a] || a - b);
 }
 
 export function checkClassChoice(choice: ClassChoice, numClasses: number): void {
@@ -77,6 +87,10 @@ function failure(file: string, e: unknown): ImageExplanation {
 export async function* explainImages(classifier: Classifier, files: string[], options: ExplainOptions): AsyncGenerator<ImageExplanation> {
   const classChoice = options.classChoice ?? 'predicted';
   checkClassChoice(classChoice, classifier.numClasses);
+  const semantics = classifier.scores;
+  if (semantics === 'probabilities' && options.methods.some((m) => !m.needsGradients && m.settings.score === 'logit')) throw noLogits();
+  // Gradient methods differentiate the raw logit (pytorch-grad-cam's target); a model without logits, its probability.
+  const gradientScore = semantics === 'probabilities' ? 'prob' : 'logit';
   const batchSize = Math.max(1, options.batchSize ?? classifier.suggestedBatchSize());
   const { classes } = classifier.profile;
   const K = classifier.numClasses;
@@ -109,7 +123,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
     };
     if (good.length && needsGradients) {
       try {
-        run = await classifier.gradients(input, good.length, targets, 'logit');
+        run = await classifier.gradients(input, good.length, targets, gradientScore);
       } catch (e) {
         if (!isCamscopeError(e) || e.code !== 'UNSUPPORTED_MODEL') throw e;
         gradientError = e.message;
@@ -129,16 +143,16 @@ export async function* explainImages(classifier: Classifier, files: string[], op
       }
       const index = g++;
       const rowLogits = logits.slice(index * K, (index + 1) * K);
-      const predictions = topPredictions(rowLogits, 0, classes, Math.min(options.topK ?? 5, K));
       const acts = activations!.subarray(index * actPer, (index + 1) * actPer);
       const grads = run.gradients ? run.gradients.subarray(index * actPer, (index + 1) * actPer) : null;
       try {
         if (rowLogits.some((v) => !Number.isFinite(v)) || acts.some((v) => !Number.isFinite(v))) {
           throw new CamscopeError('NUMERICAL_ERROR', 'The model produced NaN or infinite values for this image.');
         }
+        const predictions = topPredictions(rowLogits, 0, classes, Math.min(options.topK ?? 5, K), semantics);
         // The backward graph picks the predicted class itself; use its choice so maps and gradients agree on ties.
         const classIndex = run.classes ? run.classes[index] : classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
-        const probs = softmax(rowLogits);
+        const probs = classProbabilities(rowLogits, 0, K, semantics);
         const maps: MethodOutcome[] = [];
         const methodErrors: { method: string; message: string }[] = [];
         for (const method of options.methods) {
@@ -161,7 +175,9 @@ export async function* explainImages(classifier: Classifier, files: string[], op
             onProgress: (done, total) =>
               options.onProgress?.({ imageIndex: start + i, imageCount: files.length, file: group[i], method: method.id, done, total }),
           });
-          maps.push({ method: method.id, settings: method.settings, result, timeMs: performance.now() - t0 });
+          // Provenance says what was differentiated: without logits, gradient methods explain the probability.
+          const settings = method.needsGradients && gradientScore === 'prob' ? { ...method.settings, score: 'prob' } : method.settings;
+          maps.push({ method: method.id, settings, result, timeMs: performance.now() - t0 });
         }
         yield {
           ok: true,
@@ -169,7 +185,8 @@ export async function* explainImages(classifier: Classifier, files: string[], op
           image: p.image,
           predictions,
           logits: rowLogits,
-          target: { classIndex, className: classes[classIndex], probability: probs[classIndex], logit: rowLogits[classIndex] },
+          target: { classIndex, className: classes[classIndex], probability: probs[classIndex], logit: semantics === 'probabilities' ? NaN : rowLogits[classIndex] },
+          ...(semantics === 'sigmoid' ? { predictedSet: predictedSet(rowLogits, 0, K, classifier.profile.threshold) } : {}),
           maps,
           methodErrors,
         };

@@ -1,7 +1,27 @@
 /** Plain data types shared by the engine, the CLI, the Electron worker and (as JSON) the renderer. */
 
-/** Which score a method or metric explains: the softmax probability (default) or the raw logit. */
+/**
+ * Which score a method or metric explains: the model's own probability of the class (default; softmax or sigmoid,
+ * as the model's output semantics say) or the raw logit (the pre-activation score).
+ */
 export type ScoreVariant = 'prob' | 'logit';
+
+/**
+ * What the model's output scores mean. 'softmax': one class per image, probabilities = softmax(logits) (a graph
+ * ending in Softmax/LogSoftmax is explained on its pre-activation logits). 'sigmoid': independent classes (multi-
+ * label, and single-logit binary models), each class's probability = σ(its logit). 'probabilities': the output
+ * already is a probability per class and no logits exist.
+ */
+export type OutputSemantics = 'softmax' | 'sigmoid' | 'probabilities';
+export const OUTPUT_SEMANTICS: readonly OutputSemantics[] = ['softmax', 'sigmoid', 'probabilities'];
+
+/** Memory layout of a 4-D image tensor: channels first [N, C, H, W] or channels last [N, H, W, C]. */
+export type TensorLayout = 'nchw' | 'nhwc';
+export const TENSOR_LAYOUTS: readonly TensorLayout[] = ['nchw', 'nhwc'];
+/** How a candidate layer's tensor maps to [C, h, w]: as is, channels last, or transformer tokens [T, C]. */
+export type LayerLayout = TensorLayout | 'tokens';
+/** Where a layout or semantics came from: read from the graph, set in the sidecar, or camscope's default. */
+export type SettingSource = 'graph' | 'sidecar' | 'default';
 
 export type ExecutionProviderName = 'cpu' | 'webgpu' | 'cuda';
 export const EXECUTION_PROVIDERS: readonly ExecutionProviderName[] = ['cpu', 'webgpu', 'cuda'];
@@ -29,6 +49,17 @@ export interface ModelProfile {
   std: number[];
   /** Target layer (node output name) or 'auto'. */
   layer: string;
+  /** Pixel values before normalisation: 1 = [0, 1] (torchvision's ToTensor), 255 = [0, 255]. */
+  scale: 1 | 255;
+  /** The model input's own layout and element type (camscope feeds NCHW float and adapts inside the graph). */
+  layout: TensorLayout;
+  inputType: 'float32' | 'uint8';
+  /** What the output scores mean (see OutputSemantics). */
+  scores: OutputSemantics;
+  /** Multi-label ('sigmoid') models: classes with probability ≥ threshold form the predicted set. */
+  threshold: number;
+  /** Per-layer layout overrides from the sidecar (layer name → layout). */
+  layerLayouts?: Record<string, TensorLayout>;
   /** Token layers: override the automatic reshape (class token dropped when T − 1 is a square; grid from T). */
   tokens?: Partial<TokenLayout>;
 }
@@ -53,8 +84,32 @@ export interface CandidateLayer {
   shape: number[];
   /** The tensor's own shape at batch 1 ([1, T, C] for token layers). */
   rawShape: number[];
+  /** How the tensor becomes [C, h, w]: 'nchw' as is, 'nhwc' transposed, 'tokens' reshaped (see `tokens`). */
+  layout: LayerLayout;
+  /** 'graph': read from the ops around it; 'sidecar': set by the user; 'default': nothing in the graph says (NCHW assumed). */
+  layoutSource: SettingSource;
   /** Present for token layers: the explicit reshape applied to them. */
   tokens?: TokenLayout;
+}
+
+/** What camscope found the model's output to be, and what it explains. */
+export interface OutputInfo {
+  semantics: OutputSemantics;
+  source: SettingSource;
+  /** The final activation found in the graph and explained around (its input is used as the logits), if any. */
+  activation: 'Softmax' | 'LogSoftmax' | 'Sigmoid' | null;
+  /** A single output column z read as two classes: logits [−z, z], p₁ = σ(z) (or p₁ = the output, p₀ = 1 − p₁). */
+  binary: boolean;
+  /** The tensor used as the class scores (logits, or probabilities when semantics is 'probabilities'). */
+  tensor: string;
+}
+
+/** The model's image input as found and as camscope feeds it. */
+export interface InputInfo {
+  name: string;
+  layout: TensorLayout;
+  layoutSource: SettingSource;
+  type: 'float32' | 'uint8';
 }
 
 export interface ModelInspection {
@@ -69,6 +124,8 @@ export interface ModelInspection {
   /** Where the profile came from: the sidecar JSON path, or null when defaults were used. */
   profileSource: string | null;
   numClasses: number;
+  input: InputInfo;
+  output: OutputInfo;
   candidateLayers: CandidateLayer[];
   defaultLayer: string;
 }
@@ -76,6 +133,8 @@ export interface ModelInspection {
 export interface Prediction {
   classIndex: number;
   className: string;
+  /** The class's probability under the model's output semantics (softmax, sigmoid, or the output itself). */
   probability: number;
+  /** The pre-activation score (NaN for models that output probabilities only). */
   logit: number;
 }

@@ -45,31 +45,31 @@ describe('decodeImage', () => {
   it('rejects empty, text, corrupt and truncated files with specific messages', async () => {
     const empty = join(dir, 'empty.jpg');
     writeFileSync(empty, '');
-    await expect(decodeImage(empty)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: `The image file is empty: ${empty}` });
+    await expect(decodeImage(empty)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: `The image file is empty: ${empty} has 0 bytes, so replace it with a valid image or remove it.` });
 
     const text = join(dir, 'notes.png');
     writeFileSync(text, 'hello, this is text\n');
-    await expect(decodeImage(text)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringContaining('Not a readable image') });
+    await expect(decodeImage(text)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(/^Not a readable image: .*notes\.png is not an image camscope can read \(it holds text/) });
 
     const good = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#336699' } }).jpeg().toBuffer();
     const truncated = join(dir, 'truncated.jpg');
     writeFileSync(truncated, good.subarray(0, Math.floor(good.length / 2)));
-    await expect(decodeImage(truncated)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringContaining(truncated) });
+    await expect(decodeImage(truncated)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: `The image could not be decoded: ${truncated} is an incomplete JPEG file (it ends before its image data does), so copy or download it again, or remove it from the folder.` });
 
     const corrupt = join(dir, 'corrupt.jpg');
     const bytes = Buffer.from(good);
     bytes.fill(0x7f, 200, bytes.length - 2);
     writeFileSync(corrupt, bytes);
-    await expect(decodeImage(corrupt)).rejects.toMatchObject({ code: 'INVALID_IMAGE' });
+    await expect(decodeImage(corrupt)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: `The image could not be decoded: ${corrupt} is a damaged JPEG file, so replace it or remove it from the folder.` });
 
     await expect(decodeImage(join(dir, 'missing.png'))).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', message: expect.stringMatching(/^Image not found/) });
-    await expect(decodeImage(dir)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: expect.stringMatching(/^Not an image file/) });
+    await expect(decodeImage(dir)).rejects.toMatchObject({ code: 'INVALID_IMAGE', message: `Not an image file: ${dir} is a folder, so open the images inside it instead.` });
   });
 
   it('refuses huge images before decoding them', async () => {
     const bomb = join(dir, 'bomb.png');
     writeFileSync(bomb, pngHeaderOnly(30000, 30000));
-    await expect(decodeImage(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE', message: expect.stringContaining('30000x30000 pixels (limit 100 megapixels)') });
+    await expect(decodeImage(bomb)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE', message: `The image is too large: ${bomb} has 30000x30000 pixels (limit 100 megapixels), so downscale it before using it with camscope.` });
     const small = join(dir, 'small.png');
     await sharp({ create: { width: 40, height: 30, channels: 3, background: '#000' } }).png().toFile(small);
     await expect(decodeImage(small, 1000)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
@@ -106,7 +106,8 @@ describe('decodeImage', () => {
 
 describe('preprocessing', () => {
   const profile = (p: Partial<ModelProfile>): ModelProfile => ({
-    classes: ['a'], inputSize: [2, 2], channels: 3, resize: 'stretch', mean: [0, 0, 0], std: [1, 1, 1], layer: 'auto', ...p,
+    classes: ['a'], inputSize: [2, 2], channels: 3, resize: 'stretch', mean: [0, 0, 0], std: [1, 1, 1], layer: 'auto',
+    scale: 1, layout: 'nchw', inputType: 'float32', scores: 'softmax', threshold: 0.5, ...p,
   });
 
   it('normalizes in float32 exactly as ToTensor + Normalize', () => {

@@ -178,7 +178,7 @@ describe('bad models get clear errors', () => {
     });
     await expect(inspectModel(writeModel('two-inputs', twoInputs))).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/one image input; this one has 2/) });
     const flatInput = encode({ node: [node('Relu', ['x'], ['logits'])], input: [valueInfo('x', ['N', 10])], output: [valueInfo('logits', ['N', 10])] });
-    await expect(inspectModel(writeModel('flat-input', flatInput))).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/needs a float32 image input \[N, C, H, W\]/) });
+    await expect(inspectModel(writeModel('flat-input', flatInput))).rejects.toMatchObject({ code: 'UNSUPPORTED_MODEL', message: expect.stringMatching(/needs a float32 or uint8 image input \[N, C, H, W\] or \[N, H, W, C\]/) });
   });
 
   it('a model whose input has 4 channels', async () => {

@@ -12,10 +12,15 @@ export interface DatasetItem {
   /** Path relative to the root, '/'-separated. */
   file: string;
   path: string;
-  /** Class index in the model's outputs, or null when unknown. */
+  /** Class index in the model's outputs, or null when unknown (the first label of a multi-label item). */
   label: number | null;
   labelName: string | null;
+  /** Multi-label items: every label's class index (names that match no class are left out). */
+  labels?: number[];
 }
+
+/** Several labels in one CSV field, e.g. "pneumonia;effusion" or "cat|dog". */
+const MULTI_LABEL = /[;|]/;
 
 export interface Dataset {
   root: string;
@@ -24,12 +29,36 @@ export interface Dataset {
   items: DatasetItem[];
   /** How label names were mapped to class indices. */
   labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
+  /** Plain-language notes on what the listing skipped (folders named like images). */
+  warnings?: string[];
 }
 
-function walk(dir: string): string[] {
+/** The warning for a folder whose name ends like an image file's (`x.jpg/`), which the listings skip. */
+export function imageNamedFolderWarning(shown: string): string {
+  return `Skipped ${shown}: it is a folder named like an image file, so it was not searched; rename it if it holds images you want.`;
+}
+
+/** Is this directory entry a folder whose name ends like an image file's? */
+export function isImageNamedFolder(name: string): boolean {
+  return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
+}
+
+/**
+ * Image files under `dir`, sorted, recursively. A folder named like an image (`x.jpg/`, e.g. left by a copy or a
+ * glob) is skipped with a warning in `warnings` instead of being taken for an image or searched.
+ */
+function walk(dir: string, root: string, warnings: string[]): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [join(dir, e.name)] : []));
+    .flatMap((e) => {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!isImageNamedFolder(e.name)) return walk(path, root, warnings);
+        warnings.push(imageNamedFolderWarning(relative(root, path).split(sep).join('/')));
+        return [];
+      }
+      return IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [path] : [];
+    });
 }
 
 /** A small RFC 4180 CSV reader (quoted fields, escaped quotes, CRLF). */
@@ -86,15 +115,20 @@ export function loadDataset(root: string, classes: string[], labelsCsv?: string)
     const li = header.indexOf('label');
     if (fi < 0 || li < 0) throw new CamscopeError('INVALID_ARGUMENT', `The labels file ${labelsCsv} needs a header row with "file" and "label" columns.`);
     const body = rows.slice(1);
-    const mapper = labelMapper(body.map((r) => r[li] ?? ''), classes);
-    const items = body.map((r) => {
+    const namesOf = (field: string): string[] => field.split(MULTI_LABEL).map((n) => n.trim()).filter(Boolean);
+    const multi = body.some((r) => MULTI_LABEL.test(r[li] ?? ''));
+    const mapper = labelMapper(multi ? body.flatMap((r) => namesOf(r[li] ?? '')) : body.map((r) => r[li] ?? ''), classes);
+    const items = body.map((r): DatasetItem => {
       const file = (r[fi] ?? '').replace(/\\/g, '/');
-      return { file, path: join(root, file), label: mapper.map(r[li] ?? ''), labelName: r[li] ?? null };
+      if (!multi) return { file, path: join(root, file), label: mapper.map(r[li] ?? ''), labelName: r[li] ?? null };
+      const labels = namesOf(r[li] ?? '').map(mapper.map).filter((l): l is number => l !== null);
+      return { file, path: join(root, file), label: labels[0] ?? null, labelName: r[li] ?? null, labels };
     });
     if (items.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `The labels file ${labelsCsv} lists no images.`);
     return { root, labels: labelsCsv, layout: 'csv', items, labelMapping: mapper.how };
   }
-  const files = walk(root);
+  const warnings: string[] = [];
+  const files = walk(root, root, warnings);
   if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in ${root}.`);
   const rel = files.map((f) => relative(root, f).split(sep).join('/'));
   const folderOf = (r: string): string | null => (r.includes('/') ? r.split('/')[0] : null);
@@ -104,7 +138,7 @@ export function loadDataset(root: string, classes: string[], labelsCsv?: string)
     const name = folderOf(file);
     return { file, path: files[i], label: name === null ? null : mapper.map(name), labelName: name };
   });
-  return { root, labels: null, layout: 'imagefolder', items, labelMapping: mapper.how };
+  return { root, labels: null, layout: 'imagefolder', items, labelMapping: mapper.how, warnings };
 }
 
 /** A seeded random sample of n items (Fisher–Yates with mulberry32), returned in dataset order. */

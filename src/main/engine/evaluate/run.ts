@@ -12,7 +12,7 @@ import type { CamMethod, ScoreVariant } from '../methods/base';
 import { curveArea, curveInputs } from '../metrics/deletion-insertion';
 import { computeTable } from '../metrics/table';
 import type { Classifier } from '../model/classifier';
-import { softmax } from '../tensor/ops';
+import { classScore, noLogits } from '../model/scores';
 import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
 import { ProjectDb } from './project-db';
@@ -61,7 +61,12 @@ export interface EvaluationResult {
 
 /** Everything that determines the numbers, hashed: equal keys mean "the same run", which may be resumed. */
 function runKey(s: EvaluationSettings): string {
-  const { model, layer, preprocessing, dataset, sample, methods, score, curveSteps, precision } = s;
+  const { model, layer, dataset, sample, methods, score, curveSteps, precision } = s;
+  // Profile keys that came later are left out at their defaults, so runs of plain NCHW softmax models still resume.
+  const { scale, layout, inputType, scores, threshold, ...rest } = s.preprocessing;
+  const later = { scale, layout, inputType, scores, threshold };
+  const defaults: Record<string, unknown> = { scale: 1, layout: 'nchw', inputType: 'float32', scores: 'softmax', threshold: 0.5 };
+  const preprocessing = { ...rest, ...Object.fromEntries(Object.entries(later).filter(([k, v]) => v !== undefined && v !== defaults[k])) };
   // fp32 keys are unchanged from before precision existed, so older projects still resume.
   const half = precision === 'fp16' ? { precision } : {};
   return createHash('sha256')
@@ -102,15 +107,17 @@ export async function scoreExplanation(classifier: Classifier, r: Extract<ImageE
     const out = await classifier.forward(inputs.subarray(start * per, (start + count) * per), count, false);
     logits.set(out.logits, start * K);
   }
-  const prob = (row: number): number => softmax(logits, row * K, K)[c];
+  const semantics = classifier.scores;
+  const prob = (row: number): number => classScore(logits, row * K, K, c, 'prob', semantics);
+  const logit = (row: number): number => (semantics === 'probabilities' ? NaN : logits[row * K + c]);
   const results: Record<string, MethodResult> = {};
   r.maps.forEach((m, mi) => {
     const row = mi * perMethod;
     const curve = (offset: number): number => curveArea(Array.from({ length: steps + 1 }, (_, k) => prob(row + offset + k)));
     results[m.method] = {
       O_prob: prob(row),
-      O_logit: logits[row * K + c],
-      removedLogit: logits[(row + 1) * K + c],
+      O_logit: logit(row),
+      removedLogit: logit(row + 1),
       deletionAuc: steps > 0 ? curve(2) : null,
       insertionAuc: steps > 0 ? curve(3 + steps) : null,
       flat: m.result.flat,
@@ -121,9 +128,18 @@ export async function scoreExplanation(classifier: Classifier, r: Extract<ImageE
   return results;
 }
 
+/**
+ * An image counts as correctly classified when its predicted (top) class is its label — or, with several labels
+ * per image (multi-label ground truth), one of its labels.
+ */
+export function isCorrect(r: ImageRecord): boolean {
+  return r.labels ? r.labels.includes(r.predicted) : r.label === r.predicted;
+}
+
 export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResult> {
   const { classifier } = o;
   const score = o.score ?? 'prob';
+  if (score === 'logit' && classifier.scores === 'probabilities') throw noLogits();
   const seed = o.seed ?? 0;
   const steps = o.curveSteps ?? 10;
   const batchSize = o.batchSize ?? classifier.suggestedBatchSize();
@@ -169,6 +185,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
           const record: ImageRecord = {
             file: item.file,
             label: item.label,
+            ...(item.labels ? { labels: item.labels } : {}),
             predicted: r.predictions[0].classIndex,
             target: r.target.classIndex,
             Y_prob: r.target.probability,
@@ -198,7 +215,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
       records,
       failed,
       table: computeTable(records, settings.methods, score),
-      accuracy: labelled.length ? { correct: labelled.filter((r) => r.label === r.predicted).length, labelled: labelled.length } : null,
+      accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       elapsedSeconds: elapsed(),
       resumed,
       items,

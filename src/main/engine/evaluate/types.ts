@@ -24,7 +24,7 @@ export interface EvaluationSettings {
 
 /** What one method gave on one image. */
 export interface MethodResult {
-  /** Target score on map·x, as probability and as logit. */
+  /** Target score on map·x, as probability and as logit (NaN, stored as null, for models without logits). */
   O_prob: number;
   O_logit: number;
   /** Target logit on x·(1 − map): the explained region removed (Table 7). */
@@ -41,8 +41,10 @@ export interface MethodResult {
 export interface ImageRecord {
   /** Path relative to the dataset root, with '/' separators. */
   file: string;
-  /** Label index (null when the dataset has no label for it). */
+  /** Label index (null when the dataset has no label for it); the first label of a multi-label image. */
   label: number | null;
+  /** Every label of a multi-label image (labels CSV with several names per file, separated by ';' or '|'). */
+  labels?: number[];
   predicted: number;
   /** The explained class (the predicted one). */
   target: number;

@@ -3,6 +3,7 @@
  * (Resize with Pillow's bilinear filter, CenterCrop with Python's rounding, ToTensor, Normalize in float32), so
  * scores match models trained and evaluated with torchvision.
  */
+import { CamscopeError } from '../errors';
 import type { ModelProfile } from '../types';
 import { decodeImage, DEFAULT_MAX_PIXELS } from './decode';
 import { resizeBilinearPil, type RawImage } from './pil-resize';
@@ -56,32 +57,56 @@ function coverSize(w: number, h: number, outW: number, outH: number): [number, n
   return [Math.max(outW, Math.floor(w * scale)), Math.max(outH, Math.floor(h * scale))];
 }
 
-/** Resize and crop decoded pixels into the model's input frame, then normalize. */
-export function prepareDecoded(decoded: RawImage, profile: ModelProfile): PreparedImage {
+/**
+ * Most pixels the shorter-side resize may produce before the crop (50 MP, ~150 MB of RGB). The source guard
+ * (DEFAULT_MAX_PIXELS) does not bound it: a 1×25000 image is 25,000 pixels, but resizing its shorter side to 224
+ * makes 224×5,600,000.
+ */
+export const DEFAULT_MAX_RESIZED_PIXELS = 50_000_000;
+
+/**
+ * Resize and crop decoded pixels into the model's input frame, then normalize. `file` names the image in the error
+ * raised when the resize would exceed `maxResizedPixels` (checked before anything is resized).
+ */
+export function prepareDecoded(decoded: RawImage, profile: ModelProfile, file = 'this image', maxResizedPixels = DEFAULT_MAX_RESIZED_PIXELS): PreparedImage {
   const [outH, outW] = profile.inputSize;
   let img = profile.channels === 1 ? toGray(decoded) : decoded;
   if (profile.resize === 'stretch') {
     img = resizeBilinearPil(img, outW, outH);
   } else {
     const [rw, rh] = coverSize(img.width, img.height, outW, outH);
+    if (rw * rh > maxResizedPixels) {
+      throw new CamscopeError(
+        'IMAGE_TOO_LARGE',
+        `The image is too elongated: ${file} (${img.width}x${img.height} pixels) would be resized to ${rw}x${rh} pixels for the model, over the ${(maxResizedPixels / 1e6).toFixed(0)}-megapixel limit, so crop it closer to square first.`,
+      );
+    }
     img = resizeBilinearPil(img, rw, rh);
     img = crop(img, roundHalfEven((rw - outW) / 2), roundHalfEven((rh - outH) / 2), outW, outH);
   }
   const c = profile.channels;
   const plane = outW * outH;
   const tensor = new Float32Array(c * plane);
+  // Pixel scale 1: ToTensor's [0, 1]; scale 255: the raw 0–255 values (models that normalise inside the graph).
+  const raw = profile.scale === 255;
   for (let ch = 0; ch < c; ch++) {
     // float32 at every step, as ToTensor + Normalize do in PyTorch.
     const mean = Math.fround(profile.mean[ch]);
     const std = Math.fround(profile.std[ch]);
     for (let i = 0; i < plane; i++) {
-      const v = Math.fround(img.data[i * c + ch] / 255);
+      const p = img.data[i * c + ch];
+      const v = raw ? p : Math.fround(p / 255);
       tensor[ch * plane + i] = Math.fround(Math.fround(v - mean) / std);
     }
   }
   return { tensor, pixels: img.data, width: outW, height: outH, originalWidth: decoded.width, originalHeight: decoded.height };
 }
 
-export async function prepareImage(path: string, profile: ModelProfile, maxPixels = DEFAULT_MAX_PIXELS): Promise<PreparedImage> {
-  return prepareDecoded(await decodeImage(path, maxPixels), profile);
+export async function prepareImage(
+  path: string,
+  profile: ModelProfile,
+  maxPixels = DEFAULT_MAX_PIXELS,
+  maxResizedPixels = DEFAULT_MAX_RESIZED_PIXELS,
+): Promise<PreparedImage> {
+  return prepareDecoded(await decodeImage(path, maxPixels), profile, path, maxResizedPixels);
 }

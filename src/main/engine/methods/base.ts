@@ -3,7 +3,8 @@
  * over one image's context. The pipeline (prediction, activations, target choice, writing maps) lives outside.
  */
 import type { Classifier } from '../model/classifier';
-import type { ScoreVariant } from '../types';
+import { classScore } from '../model/scores';
+import type { OutputSemantics, ScoreVariant } from '../types';
 
 export type { ScoreVariant } from '../types';
 export const SCORE_VARIANTS: readonly ScoreVariant[] = ['prob', 'logit'];
@@ -59,14 +60,9 @@ export interface CamMethod {
   compute(ctx: CamContext): Promise<CamMap>;
 }
 
-/** Score of `classIndex` from one row of logits, as the chosen variant. */
-export function scoreOf(logits: ArrayLike<number>, offset: number, numClasses: number, target: Target): number {
-  if (target.score === 'logit') return logits[offset + target.classIndex];
-  let max = -Infinity;
-  for (let i = 0; i < numClasses; i++) max = Math.max(max, logits[offset + i]);
-  let sum = 0;
-  for (let i = 0; i < numClasses; i++) sum += Math.exp(logits[offset + i] - max);
-  return Math.exp(logits[offset + target.classIndex] - max) / sum;
+/** Score of the target class from one row of the model's class scores, as the chosen variant and the model's semantics. */
+export function scoreOf(logits: ArrayLike<number>, offset: number, numClasses: number, target: Target, semantics: OutputSemantics): number {
+  return classScore(logits, offset, numClasses, target.classIndex, target.score, semantics);
 }
 
 /** ReLU then min-max to [0, 1] in place; reports a constant map as flat (all zeros) instead of dividing by zero. */

@@ -30,7 +30,7 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   const [, , h, wIn] = classifier.layer.shape;
   const [H, W] = classifier.profile.inputSize;
   const hw = h * wIn;
-  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, classifier.numClasses, target) : 0;
+  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, classifier.numClasses, target, classifier.scores) : 0;
   const acts = new Float32Array(kept.length * hw);
   kept.forEach((k, i) => acts.set(activations.subarray(k * hw, (k + 1) * hw), i * hw));
   const weights = new Float32Array(kept.length);
@@ -67,7 +67,7 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
   for (let k = 0; k < C; k++) if (!w.skip(activations, k * h * wIn, h * wIn)) kept.push(k);
   if (ctx.fused !== false && classifier.supportsFusedScoring) return fusedScoreWeightedCam(ctx, w, kept);
 
-  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target) : 0;
+  const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target, classifier.scores) : 0;
   const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));
   // Two slots: JavaScript fills one batch of masked inputs while onnxruntime scores the other.
   const slots = [0, 1].map(() => ({ masked: new Float32Array(batch * channels * plane), terms: new Float32Array(batch * plane) }));
@@ -108,7 +108,7 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
     pending = nextCount ? score(slots[s ^ 1], nextCount) : null;
     const terms = slots[s].terms;
     for (let b = 0; b < count; b++) {
-      const sk = scoreOf(logits, b * numClasses, numClasses, target) - baseline;
+      const sk = scoreOf(logits, b * numClasses, numClasses, target, classifier.scores) - baseline;
       if (!Number.isFinite(sk)) {
         throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
       }

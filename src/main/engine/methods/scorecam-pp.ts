@@ -1,7 +1,7 @@
 /**
  * ScoreCAM++ (Chen et al., "ScoreCAM++: Class Discriminative Localization with Normalization and Activation",
  * arXiv 2404.19341), as the authors' code (ScoreCAM_both, activation tanh):
- *   up_k = bilinear(A_k → H×W),  H_k = g(up_k) with g = tanh,  s_k = softmax(f(x ∘ H_k))_c,
+ *   up_k = bilinear(A_k → H×W),  H_k = g(up_k) with g = tanh,  s_k = p_c(f(x ∘ H_k)) (the model's probability: softmax or sigmoid),
  *   L = ReLU(Σ_k s_k · g(up_k)), min-max normalised.
  * The min-max normalisation of Score-CAM is replaced by the gating function g, in the mask and in the sum.
  * Ablations: g ∈ {tanh, relu, sigmoid, mish, swish} (Table 5); g in the mask only, the sum only, or both

@@ -1,7 +1,7 @@
 /**
  * Score-CAM (Wang et al., "Score-CAM: Score-Weighted Visual Explanations for Convolutional Neural Networks",
  * CVPR-W 2020), with the official code's semantics:
- *   up_k = bilinear(A_k → H×W),  H_k = (up_k − min) / (max − min),  s_k = softmax(f(x ∘ H_k))_c,
+ *   up_k = bilinear(A_k → H×W),  H_k = (up_k − min) / (max − min),  s_k = p_c(f(x ∘ H_k)) (the model's probability: softmax or sigmoid),
  *   L = ReLU(Σ_k s_k · up_k), min-max normalised. Channels with constant A_k are skipped (H_k is undefined).
  */
 import type { CamMethod } from './base';

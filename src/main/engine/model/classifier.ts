@@ -16,8 +16,10 @@ import {
   decodeModel, graphInputs, graphOutputs, graphOf, opsetVersion, producers, usesExternalData, withExtraOutputs,
   type ModelProto,
 } from '../onnx/graph';
-import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, Precision, TokenLayout } from '../types';
-import { readSidecar, resolveProfile } from './profile';
+import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, OutputSemantics, Precision, TokenLayout } from '../types';
+import { adaptInput, BINARY_LOGITS, CANONICAL_INPUT, detectInputLayout, findOutputActivation, layoutError, withBinaryOutput, withOutput } from './adapt';
+import { inferLayouts } from './layer-layout';
+import { fail, readSidecar, resolveOutputSemantics, resolveProfile, sidecarInputLayout } from './profile';
 
 /** Ops that only pool or pass through: the default layer is the activation before them (the paper's convention). */
 const POOLING_OPS = new Set(['MaxPool', 'AveragePool', 'Dropout', 'Identity', 'LpPool']);
@@ -119,93 +121,134 @@ export function defaultLayer(candidates: CandidateLayer[], model: ModelProto): s
 async function analyse(modelPath: string): Promise<Analysis> {
   const bytes = readModelFile(modelPath);
   const fingerprint = createHash('sha256').update(bytes).digest('hex');
-  const model = decodeModel(bytes);
-  if (usesExternalData(model)) {
+  const original = decodeModel(bytes);
+  if (usesExternalData(original)) {
     throw new CamscopeError('UNSUPPORTED_MODEL', 'This model keeps its weights in separate files (ONNX external data); save it as a single .onnx file.');
   }
-  const inputs = graphInputs(model);
+  const inputs = graphInputs(original);
   if (inputs.length !== 1) {
     throw new CamscopeError('UNSUPPORTED_MODEL', `camscope needs a model with one image input; this one has ${inputs.length} (${inputs.map((i) => i.name).join(', ')}).`);
   }
   const input = inputs[0];
-  if (input.type !== 'float32' || input.shape.length !== 4) {
-    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's input "${input.name}" is ${input.type} [${input.shape.join(', ')}]; camscope needs a float32 image input [N, C, H, W].`);
+  if ((input.type !== 'float32' && input.type !== 'uint8') || input.shape.length !== 4) {
+    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's input "${input.name}" is ${input.type} [${input.shape.join(', ')}]; camscope needs a float32 or uint8 image input [N, C, H, W] or [N, H, W, C].`);
   }
-  const [batchDim, channelDim, hDim, wDim] = input.shape;
+  const sidecar = readSidecar(modelPath);
+  const askedLayout = sidecarInputLayout(sidecar?.data ?? null, sidecar?.path);
+  const layout = askedLayout ?? detectInputLayout(input.shape);
+  if (!layout) throw layoutError(input.name, input.shape);
+  const [batchDim, channelDim, hDim, wDim] = layout === 'nchw' ? input.shape : [input.shape[0], input.shape[3], input.shape[1], input.shape[2]];
   if (typeof channelDim !== 'number') {
-    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's input "${input.name}" does not fix its channel count; camscope needs [N, 1 or 3, H, W].`);
+    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's input "${input.name}" does not fix its channel count; camscope needs [N, 1 or 3, H, W] or [N, H, W, 1 or 3].`);
   }
+  const inputType = input.type;
   const fixedBatch = typeof batchDim === 'number' ? batchDim : null;
   const fixedSize: [number, number] | null = typeof hDim === 'number' && typeof wDim === 'number' ? [hDim, wDim] : null;
-  const output = graphOutputs(model)[0];
 
-  const sidecar = readSidecar(modelPath);
+  // The canonical model: float32 NCHW in, class logits (or probabilities) out; see adapt.ts.
+  let model = adaptInput(original, input.name, layout, inputType, [batchDim, channelDim, hDim, wDim]);
+  const inputName = model === original ? input.name : CANONICAL_INPUT;
+  const activation = findOutputActivation(model);
+  if (activation) model = withOutput(model, activation.logits, activation.node);
+  let outputName = activation ? activation.logits : graphOutputs(model)[0].name;
+
   const rawSize = sidecar?.data.inputSize;
   const probeSize: [number, number] = fixedSize
     ?? (Array.isArray(rawSize) && rawSize.length === 2 ? [Number(rawSize[0]), Number(rawSize[1])] : null)
     ?? (typeof rawSize === 'number' ? [rawSize, rawSize] : [224, 224]);
 
   // Shape probe: run once at the smallest batch with every node output exposed, to learn each tensor's shape.
-  const made = producers(model);
-  const probed = [...made.entries()].filter(([, p]) => p.node.opType !== 'Constant').map(([name]) => name);
+  const probeAll = (m: ModelProto) => [...producers(m).entries()].filter(([, p]) => p.node.opType !== 'Constant').map(([name]) => name);
+  let probed = probeAll(model);
   const probeBatch = fixedBatch ?? 1;
   const probeShape = [probeBatch, channelDim, probeSize[0], probeSize[1]];
   const shapes = await probeShapes(
     withExtraOutputs(model, probed),
-    { [input.name]: new Float32Array(probeShape.reduce((a, b) => a * b, 1)) },
-    { [input.name]: probeShape },
+    { [inputName]: new Float32Array(probeShape.reduce((a, b) => a * b, 1)) },
+    { [inputName]: probeShape },
   );
-  const logits = shapes.get(output.name);
+  const logits = shapes.get(outputName);
   if (!logits || logits.dims.length !== 2 || logits.dims[0] !== probeBatch) {
-    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's first output "${output.name}" has shape [${logits?.dims.join(', ') ?? '?'}]; camscope needs class scores [N, classes].`);
+    throw new CamscopeError('UNSUPPORTED_MODEL', `The model's ${activation ? `scores before its final ${activation.activation}` : `first output "${outputName}"`} have shape [${logits?.dims.join(', ') ?? '?'}]; camscope needs class scores [N, classes].`);
   }
-  const numClasses = logits.dims[1];
-  const profile: ModelProfile = resolveProfile(sidecar?.data ?? null, { numClasses, channels: channelDim, fixedSize }, sidecar?.path);
+  const columns = logits.dims[1];
+  const scores = resolveOutputSemantics(sidecar?.data ?? null, activation?.activation ?? null, columns, sidecar?.path);
+  const binary = columns === 1;
+  if (binary) {
+    const adapted = withBinaryOutput(model, outputName, scores.semantics === 'probabilities');
+    model = adapted.model;
+    probed = probeAll(model);
+    for (const n of adapted.nodes) shapes.set(n.name, { dims: [probeBatch, n.shape === 'pair' ? 2 : 1], type: 'float32' });
+    outputName = BINARY_LOGITS;
+  }
+  const numClasses = binary ? 2 : columns;
+  const profile: ModelProfile = resolveProfile(
+    sidecar?.data ?? null,
+    { numClasses, channels: channelDim, fixedSize, layout, inputType, scores: scores.semantics, binary },
+    sidecar?.path,
+  );
 
+  const staticShapes = new Map<string, number[]>([[inputName, probeShape]]);
+  for (const t of graphOf(model).initializer) if (t.name) staticShapes.set(t.name, (t.dims ?? []).map(Number));
+  for (const n of graphOf(model).node) {
+    const value = n.opType === 'Constant' ? n.attribute?.find((x) => x.name === 'value')?.t : undefined;
+    if (value && n.output?.[0]) staticShapes.set(n.output[0], (value.dims ?? []).map(Number));
+  }
+  for (const [name, s] of shapes) staticShapes.set(name, s.dims);
+
+  const made = producers(model);
+  const layouts = inferLayouts(model, (name) => staticShapes.get(name)?.length);
+  for (const name of Object.keys(profile.layerLayouts ?? {})) {
+    if (shapes.get(name)?.dims.length !== 4) {
+      fail(sidecar?.path, `"layerLayouts" names "${name}", which is not a 4-D tensor of this model.`);
+    }
+  }
   const candidateLayers: CandidateLayer[] = [];
   for (const name of probed) {
     const s = shapes.get(name);
     if (!s || s.type !== 'float32' || s.dims[0] !== probeBatch) continue;
     const node = made.get(name)!.node;
     const base = { name, opType: node.opType ?? '', nodeName: node.name ?? '', rawShape: [1, ...s.dims.slice(1)] };
-    if (s.dims.length === 4 && s.dims[2] > 1 && s.dims[3] > 1) {
-      candidateLayers.push({ ...base, shape: [1, ...s.dims.slice(1)] });
+    if (s.dims.length === 4) {
+      const asked = profile.layerLayouts?.[name];
+      const found = layouts.get(name);
+      const layerLayout = asked ?? found?.layout ?? 'nchw';
+      const [, a, b, c] = s.dims;
+      const [C, h, w] = layerLayout === 'nchw' ? [a, b, c] : [c, a, b];
+      if (h > 1 && w > 1) {
+        candidateLayers.push({ ...base, shape: [1, C, h, w], layout: layerLayout, layoutSource: asked ? 'sidecar' : found ? 'graph' : 'default' });
+      }
     } else if (s.dims.length === 3) {
       const tokens = tokenLayout(s.dims[1], profile.tokens);
-      if (tokens) candidateLayers.push({ ...base, shape: [1, s.dims[2], ...tokens.grid], tokens });
+      if (tokens) candidateLayers.push({ ...base, shape: [1, s.dims[2], ...tokens.grid], layout: 'tokens', layoutSource: profile.tokens ? 'sidecar' : 'graph', tokens });
     }
   }
   if (candidateLayers.length === 0) {
-    throw new CamscopeError('NO_SPATIAL_LAYER', 'The model has no spatial layer (a 4-D [N, C, h, w] tensor with h, w > 1, or transformer tokens on a square grid), so there is nothing a class activation map can be computed from.');
+    throw new CamscopeError('NO_SPATIAL_LAYER', 'The model has no spatial layer (a 4-D [N, C, h, w] or [N, h, w, C] tensor with h, w > 1, or transformer tokens on a square grid), so there is nothing a class activation map can be computed from.');
   }
 
   const inspection: ModelInspection = {
     path: modelPath,
     fingerprint,
-    opset: opsetVersion(model),
-    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
+    opset: opsetVersion(original),
+    producer: [original.producerName, original.producerVersion].filter(Boolean).join(' '),
     inputs,
-    outputs: graphOutputs(model),
+    outputs: graphOutputs(original),
     profile,
     profileSource: sidecar?.path ?? null,
     numClasses,
+    input: { name: input.name, layout, layoutSource: askedLayout ? 'sidecar' : 'graph', type: inputType },
+    output: { semantics: scores.semantics, source: scores.source, activation: activation?.activation ?? null, binary, tensor: binary ? BINARY_LOGITS : outputName },
     candidateLayers,
     defaultLayer: defaultLayer(candidateLayers, model),
   };
-  const staticShapes = new Map<string, number[]>([[input.name, probeShape]]);
-  for (const t of graphOf(model).initializer) if (t.name) staticShapes.set(t.name, (t.dims ?? []).map(Number));
-  for (const n of graphOf(model).node) {
-    const value = n.opType === 'Constant' ? n.attribute?.find((x) => x.name === 'value')?.t : undefined;
-    if (value && n.output?.[0]) staticShapes.set(n.output[0], (value.dims ?? []).map(Number));
-  }
   const probedValues = new Map<string, number[]>();
   let bytesPerImage = 4 * (probeShape[1] * probeShape[2] * probeShape[3]);
   for (const [name, s] of shapes) {
-    staticShapes.set(name, s.dims);
     if (s.values) probedValues.set(name, s.values);
     if (s.type === 'float32') bytesPerImage += (4 * s.dims.reduce((a, d) => a * d, 1)) / probeBatch;
   }
-  return { model, shapes: staticShapes, probedValues, probeBatch, bytesPerImage, inspection, inputName: input.name, outputName: output.name, fixedBatch };
+  return { model, shapes: staticShapes, probedValues, probeBatch, bytesPerImage, inspection, inputName, outputName, fixedBatch };
 }
 
 /** Reads a model and reports what camscope sees in it, without keeping a session open. */
@@ -267,6 +310,10 @@ export class Classifier {
   get profile(): ModelProfile {
     return this.inspection.profile;
   }
+  /** What the class scores mean: softmax logits, independent sigmoid logits, or probabilities. */
+  get scores(): OutputSemantics {
+    return this.inspection.output.semantics;
+  }
   get numClasses(): number {
     return this.inspection.numClasses;
   }
@@ -325,19 +372,20 @@ export class Classifier {
   }
 
   /**
-   * Copies `count` images of the layer's tensor into `dest` at image `start` in map layout [C, h·w]. Token layers
-   * [T, C] are transposed, dropping the class token: the explicit reshape of the layer's TokenLayout.
+   * Copies `count` images of the layer's tensor into `dest` at image `start` in map layout [C, h·w]. Channels-last
+   * layers [h·w, C] and token layers [T, C] are transposed (tokens dropping the class token): maps are computed as
+   * on the equivalent NCHW tensor.
    */
   private toMapLayout(src: Float32Array, count: number, dest: Float32Array, start: number): void {
     const A = this.activationSize;
-    const tokens = this.layer.tokens;
-    if (!tokens) {
+    if (this.layer.layout === 'nchw') {
       dest.set(src.subarray(0, count * A), start * A);
       return;
     }
-    const [, T, C] = this.layer.rawShape;
-    const skip = tokens.classToken ? 1 : 0;
-    const hw = T - skip;
+    const [, C] = this.layer.shape;
+    const skip = this.layer.tokens?.classToken ? 1 : 0;
+    const hw = A / C;
+    const T = hw + skip;
     for (let n = 0; n < count; n++) {
       const s0 = n * T * C;
       const d0 = (start + n) * A;
@@ -350,7 +398,7 @@ export class Classifier {
     if (!s) {
       const a = this.analysis;
       s = Promise.resolve().then(() =>
-        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, shapes: a.shapes, probeBatch: a.probeBatch, probedValues: a.probedValues }), this.ep));
+        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, semantics: this.scores, shapes: a.shapes, probeBatch: a.probeBatch, probedValues: a.probedValues }), this.ep));
       this.gradientSessions.set(score, s);
       s.catch(() => this.gradientSessions.delete(score));
     }
@@ -448,7 +496,7 @@ export class Classifier {
     const a = this.analysis;
     const session = await this.fusedSession(`score:${mask}:${score}`, () =>
       this.openScoring((precision) =>
-        buildFusedScoringModel(a.model, a.outputName, { mask, score, inputSize: this.profile.inputSize, channels: this.profile.channels, precision })));
+        buildFusedScoringModel(a.model, a.outputName, { mask, score, semantics: this.scores, inputSize: this.profile.inputSize, channels: this.profile.channels, precision })));
     const [, , h, w] = this.layer.shape;
     const [H, W] = this.profile.inputSize;
     const r = await session.runMixed(

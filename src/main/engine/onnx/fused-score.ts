@@ -13,7 +13,7 @@
 import onnxProto from 'onnx-proto';
 import { CamscopeError } from '../errors';
 import type { GatingName } from '../methods/gating';
-import type { Precision } from '../types';
+import type { OutputSemantics, Precision } from '../types';
 import { GraphBuilder } from './autodiff/builder';
 import { toFloat16 } from './float16';
 import { encodeModel, graphInputs, graphOf, opsetVersion, type ModelProto } from './graph';
@@ -35,6 +35,8 @@ export type ChannelTransform = GatingName | 'minmax' | 'identity';
 export interface FusedSpec {
   mask: ChannelTransform;
   score: 'prob' | 'logit';
+  /** How logits become probabilities for score 'prob' (default softmax). */
+  semantics?: OutputSemantics;
   inputSize: [number, number];
   channels: number;
   /** 'fp16': half-precision arithmetic inside, float32 tensors in and out (the softmax stays float32). */
@@ -92,7 +94,9 @@ export function buildFusedScoringModel(model: ModelProto, logits: string, spec: 
   const prefix = [...b.nodes];
   b.nodes.length = 0;
   // Tail: the target's score per masked image.
-  const scored = spec.score === 'prob' ? b.op('Softmax', [logits], { axis: 1 }) : logits;
+  const semantics = spec.semantics ?? 'softmax';
+  const scored = spec.score === 'logit' || semantics === 'probabilities' ? logits
+    : b.op(semantics === 'sigmoid' ? 'Sigmoid' : 'Softmax', [logits], { ...(semantics === 'softmax' ? { axis: 1 } : {}) });
   const picked = b.op('Gather', [scored, FUSED_CLASS], { axis: 1 });
   b.emit('Reshape', [picked, b.i64([-1])], {}, [FUSED_SCORES]);
   const rename = (n: string): string => (n === input ? masked : n);

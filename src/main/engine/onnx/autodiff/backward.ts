@@ -11,6 +11,7 @@ import onnxProto from 'onnx-proto';
 import { CamscopeError } from '../../errors';
 import { encodeModel, graphOf, opsetVersion, tensorData, type ModelProto, type NodeProto } from '../graph';
 import { Attrs, GraphBuilder } from './builder';
+import type { OutputSemantics } from '../../types';
 import type { RuleContext } from './rule';
 import { VJP_RULES } from './rules';
 
@@ -25,8 +26,10 @@ export interface BackwardSpec {
   layer: string;
   /** The logits tensor (the model's class-score output). */
   logits: string;
-  /** Differentiate the raw logit or the softmax probability of the target class. */
+  /** Differentiate the raw logit or the probability of the target class. */
   score: 'logit' | 'prob';
+  /** How the logits become probabilities (default softmax); 'probabilities': `logits` already are them. */
+  semantics?: OutputSemantics;
   /** Static shapes at the probe batch of every tensor (node outputs and the graph input), from the shape probe. */
   shapes: Map<string, number[]>;
   /** The batch size of the probe. */
@@ -100,8 +103,14 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
   b.emit('Where', [usePredicted, predicted, TARGET_INPUT], {}, [CLASS_OUTPUT]);
   const numClasses = shapeOf(spec.logits)[1];
   const oneHot = b.op('OneHot', [CLASS_OUTPUT, b.i64([numClasses], []), b.f32([0, 1], [2])], { axis: -1 });
-  if (spec.score === 'logit') {
+  const semantics = spec.semantics ?? 'softmax';
+  if (spec.score === 'logit' || semantics === 'probabilities') {
+    // The logit itself, or a model whose outputs already are the probabilities.
     accumulate(spec.logits, oneHot);
+  } else if (semantics === 'sigmoid') {
+    // d σ(z_c) / d z = σ(z_c)(1 − σ(z_c)) at class c only: the classes are independent.
+    const p = b.op('Sigmoid', [spec.logits]);
+    accumulate(spec.logits, b.mul(oneHot, b.mul(p, b.sub(b.f32([1]), p))));
   } else {
     // d softmax_c / d logits = p ⊙ (onehot − p_c)
     const p = b.op('Softmax', [spec.logits], { axis: 1 });
