@@ -10,6 +10,7 @@ import {
   METHOD_IDS, parseMethodList, type ClassChoice, type ExecutionProviderName, type ImageExplanation,
 } from '../engine';
 import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/decode';
+import { imageNamedFolderWarning, isImageNamedFolder } from '../engine/evaluate/dataset';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
 import { PAPER_METHODS, runEvaluation, type EvaluationResult } from '../engine/evaluate/run';
@@ -48,8 +49,11 @@ class UsageError extends Error {}
 
 const EXIT = { ok: 0, someFailed: 1, fatal: 2, cancelled: 130 } as const;
 
-/** Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem. */
-export function collectImages(inputs: string[]): { file: string; stem: string }[] {
+/**
+ * Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem.
+ * A folder named like an image (`x.jpg/`, e.g. matched by a `*.jpg` glob) is skipped with a warning, not searched.
+ */
+export function collectImages(inputs: string[], warn: (message: string) => void = () => {}): { file: string; stem: string }[] {
   const out: { file: string; stem: string }[] = [];
   const used = new Set<string>();
   const add = (file: string, stem: string): void => {
@@ -60,10 +64,22 @@ export function collectImages(inputs: string[]): { file: string; stem: string }[
   };
   for (const input of inputs) {
     if (existsSync(input) && statSync(input).isDirectory()) {
+      if (isImageNamedFolder(input)) {
+        warn(imageNamedFolderWarning(input));
+        continue;
+      }
       const walk = (dir: string): string[] =>
         readdirSync(dir, { withFileTypes: true })
           .sort((a, b) => a.name.localeCompare(b.name))
-          .flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [join(dir, e.name)] : []));
+          .flatMap((e) => {
+            const path = join(dir, e.name);
+            if (e.isDirectory()) {
+              if (!isImageNamedFolder(e.name)) return walk(path);
+              warn(imageNamedFolderWarning(path));
+              return [];
+            }
+            return IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [path] : [];
+          });
       const files = walk(input);
       if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in folder ${input} (looked for ${IMAGE_EXTENSIONS.join(' ')}).`);
       // Stems keep the sub-folder so ImageFolder layouts (cat/1.jpg, dog/1.jpg) stay distinct: cat_1, dog_1.
@@ -72,6 +88,7 @@ export function collectImages(inputs: string[]): { file: string; stem: string }[
       add(input, basename(input, extname(input)));
     }
   }
+  if (out.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images to explain: every input was skipped (see the warnings above).`);
   return out;
 }
 
@@ -114,7 +131,7 @@ interface ExplainArgs {
 
 async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
-  const images = collectImages(a.inputs);
+  const images = collectImages(a.inputs, (m) => io.stderr.write(`camscope: ${m}\n`));
   const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
   try {
     reportRuntime(classifier, io);
