@@ -104,13 +104,23 @@ export interface ArrayOptions {
   maxLength?: number;
 }
 
+/**
+ * A list whose every item passes `item`. Sparse lists are refused: structured clone (Electron's IPC) keeps holes,
+ * and `Array.prototype.map` skips them, so `[ , ]` would otherwise pass as a list of valid items and be stored as
+ * `[null, null]`. The result is a fresh dense array (extra properties on the list are not carried over).
+ */
 export function array<T>(item: Validator<T>, opts: ArrayOptions = {}): Validator<T[]> {
   const { minLength = 0, maxLength = 10_000 } = opts;
   return (value, path = ROOT) => {
     if (!Array.isArray(value)) throw new ValidationError(path, `must be a list, not ${describe(value)}.`);
     if (value.length < minLength) throw new ValidationError(path, `must have at least ${minLength} items.`);
     if (value.length > maxLength) throw new ValidationError(path, `must have at most ${maxLength} items.`);
-    return value.map((v, i) => item(v, `${path}[${i}]`));
+    const out: T[] = new Array<T>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!Object.hasOwn(value, i)) throw new ValidationError(`${path}[${i}]`, 'is missing (the list has a gap).');
+      out[i] = item(value[i], `${path}[${i}]`);
+    }
+    return out;
   };
 }
 
@@ -149,9 +159,11 @@ export function object<S extends Shape>(shape: S): Validator<InferShape<S>> {
   const known = Object.keys(shape);
   return (value, path = ROOT) => {
     if (!isPlainObject(value)) throw new ValidationError(path, `must be an object, not ${describe(value)}.`);
-    const extra = Object.keys(value).filter((k) => !Object.hasOwn(shape, k));
+    const extra = Reflect.ownKeys(value).filter((k) => typeof k !== 'string' || !Object.hasOwn(shape, k));
     if (extra.length > 0) {
-      const list = extra.map((k) => JSON.stringify(k)).join(', ');
+      // Named in the message as the renderer sent them, so bounded: at most 5 names of at most 40 characters.
+      const name = (k: string | symbol): string => (typeof k === 'symbol' ? 'a symbol' : JSON.stringify(k.length > 40 ? `${k.slice(0, 40)}…` : k));
+      const list = extra.slice(0, 5).map(name).join(', ') + (extra.length > 5 ? ` and ${extra.length - 5} more` : '');
       throw new ValidationError(path, `has unexpected ${extra.length === 1 ? 'field' : 'fields'} ${list}.`);
     }
     const out: Record<string, unknown> = {};
