@@ -151,6 +151,12 @@ export interface DatasetListing {
   items: DatasetEntry[];
 }
 
+/** What a dropped path turned out to be, once allow-listed. */
+export interface DroppedItem {
+  path: string;
+  kind: 'model' | 'folder' | 'project';
+}
+
 export interface Thumbnail {
   index: number;
   /** Encoded image bytes (empty when the image could not be read). */
@@ -167,7 +173,7 @@ export interface PredictionBatch {
   indices: Int32Array;
   /** [n·k] class indices, best first; -1 where the image failed. */
   classes: Int32Array;
-  /** [n·k] softmax probabilities matching `classes`. */
+  /** [n·k] class probabilities (under the model's output semantics) matching `classes`. */
   probs: Float32Array;
 }
 
@@ -408,11 +414,11 @@ export const channels = {
   'dialog:openProject': channel<void, { path: string } | null>(none()),
   /**
    * A file or folder the user dropped onto the window. The preload derives the path from the dropped File itself
-   * (webUtils.getPathForFile), so page script cannot register arbitrary paths; main decides what it is.
+   * (webUtils.getPathForFile), so page script cannot register arbitrary paths; main decides what it is, and since
+   * main cannot see the drop, it asks the user to confirm a path not yet allowed in a native dialog (null when the
+   * user declines).
    */
-  'drop:register': channel<{ path: string }, { path: string; kind: 'model' | 'folder' | 'project' }>(
-    object({ path: filePath }),
-  ),
+  'drop:register': channel<{ path: string }, DroppedItem | null>(object({ path: filePath })),
   /**
    * Opens a model in the engine (a chosen path) with a provider, a scoring precision (both default to the settings)
    * and a target layer ('auto' = the default layer).
@@ -593,7 +599,7 @@ export interface CamscopeApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
   /**
    * Allow-lists a dropped file or folder and says what it is (rejects when it has no path on disk, or is neither
-   * an .onnx model, a folder nor a project file).
+   * an .onnx model, a folder nor a project file). null when the user declined main's confirmation.
    */
-  registerDropped(file: File): Promise<{ path: string; kind: 'model' | 'folder' | 'project' }>;
+  registerDropped(file: File): Promise<DroppedItem | null>;
 }

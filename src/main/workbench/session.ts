@@ -35,7 +35,7 @@ import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } fro
 import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
 import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
 import { ProjectDb } from '../engine/evaluate/project-db';
-import { runEvaluation, scoreExplanation } from '../engine/evaluate/run';
+import { isCorrect, runEvaluation, scoreExplanation } from '../engine/evaluate/run';
 import type { ImageRecord } from '../engine/evaluate/types';
 import { explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { overlayHeatmap } from '../engine/image/colormap';
@@ -633,7 +633,7 @@ export class WorkbenchSession {
       status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
       settings: run.settings,
       table: computeTable(records, run.settings.methods, run.settings.score),
-      accuracy: labelled.length ? { correct: labelled.filter((r) => r.label === r.predicted).length, labelled: labelled.length } : null,
+      accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       failed,
       elapsedSeconds: run.elapsedSeconds,
       images: records.length,

@@ -149,7 +149,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     camscope: VERSION,
     created: new Date().toISOString(),
     model: { path: classifier.inspection.path, fingerprint: classifier.inspection.fingerprint, classes: classifier.profile.classes },
-    layer: { name: classifier.layer.name, shape: classifier.layer.shape },
+    layer: { name: classifier.layer.name, shape: classifier.layer.shape, ...(classifier.layer.layout === 'nhwc' ? { layout: classifier.layer.layout } : {}) },
     preprocessing: classifier.profile,
     dataset: { root: dataset.root, labels: dataset.labels, layout: dataset.layout, total: dataset.items.length },
     sample: { size: o.sample ?? null, seed },

@@ -1,13 +1,14 @@
 /** The data of an evaluation run: its settings, one record per image, and the metric table computed from them. */
 // Only pure type modules are imported here, so the renderer can share these types.
-import type { ModelProfile, Precision, ScoreVariant } from '../types';
+import type { LayerLayout, ModelProfile, Precision, ScoreVariant } from '../types';
 
 export interface EvaluationSettings {
   camscope: string;
   /** ISO date the run was started. */
   created: string;
   model: { path: string; fingerprint: string; classes: string[] };
-  layer: { name: string; shape: number[] };
+  /** The explained layer; `layout` only where it is not NCHW (runs before layouts existed were NCHW or tokens). */
+  layer: { name: string; shape: number[]; layout?: LayerLayout };
   preprocessing: ModelProfile;
   dataset: { root: string; labels: string | null; layout: 'imagefolder' | 'csv'; total: number };
   /** Sample size (null = every image) and the seed that drew it. */

@@ -4,6 +4,8 @@
  */
 import type { MethodRow } from '../evaluate/types';
 import type { ScoreVariant } from '../methods/base';
+import { scoreName } from '../model/scores';
+import type { OutputSemantics } from '../types';
 import type { ReportInput } from './types';
 
 export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win_pct' | 'logit_drop' | 'deletion_auc' | 'insertion_auc';
@@ -105,8 +107,9 @@ export function accuracyPct(acc: { correct: number; labelled: number } | null): 
   return acc && acc.labelled > 0 ? (100 * acc.correct) / acc.labelled : null;
 }
 
-export function scoreVariantLabel(v: ScoreVariant): string {
-  return v === 'logit' ? 'logit (pre-softmax score)' : 'probability (softmax)';
+/** "probability (softmax)", "probability (sigmoid, per class)", …: which score a run used (runs before output semantics were softmax). */
+export function scoreVariantLabel(v: ScoreVariant, semantics: OutputSemantics = 'softmax'): string {
+  return scoreName(v, semantics);
 }
 
 /** "1 h 02 min 05 s"; "42.3 s" under a minute. */

@@ -233,7 +233,7 @@ export function renderHtml(input: ReportInput, figure: string | readonly string[
   const subtitle = [
     `Model <code>${esc(baseName(s.model.path))}</code>`,
     `${input.records.length} image${input.records.length === 1 ? '' : 's'}`,
-    `score: ${esc(scoreVariantLabel(s.score))}`,
+    `score: ${esc(scoreVariantLabel(s.score, s.preprocessing.scores))}`,
     esc(formatDate(s.created)),
   ].join(' · ');
 
@@ -244,7 +244,7 @@ export function renderHtml(input: ReportInput, figure: string | readonly string[
   const note =
     '▲ higher is better, ▼ lower is better; the best value of each row is in <strong>bold</strong> ' +
     '(ties all marked, compared as shown). Y is the target class’s score on the whole image and O its score on the ' +
-    `image weighted by the map, both as ${esc(scoreVariantLabel(s.score))}; the target is the predicted class.`;
+    `image weighted by the map, both as ${esc(scoreVariantLabel(s.score, s.preprocessing.scores))}; the target is the predicted class.`;
 
   const figureHtml = blocks.length > 0
     ? `<section class="figure"><h2>Qualitative examples</h2>` +

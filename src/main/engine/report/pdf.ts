@@ -243,7 +243,7 @@ function definitions(doc: Doc, input: ReportInput): void {
   paragraph(
     doc,
     `Y is the target class's score on the whole image and O its score on the image weighted by the map, both as ` +
-      `${scoreVariantLabel(input.settings.score)}; the target is the predicted class.`,
+      `${scoreVariantLabel(input.settings.score, input.settings.preprocessing.scores)}; the target is the predicted class.`,
     { size: 8, color: COLOR.muted },
   );
 }
@@ -472,7 +472,7 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     doc.moveDown(0.15);
     paragraph(
       doc,
-      [`Model ${baseName(s.model.path)}`, `score: ${scoreVariantLabel(s.score)}`, formatDate(s.created)].join('  ·  '),
+      [`Model ${baseName(s.model.path)}`, `score: ${scoreVariantLabel(s.score, s.preprocessing.scores)}`, formatDate(s.created)].join('  ·  '),
       { size: 9.5, color: COLOR.muted },
     );
     const pct = accuracyPct(input.accuracy);

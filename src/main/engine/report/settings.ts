@@ -24,6 +24,17 @@ const RESIZE_LABELS: Record<string, string> = {
   stretch: 'stretch to the input size (aspect ratio not kept)',
 };
 
+const SCORES_LABELS: Record<string, string> = {
+  softmax: 'softmax — one class per image',
+  sigmoid: 'sigmoid — each class its own probability (multi-label or binary)',
+  probabilities: 'probabilities — the model outputs them; no logits',
+};
+
+const LAYER_LAYOUT_LABELS: Record<string, string> = {
+  nhwc: 'channels last [N, h, w, C], explained as the equivalent [N, C, h, w]',
+  tokens: 'transformer tokens [N, T, C], reshaped to a grid',
+};
+
 function list(values: readonly number[]): string {
   return `[${values.map((v) => String(v)).join(', ')}]`;
 }
@@ -39,7 +50,7 @@ export function settingGroups(input: ReportInput): SettingGroup[] {
     { key: 'Started', value: formatDate(s.created) },
     { key: 'Elapsed time', value: `${formatDuration(input.elapsedSeconds)} (${input.elapsedSeconds.toFixed(1)} s)` },
     { key: 'Methods', value: s.methods.map((id) => `${methodName(input, id)} (${id})`).join(', ') },
-    { key: 'Score variant', value: `${s.score} — ${scoreVariantLabel(s.score)}` },
+    { key: 'Score variant', value: `${s.score} — ${scoreVariantLabel(s.score, p.scores)}` },
     {
       key: 'Curve steps',
       value: s.curveSteps > 0 ? String(s.curveSteps) : '0 (deletion/insertion curves not computed)',
@@ -53,11 +64,17 @@ export function settingGroups(input: ReportInput): SettingGroup[] {
     { key: 'Target layer', value: s.layer.name, mono: true },
     { key: 'Layer shape', value: s.layer.shape.length > 0 ? s.layer.shape.join(' × ') : '–' },
   ];
+  // Runs saved before output semantics and layouts existed were softmax models with NCHW float inputs and layers.
+  if (s.layer.layout && s.layer.layout !== 'nchw') model.push({ key: 'Layer layout', value: LAYER_LAYOUT_LABELS[s.layer.layout] });
+  model.push({ key: 'Output scores', value: SCORES_LABELS[p.scores ?? 'softmax'] });
+  if (p.scores === 'sigmoid') model.push({ key: 'Multi-label threshold', value: String(p.threshold) });
 
   const prep: SettingEntry[] = [
     { key: 'Input size (H × W)', value: `${p.inputSize[0]} × ${p.inputSize[1]} px` },
     { key: 'Channels', value: p.channels === 1 ? '1 (greyscale)' : '3 (RGB)' },
     { key: 'Resize', value: `${p.resize} — ${RESIZE_LABELS[p.resize] ?? p.resize}` },
+    { key: 'Model input', value: `${p.inputType ?? 'float32'}, ${(p.layout ?? 'nchw') === 'nchw' ? 'channels first [N, C, H, W]' : 'channels last [N, H, W, C]'}` },
+    { key: 'Pixel scale', value: (p.scale ?? 1) === 255 ? '0–255' : '0–1' },
     { key: 'Mean', value: list(p.mean) },
     { key: 'Std', value: list(p.std) },
     { key: 'Profile layer', value: p.layer, mono: true },
