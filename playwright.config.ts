@@ -32,7 +32,10 @@ export default defineConfig({
   },
   webServer: {
     command: `node --import tsx src/main/web-bridge/serve.ts --port ${port} --test-hooks --build`,
-    url: baseURL,
+    // The bridge prints a fresh test-hook token, then its URL once it listens. Waiting for both (not polling the
+    // URL) means the tests start only when the token is in process.env.CAMSCOPE_TEST_TOKEN (Playwright stores
+    // named groups there), which test/e2e/helpers.ts sends with every /__test/* request.
+    wait: { stdout: /camscope web bridge test-hook token: (?<camscope_test_token>[0-9a-f]{64})[\s\S]*camscope web bridge: http:/ },
     reuseExistingServer: false,
     timeout: 240_000,
     stdout: 'pipe',

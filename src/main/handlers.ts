@@ -40,6 +40,11 @@ export interface Dialogs {
   exportFolder(kind: 'figure' | 'report', defaultName: string): Promise<string | null>;
   /** Where to write the annotations' COCO JSON. */
   saveCoco(defaultName: string): Promise<string | null>;
+  /**
+   * Asks the user, in a dialog of the main process, whether to open what was dropped onto the window (true = open).
+   * The renderer can claim that something was dropped; only this answer shows that a person really did it.
+   */
+  confirmDropped(path: string, kind: 'model' | 'folder' | 'project'): Promise<boolean>;
 }
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
@@ -76,6 +81,24 @@ interface Mirror {
   projectPath: string | null;
   model: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null;
   datasetRoot: string | null;
+}
+
+/**
+ * Where Save Project As writes, given the save dialog's answer. A name with a project extension is used as it is
+ * (the dialog asked before replacing it). Otherwise `.camscope` is added, and since the dialog never saw that name,
+ * a file already there is refused rather than replaced.
+ */
+export async function saveAsDestination(chosen: string): Promise<string> {
+  const answer = path.resolve(chosen);
+  if (isProjectFileName(answer)) return answer;
+  const dest = `${answer}.camscope`;
+  if (await fs.lstat(dest).then(() => true, () => false)) {
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `camscope did not save the project, because ${dest} already exists and the save dialog never asked whether to replace it; choose Save Project As… again and pick that file or a new name.`,
+    );
+  }
+  return dest;
 }
 
 /** The handlers plus what the shell tells them (a crashed engine). */
@@ -344,18 +367,33 @@ export class Workbench {
         const chosen = await deps.dialogs.openProject();
         return chosen ? { path: deps.allowList.add(chosen) } : null;
       },
-      'drop:register': async ({ path: p }) => {
+      /**
+       * Main cannot see drops: the path arrives from the renderer, which a compromised page could fake (allow-listing
+       * `/`). So a path that is not already allowed is allow-listed only after the user confirms it in a native
+       * dialog of main's own, which page script cannot answer. Cancelled: null, nothing allowed.
+       */
+      'drop:register': async ({ path: dropped }) => {
+        const p = path.resolve(dropped);
         const stat = await fs.stat(p).catch(() => null);
         if (!stat) {
           throw new AppError('INVALID_ARGUMENT', 'camscope could not find that on disk. Try opening it from the File menu instead.');
         }
-        if (stat.isDirectory()) return { path: deps.allowList.addFolder(p), kind: 'folder' as const };
-        if (stat.isFile() && isOnnxFileName(p)) return { path: deps.allowList.add(p), kind: 'model' as const };
-        if (stat.isFile() && isProjectFileName(p)) return { path: deps.allowList.add(p), kind: 'project' as const };
-        throw new AppError(
-          'INVALID_ARGUMENT',
-          'camscope opens ONNX models (.onnx), folders of images and camscope projects (.camscope). Drop one of those.',
-        );
+        const kind = stat.isDirectory()
+          ? ('folder' as const)
+          : stat.isFile() && isOnnxFileName(p)
+            ? ('model' as const)
+            : stat.isFile() && isProjectFileName(p)
+              ? ('project' as const)
+              : null;
+        if (!kind) {
+          throw new AppError(
+            'INVALID_ARGUMENT',
+            'camscope opens ONNX models (.onnx), folders of images and camscope projects (.camscope). Drop one of those.',
+          );
+        }
+        const allowed = kind === 'folder' ? deps.allowList.hasFolder(p) : deps.allowList.has(p);
+        if (!allowed && !(await deps.dialogs.confirmDropped(p, kind))) return null;
+        return { path: kind === 'folder' ? deps.allowList.addFolder(p) : deps.allowList.add(p), kind };
       },
       'model:load': (args) => {
         if (!deps.allowList.has(args.path)) throw notChosen('model');
@@ -410,7 +448,7 @@ export class Workbench {
         const current = await this.projectInfo();
         const chosen = await deps.dialogs.saveProject(current.path ? current.name : 'My camscope project');
         if (!chosen) return null;
-        const dest = path.resolve(isProjectFileName(chosen) ? chosen : `${chosen}.camscope`);
+        const dest = await saveAsDestination(chosen);
         await this.call('saveProjectAs', { dest });
         this.mirror.projectPath = dest;
         deps.allowList.add(dest);

@@ -13,6 +13,7 @@ import {
   nativeTheme,
   screen,
   session,
+  type MessageBoxOptions,
   type OpenDialogOptions,
   type SaveDialogOptions,
   type Session,
@@ -173,6 +174,23 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
         filters: [{ name: 'COCO JSON', extensions: ['json'] }],
         properties: ['showOverwriteConfirmation', 'createDirectory'],
       }),
+    // Main never sees a drop (the renderer reports it), so the user confirms here, where page script cannot click.
+    confirmDropped: async (p, kind) => {
+      const what = { model: 'the model', folder: 'the image folder', project: 'the project' }[kind];
+      const options: MessageBoxOptions = {
+        type: 'question',
+        title: 'Open what you dropped?',
+        message: `Open ${what} “${path.basename(p) || p}”?`,
+        detail: `${p}\n\ncamscope asks before it reads anything dropped onto its window.`,
+        buttons: ['Open', 'Cancel'],
+        defaultId: 0,
+        cancelId: 1,
+        noLink: true,
+      };
+      const win = getWindow();
+      const { response } = win ? await dialog.showMessageBox(win, options) : await dialog.showMessageBox(options);
+      return response === 0;
+    },
   };
 }
 

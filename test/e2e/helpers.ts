@@ -5,19 +5,24 @@ import type { APIRequestContext, Page } from '@playwright/test';
 
 export const SCREENSHOTS = path.resolve('test-output/screenshots');
 
-const HOOK_HEADERS = { 'content-type': 'application/json', 'x-camscope-bridge': '1' };
+/** The bridge's test hooks need the token it printed when it started (playwright.config.ts puts it in the env). */
+function hookHeaders(): Record<string, string> {
+  const token = process.env.CAMSCOPE_TEST_TOKEN;
+  if (!token) throw new Error('CAMSCOPE_TEST_TOKEN is not set: run the suite with playwright.config.ts, which reads it from the bridge.');
+  return { 'content-type': 'application/json', 'x-camscope-bridge': '1', 'x-camscope-test-token': token };
+}
 
 export type DialogKind = 'openModel' | 'openFolder' | 'openProject' | 'saveProject' | 'exportFigure' | 'exportReport' | 'saveCoco';
 
 /** The next native dialog of this kind answers `answer` (null = the user cancels). */
 export async function presetDialog(request: APIRequestContext, kind: DialogKind, answer: string | null): Promise<void> {
-  const r = await request.post('/__test/dialog', { headers: HOOK_HEADERS, data: { kind, answer } });
+  const r = await request.post('/__test/dialog', { headers: hookHeaders(), data: { kind, answer } });
   if (!r.ok()) throw new Error(`could not preset the ${kind} dialog: ${r.status()}`);
 }
 
 /** Kills the engine worker as a crash would. */
 export async function crashEngine(request: APIRequestContext): Promise<void> {
-  const r = await request.post('/__test/crash', { headers: HOOK_HEADERS, data: {} });
+  const r = await request.post('/__test/crash', { headers: hookHeaders(), data: {} });
   if (!r.ok()) throw new Error(`could not crash the engine: ${r.status()}`);
 }
 

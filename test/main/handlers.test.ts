@@ -98,6 +98,7 @@ beforeEach(() => {
     saveProject: vi.fn(async () => null),
     exportFolder: vi.fn(async () => null),
     saveCoco: vi.fn(async () => null),
+    confirmDropped: vi.fn(async () => true),
   };
   events = [];
   userData = fs.mkdtempSync(path.join(tmp, 'user-'));
@@ -171,6 +172,27 @@ describe('handlers: only what the user chose reaches the engine', () => {
     await handlers['dialog:openFolder']();
     expect(await handlers['dataset:open']({ root: folder })).toMatchObject({ root: folder });
     expect(engine.calls).toContainEqual(['setProjectContext', { datasetRoot: folder }]);
+  });
+
+  it('drop:register allow-lists a dropped path only once the user confirms it in main\'s own dialog', async () => {
+    // A compromised renderer can claim any drop: main asks, and a declined path stays out of the allow-list.
+    dialogs.confirmDropped.mockResolvedValueOnce(false);
+    expect(await handlers['drop:register']({ path: '/' })).toBeNull();
+    expect(dialogs.confirmDropped).toHaveBeenLastCalledWith('/', 'folder');
+    expect(allowList.hasFolder('/')).toBe(false);
+    await expect(Promise.resolve().then(() => handlers['dataset:open']({ root: '/' }))).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+
+    dialogs.confirmDropped.mockResolvedValueOnce(false);
+    expect(await handlers['drop:register']({ path: projectFile })).toBeNull();
+    expect(allowList.has(projectFile)).toBe(false);
+
+    expect(await handlers['drop:register']({ path: `${folder}/../images` })).toEqual({ path: folder, kind: 'folder' });
+    expect(dialogs.confirmDropped).toHaveBeenLastCalledWith(folder, 'folder');
+    expect(allowList.hasFolder(folder)).toBe(true);
+    // Already allowed (chosen before): no second question.
+    const asked = dialogs.confirmDropped.mock.calls.length;
+    expect(await handlers['drop:register']({ path: folder })).toEqual({ path: folder, kind: 'folder' });
+    expect(dialogs.confirmDropped.mock.calls.length).toBe(asked);
   });
 
   it('drop:register tells models, folders and projects apart and refuses anything else', async () => {
@@ -286,6 +308,24 @@ describe('handlers: projects', () => {
     expect(recentChanged).toHaveBeenCalled();
     expect(events.at(-1)).toEqual(['project:changed', info]);
     expect((await handlers['project:current']()).path).toBe(dest);
+  });
+
+  it('Save Project As never replaces a file the dialog did not ask about', async () => {
+    // The dialog confirmed "taken" (no extension); camscope would write "taken.camscope", which exists.
+    const existing = path.join(tmp, 'taken.camscope');
+    fs.writeFileSync(existing, 'someone else\'s project');
+    dialogs.saveProject.mockResolvedValueOnce(path.join(tmp, 'taken'));
+    await expect(handlers['project:saveAs']()).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: `camscope did not save the project, because ${existing} already exists and the save dialog never asked whether to replace it; choose Save Project As… again and pick that file or a new name.`,
+    });
+    expect(engine.ops()).not.toContain('saveProjectAs');
+    expect(fs.readFileSync(existing, 'utf8')).toBe('someone else\'s project');
+
+    // Picking that very file in the dialog (which asked before replacing it) is the user's confirmed choice.
+    dialogs.saveProject.mockResolvedValueOnce(existing);
+    expect(await handlers['project:saveAs']()).toMatchObject({ path: existing });
+    expect(engine.calls).toContainEqual(['saveProjectAs', { dest: existing }]);
   });
 
   it('Save Project As cancelled does nothing', async () => {

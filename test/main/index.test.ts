@@ -238,6 +238,21 @@ describe('src/main/index.ts', () => {
     expect(h.dialog.showSaveDialog.mock.calls[1][0]).toMatchObject({ buttonLabel: 'Export' });
   });
 
+  it('electronDialogs().confirmDropped asks in a native message box and is true only for "Open"', async () => {
+    const dialogs = main.electronDialogs(() => null);
+    h.dialog.showMessageBox.mockResolvedValueOnce({ response: 0 });
+    expect(await dialogs.confirmDropped('/data/cats', 'folder')).toBe(true);
+    expect(h.dialog.showMessageBox.mock.calls.at(-1)![0]).toMatchObject({
+      message: 'Open the image folder “cats”?',
+      detail: expect.stringContaining('/data/cats'),
+      buttons: ['Open', 'Cancel'],
+      cancelId: 1,
+    });
+    h.dialog.showMessageBox.mockResolvedValueOnce({ response: 1 });
+    expect(await dialogs.confirmDropped('/', 'folder')).toBe(false);
+    expect(h.dialog.showMessageBox.mock.calls.at(-1)![0]).toMatchObject({ message: 'Open the image folder “/”?' });
+  });
+
   it('bootstrap() quits when another instance holds the lock', async () => {
     h.app.requestSingleInstanceLock.mockReturnValueOnce(false);
     await main.bootstrap();

@@ -113,9 +113,52 @@ describe('web bridge', () => {
 
   it('answers dialogs from the test hook (and cancels when none is queued)', async () => {
     expect((await invoke('dialog:openFolder')).result).toEqual({ ok: true, value: null });
-    const hook = await request('/__test/dialog', { method: 'POST', headers: api, body: JSON.stringify({ kind: 'openFolder', answer: tmp }) });
+    const hook = await request('/__test/dialog', {
+      method: 'POST',
+      headers: { ...api, 'x-camscope-test-token': bridge.testToken! },
+      body: JSON.stringify({ kind: 'openFolder', answer: tmp }),
+    });
     expect(hook.status).toBe(200);
     expect((await invoke('dialog:openFolder')).result).toEqual({ ok: true, value: { path: tmp } });
+  });
+
+  it('refuses the test hooks to anyone without the per-start token', async () => {
+    expect(bridge.testToken).toMatch(/^[0-9a-f]{64}$/);
+    const hook = (headers: Record<string, string>, p = '/__test/dialog', body: unknown = { kind: 'openFolder', answer: '/' }) =>
+      request(p, { method: 'POST', headers: { ...api, ...headers }, body: JSON.stringify(body) });
+    const wrong = bridge.testToken!.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+    for (const headers of [{} as Record<string, string>, { 'x-camscope-test-token': '' }, { 'x-camscope-test-token': wrong }, { 'x-camscope-test-token': bridge.testToken!.slice(1) }]) {
+      expect((await hook(headers)).status).toBe(403);
+      expect((await hook(headers, '/__test/crash', {})).status).toBe(403);
+    }
+    // Nothing was queued: the next dialog is still cancelled, so "/" never joined the allow-list.
+    expect((await invoke('dialog:openFolder')).result).toEqual({ ok: true, value: null });
+    // With the token, malformed answers are refused too.
+    const token = { 'x-camscope-test-token': bridge.testToken! };
+    expect((await hook(token, '/__test/dialog', { kind: 'openFolder', answer: ['/'] })).status).toBe(400);
+    expect((await hook(token, '/__test/dialog', { kind: 'rm -rf', answer: '/' })).status).toBe(400);
+  });
+
+  it('a bridge without test hooks has none, and each start has its own token', async () => {
+    const plain = await startBridge({ rendererDir, sourceRoot: root, userDataDir: path.join(tmp, 'user-2'), engine: engine as never, log: () => {} });
+    const other = await startBridge({ rendererDir, sourceRoot: root, userDataDir: path.join(tmp, 'user-3'), testHooks: true, engine: engine as never, log: () => {} });
+    try {
+      expect(plain.testToken).toBeNull();
+      expect(other.testToken).toMatch(/^[0-9a-f]{64}$/);
+      expect(other.testToken).not.toBe(bridge.testToken);
+      const r = await new Promise<number>((resolve, reject) => {
+        const req = http.request(
+          { host: '127.0.0.1', port: plain.port, path: '/__test/dialog', method: 'POST', headers: { ...api, 'x-camscope-test-token': bridge.testToken! } },
+          (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+        );
+        req.on('error', reject);
+        req.end(JSON.stringify({ kind: 'openFolder', answer: '/' }));
+      });
+      expect(r).toBe(404);
+    } finally {
+      await plain.close();
+      await other.close();
+    }
   });
 
   it('streams events over SSE; binary payloads are fetched as wire envelopes', async () => {

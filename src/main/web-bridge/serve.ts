@@ -4,13 +4,15 @@
  *   node --import tsx src/main/web-bridge/serve.ts [--port 0] [--test-hooks] [--build] [--user-data DIR]
  *
  * --port 0 picks a free port; the URL is printed as `camscope web bridge: http://127.0.0.1:PORT/`.
+ * --test-hooks enables /__test/* for requests carrying the token printed first as
+ * `camscope web bridge test-hook token: <64 hex digits>`.
  * --build runs `electron-vite build` first when out/renderer is missing or older than the renderer's sources.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBridge } from './server';
+import { newTestToken, startBridge } from './server';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -44,12 +46,19 @@ function buildIfStale(): void {
 
 if (process.argv.includes('--build')) buildIfStale();
 
+const testHooks = process.argv.includes('--test-hooks');
+// The test hooks' token goes to whoever started the bridge (playwright.config.ts reads it from this line) before
+// the bridge listens, so no request can reach the hooks before the runner has it.
+const testToken = testHooks ? newTestToken() : undefined;
+if (testToken) console.log(`camscope web bridge test-hook token: ${testToken}`);
+
 const bridge = await startBridge({
   port: Number(arg('--port') ?? 0),
   rendererDir: path.join(root, 'out/renderer'),
   sourceRoot: root,
   userDataDir: arg('--user-data'),
-  testHooks: process.argv.includes('--test-hooks'),
+  testHooks,
+  testToken,
 });
 console.log(`camscope web bridge: ${bridge.url}`);
 

@@ -13,10 +13,15 @@
  *   POST /__test/dialog            {kind, answer}: the next answer of that native dialog (test hooks only)
  *   POST /__test/crash             kills the engine worker as a crash would (test hooks only)
  *
+ * The test hooks answer dialogs, so they can allow-list any path: they need the X-Camscope-Test-Token header, a
+ * random token made at each start that only whoever started the bridge sees (serve.ts prints it on its stdout,
+ * where playwright.config.ts reads it). Any other local process is refused.
+ *
  * Bound to 127.0.0.1 only. Requests must name this server in Host (no DNS rebinding), and API calls must carry
  * the X-Camscope-Bridge header and JSON (so other origins' pages cannot call it without a CORS preflight, which is
  * never granted). The page keeps the app's strict CSP (script-src 'self', connect-src 'self').
  */
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
@@ -24,8 +29,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import ts from 'typescript';
-import { channels, isChannelName, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
-import { check } from '../../shared/validate';
+import { channels, isChannelName, MAX_PATH_LENGTH, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
+import { check, nullable, object, oneOf, string } from '../../shared/validate';
 import { encodeWire, hasBinary } from '../../shared/wire';
 import { EngineHost } from '../engine-host';
 import type { EngineOps } from '../engine-protocol';
@@ -46,8 +51,10 @@ export interface BridgeOptions {
   sourceRoot: string;
   /** Settings, recent projects and untitled projects; a fresh temp folder when not given. */
   userDataDir?: string;
-  /** Enables /__test/* (preset dialog answers, crash the engine). */
+  /** Enables /__test/* (preset dialog answers, crash the engine), for requests that carry {@link Bridge.testToken}. */
   testHooks?: boolean;
+  /** The test hooks' token (64 hex digits); a random one when not given. */
+  testToken?: string;
   /** The engine; by default a worker running src/main/engine-worker.ts under tsx. */
   engine?: EngineHost<EngineOps>;
   log?: (line: string) => void;
@@ -57,6 +64,8 @@ export interface Bridge {
   url: string;
   port: number;
   engine: EngineHost<EngineOps>;
+  /** What /__test/* requests must carry in X-Camscope-Test-Token; null without test hooks. */
+  testToken: string | null;
   /** Queues the next answer of a dialog (null = the user cancelled). */
   presetDialog(kind: DialogKind, answer: string | null): void;
   close(): Promise<void>;
@@ -76,6 +85,21 @@ const MIME: Record<string, string> = {
   '.json': 'application/json',
   '.ico': 'image/x-icon',
 };
+
+/** The body of POST /__test/dialog. */
+const dialogHook = object({ kind: oneOf(DIALOG_KINDS), answer: nullable(string({ minLength: 1, maxLength: MAX_PATH_LENGTH })) });
+
+/** A fresh test-hook token: 32 random bytes as hex. */
+export function newTestToken(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Does the request carry the token (compared in constant time)? */
+function hasToken(req: http.IncomingMessage, token: string): boolean {
+  const given = Buffer.from(String(req.headers['x-camscope-test-token'] ?? ''));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 /** Most binary event payloads kept for clients to fetch. */
 const MAX_STORED_EVENTS = 2_000;
@@ -102,6 +126,8 @@ export function sourceEngine(sourceRoot: string, onCrash?: (message: string) => 
 
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const log = options.log ?? ((line: string) => console.log(`[bridge] ${line}`));
+  if (options.testToken !== undefined && !/^[0-9a-f]{64}$/.test(options.testToken)) throw new Error('The test-hook token must be 64 hex digits.');
+  const testToken = options.testHooks ? (options.testToken ?? newTestToken()) : null;
   const rendererDir = path.resolve(options.rendererDir);
   const indexFile = path.join(rendererDir, 'index.html');
   if (!fs.existsSync(indexFile)) throw new Error(`The built renderer is missing (${indexFile}); run "npx electron-vite build" first.`);
@@ -151,6 +177,8 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     saveProject: answer('saveProject'),
     exportFolder: (kind) => answer(kind === 'figure' ? 'exportFigure' : 'exportReport')(),
     saveCoco: answer('saveCoco'),
+    // A browser has no dropped paths (drop:register is refused below); were one to get here, it is declined.
+    confirmDropped: async () => false,
   };
 
   let onCrash: (message: string) => void = () => {};
@@ -245,15 +273,27 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             : { ok: false, error: { code: 'INVALID_REQUEST', message: `camscope has no request named "${name}".` } };
           return send(res, 200, 'application/octet-stream', encodeWire(result), { 'x-camscope-event-seq': String(seq) });
         }
-        if (options.testHooks && p === '/__test/dialog') {
-          const { kind, answer: a } = JSON.parse(body) as { kind: DialogKind; answer: string | null };
-          if (!DIALOG_KINDS.includes(kind)) return send(res, 400, 'text/plain', `unknown dialog ${kind}`);
-          presetDialog(kind, a);
-          return send(res, 200, 'application/json', '{"ok":true}');
-        }
-        if (options.testHooks && p === '/__test/crash') {
-          await engine.kill();
-          return send(res, 200, 'application/json', '{"ok":true}');
+        if (testToken && p.startsWith('/__test/')) {
+          if (!hasToken(req, testToken)) {
+            log(`refused ${p}: no valid X-Camscope-Test-Token`);
+            return send(res, 403, 'text/plain', 'The test hooks need the token this bridge printed when it started.');
+          }
+          if (p === '/__test/dialog') {
+            let parsed: unknown;
+            try {
+              parsed = JSON.parse(body);
+            } catch {
+              return send(res, 400, 'text/plain', 'The body is not JSON.');
+            }
+            const checked = check(dialogHook, parsed);
+            if (!checked.ok) return send(res, 400, 'text/plain', checked.error.message);
+            presetDialog(checked.value.kind, checked.value.answer);
+            return send(res, 200, 'application/json', '{"ok":true}');
+          }
+          if (p === '/__test/crash') {
+            await engine.kill();
+            return send(res, 200, 'application/json', '{"ok":true}');
+          }
         }
         return send(res, 404, 'text/plain', 'Not found');
       }
@@ -310,6 +350,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     url,
     port,
     engine,
+    testToken,
     presetDialog,
     close: async () => {
       for (const res of clients) res.end();
