@@ -110,6 +110,8 @@ export class Workbench {
   /** Running jobs by the renderer's id; `job` is null while the engine is still being prepared for it. */
   private readonly jobs = new Map<string, { job: EngineJob<unknown> | null; cancelled: boolean }>();
   private untitledCount = 0;
+  /** A drop confirmation is on screen: a second one is refused, so a page cannot stack up dialogs. */
+  private confirmingDrop = false;
 
   constructor(deps: HandlerDeps) {
     this.deps = deps;
@@ -392,7 +394,15 @@ export class Workbench {
           );
         }
         const allowed = kind === 'folder' ? deps.allowList.hasFolder(p) : deps.allowList.has(p);
-        if (!allowed && !(await deps.dialogs.confirmDropped(p, kind))) return null;
+        if (!allowed) {
+          if (this.confirmingDrop) throw new AppError('BUSY', 'camscope is already asking about something you dropped; answer that question first.');
+          this.confirmingDrop = true;
+          try {
+            if (!(await deps.dialogs.confirmDropped(p, kind))) return null;
+          } finally {
+            this.confirmingDrop = false;
+          }
+        }
         return { path: kind === 'folder' ? deps.allowList.addFolder(p) : deps.allowList.add(p), kind };
       },
       'model:load': (args) => {

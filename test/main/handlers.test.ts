@@ -195,6 +195,17 @@ describe('handlers: only what the user chose reaches the engine', () => {
     expect(dialogs.confirmDropped.mock.calls.length).toBe(asked);
   });
 
+  it('drop:register asks one question at a time (a page cannot stack up dialogs)', async () => {
+    let answer: (ok: boolean) => void = () => {};
+    dialogs.confirmDropped.mockImplementationOnce(() => new Promise<boolean>((resolve) => (answer = resolve)));
+    const first = handlers['drop:register']({ path: modelFile });
+    await new Promise((r) => setTimeout(r, 10));
+    await expect(handlers['drop:register']({ path: projectFile })).rejects.toMatchObject({ code: 'BUSY' });
+    answer(true);
+    expect(await first).toEqual({ path: modelFile, kind: 'model' });
+    expect(await handlers['drop:register']({ path: projectFile })).toEqual({ path: projectFile, kind: 'project' });
+  });
+
   it('drop:register tells models, folders and projects apart and refuses anything else', async () => {
     expect(await handlers['drop:register']({ path: folder })).toEqual({ path: folder, kind: 'folder' });
     expect(await handlers['drop:register']({ path: modelFile })).toEqual({ path: modelFile, kind: 'model' });
