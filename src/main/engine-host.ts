@@ -1,27 +1,120 @@
 /**
- * Runs the engine in a worker thread so model loading and CAM computation never block Electron's main thread.
+ * Runs the engine in a child of its own — a separate OS process in the app (Electron's utility process) and in the
+ * web bridge (child_process.fork) — so model loading, CAM computation and any native crash, abort or runaway memory
+ * in onnxruntime, sharp or SQLite never block or take down the main process. (A worker thread, the same protocol
+ * in-process, remains for tests of the protocol itself.)
  *
  * - request/response by id over the protocol in ./engine-protocol
  * - progress messages forwarded to the caller's `onProgress`
- * - cancellation by id (or AbortSignal): the call rejects at once with CANCELLED and the worker aborts the job
- * - crash recovery: if the worker exits unexpectedly, every pending call rejects with ENGINE_CRASHED and the next
- *   call starts a fresh worker
+ * - cancellation by id (or AbortSignal): the call rejects at once with CANCELLED and the engine aborts the job
+ *   between native calls (cancelling never kills the process)
+ * - crash recovery: if the child exits unexpectedly, every pending call rejects with ENGINE_CRASHED and the next
+ *   call starts a fresh child
+ * - a memory ceiling: a child whose resident memory passes it is stopped, and the calls fail with that reason
  *
- * Free of 'electron' imports on purpose: it is unit-tested with a real worker thread.
+ * Free of 'electron' imports on purpose: it is unit-tested with real worker threads and real processes.
  */
+import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { IpcErrorCode } from '../shared/api';
 import { AppError } from './errors';
-import type { EngineOps, OpMap, Progress, WorkerToHost } from './engine-protocol';
+import type { EngineOps, HostToWorker, OpMap, Progress, WorkerToHost } from './engine-protocol';
 import { isWorkerToHost } from './engine-protocol';
 
+/** One running engine, whatever runs it. */
+export interface EngineChild {
+  /** The OS process id (null for a worker thread). */
+  readonly pid: number | null;
+  postMessage(msg: HostToWorker): void;
+  onMessage(listener: (msg: unknown) => void): void;
+  /** Called once when the child is gone: its exit code, or the signal that ended it. */
+  onExit(listener: (code: number | null, signal: string | null) => void): void;
+  /** An uncaught error reported before the exit (worker threads), to explain it. */
+  onError?(listener: (error: Error) => void): void;
+  /** Whether a busy child keeps the parent's event loop alive (an idle one must not: CLI, tests). */
+  setRef(ref: boolean): void;
+  /** Ends it at once, as a crash would (SIGKILL for a process). */
+  kill(): void;
+}
+
+export type SpawnEngine = () => EngineChild;
+
+/** The engine in a worker thread of this process (tests of the protocol; no crash isolation). */
+export function workerThreadEngine(path: string | URL, options?: WorkerOptions): SpawnEngine {
+  return () => {
+    const worker = new Worker(path, { name: 'camscope-engine', ...options });
+    return {
+      pid: null,
+      postMessage: (msg) => worker.postMessage(msg),
+      onMessage: (l) => void worker.on('message', l),
+      onExit: (l) => void worker.once('exit', (code) => l(code, null)),
+      onError: (l) => void worker.on('error', l),
+      setRef: (ref) => (ref ? worker.ref() : worker.unref()),
+      kill: () => void worker.terminate(),
+    };
+  };
+}
+
+export interface ForkOptions {
+  /** Node flags, e.g. ['--import', 'tsx'] to run the TypeScript entry from source. */
+  execArgv?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** V8 heap ceiling of the child (--max-old-space-size), in MiB. */
+  maxHeapMb?: number;
+}
+
+/** The engine as a separate Node process (child_process.fork; typed arrays cross intact with 'advanced' serialization). */
+export function forkedEngine(entry: string, options: ForkOptions = {}): SpawnEngine {
+  return () => {
+    const execArgv = [...(options.execArgv ?? []), ...(options.maxHeapMb ? [`--max-old-space-size=${options.maxHeapMb}`] : [])];
+    const child = fork(entry, [], { execArgv, env: options.env ?? process.env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    return {
+      pid: child.pid ?? null,
+      postMessage: (msg) => {
+        if (!exited && child.connected) child.send(msg);
+      },
+      onMessage: (l) => void child.on('message', l),
+      onExit: (l) => void child.once('exit', (code, signal) => l(code, signal)),
+      // A failed spawn (missing entry, no node) surfaces as 'error' and an exit.
+      onError: (l) => void child.on('error', l),
+      setRef: (ref) => {
+        const channel = (child as unknown as { channel?: { ref(): void; unref(): void } }).channel;
+        if (ref) {
+          child.ref();
+          channel?.ref();
+        } else {
+          child.unref();
+          channel?.unref();
+        }
+      },
+      kill: () => void child.kill('SIGKILL'),
+    };
+  };
+}
+
+/** Resident memory of a process in bytes (Linux /proc), or null where it cannot be read. */
+export function residentBytes(pid: number): number | null {
+  try {
+    const statm = readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
+    return Number(statm[1]) * 4096;
+  } catch {
+    return null;
+  }
+}
+
 export interface EngineHostOptions {
-  /** The worker script (out/main/engine-worker.js in the app; a fixture in tests). */
-  workerPath: string | URL;
-  /** Extra Worker options (name, execArgv, resourceLimits, …). */
+  /** Starts one engine child (a utility process in the app, a forked process in the bridge). */
+  spawn?: SpawnEngine;
+  /** Shorthand for `spawn: workerThreadEngine(workerPath, workerOptions)`. */
+  workerPath?: string | URL;
   workerOptions?: WorkerOptions;
-  /** Called when a worker dies unexpectedly (after its pending calls were rejected with ENGINE_CRASHED). */
+  /** Called when a child dies unexpectedly (after its pending calls were rejected with ENGINE_CRASHED). */
   onCrash?: (message: string) => void;
+  /** Resident-memory ceiling of the engine process in MiB (checked twice a second; null or 0 = none). */
+  memoryLimitMb?: number | null;
 }
 
 export interface CallOptions<P = unknown> {
@@ -39,7 +132,7 @@ export interface EngineJob<R> {
 }
 
 interface Pending {
-  worker: Worker;
+  worker: EngineChild;
   resolve(value: unknown): void;
   reject(error: AppError): void;
   onProgress?: (progress: Progress) => void;
@@ -52,19 +145,29 @@ const cancelledError = (): AppError => new AppError('CANCELLED', 'The job was ca
 type PartialOf<T> = T extends { partial: infer P } ? P : never;
 
 export class EngineHost<Ops extends OpMap = EngineOps> {
-  private worker: Worker | null = null;
+  private worker: EngineChild | null = null;
   private workersStarted = 0;
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
-  /** Last uncaught error of each live worker, used to explain its exit. */
-  private readonly lastError = new WeakMap<Worker, Error>();
-  /** Workers we terminated on purpose (their exit is not a crash). */
-  private readonly stopping = new WeakSet<Worker>();
+  /** Last uncaught error of each live child, or why we stopped it, used to explain its exit. */
+  private readonly lastError = new WeakMap<EngineChild, Error>();
+  /** Children we stopped on purpose (their exit is not a crash). */
+  private readonly stopping = new WeakSet<EngineChild>();
+  private memoryTimer: ReturnType<typeof setInterval> | null = null;
 
   private readonly options: EngineHostOptions;
+  private readonly spawn: SpawnEngine;
 
   constructor(options: EngineHostOptions) {
     this.options = options;
+    if (options.spawn) this.spawn = options.spawn;
+    else if (options.workerPath) this.spawn = workerThreadEngine(options.workerPath, options.workerOptions);
+    else throw new Error('EngineHost needs spawn or workerPath.');
+  }
+
+  /** The engine's OS process id, while one runs (null for a worker thread). */
+  get pid(): number | null {
+    return this.worker?.pid ?? null;
   }
 
   /** Number of calls waiting for an answer. */
@@ -106,7 +209,7 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
         reject(cancelledError());
         return;
       }
-      let worker: Worker;
+      let worker: EngineChild;
       try {
         worker = this.ensureWorker();
       } catch (e) {
@@ -152,39 +255,61 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
   }
 
   /**
-   * Kills the worker as a crash would (pending calls reject with ENGINE_CRASHED, `onCrash` is told). For tests of
-   * crash recovery (the web bridge's test hook); the app itself never calls it.
+   * Kills the engine as a crash would (SIGKILL for a process; pending calls reject with ENGINE_CRASHED, `onCrash`
+   * is told). For tests of crash recovery (the web bridge's test hook); the app itself never calls it.
    */
   async kill(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
-    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    this.lastError.set(worker, new Error('the engine was stopped on purpose (test)'));
-    await worker.terminate();
+    const exited = new Promise<void>((resolve) => worker.onExit(() => resolve()));
+    worker.kill();
     await exited;
   }
 
-  /** Stops the worker; pending calls reject with CANCELLED. The next call starts a fresh worker. */
+  /** Stops the engine; pending calls reject with CANCELLED. The next call starts a fresh one. */
   async dispose(): Promise<void> {
     const worker = this.worker;
     this.worker = null;
+    this.stopMemoryWatch();
     for (const id of [...this.pending.keys()]) this.settle(id)?.reject(cancelledError());
     if (worker) {
       this.stopping.add(worker);
-      await worker.terminate();
+      const exited = new Promise<void>((resolve) => worker.onExit(() => resolve()));
+      worker.kill();
+      await exited;
     }
   }
 
-  private ensureWorker(): Worker {
+  private ensureWorker(): EngineChild {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerPath, { name: 'camscope-engine', ...this.options.workerOptions });
-    worker.on('message', (msg: unknown) => this.onMessage(msg));
-    worker.on('error', (err: Error) => this.lastError.set(worker, err));
-    worker.on('messageerror', (err: Error) => console.error('[engine] could not read a worker message', err));
-    worker.on('exit', (code) => this.onExit(worker, code));
+    const worker = this.spawn();
+    worker.onMessage((msg: unknown) => this.onMessage(msg));
+    worker.onError?.((err: Error) => this.lastError.set(worker, err));
+    worker.onExit((code, signal) => this.onExit(worker, code, signal));
     this.worker = worker;
     this.workersStarted++;
+    this.watchMemory(worker);
     return worker;
+  }
+
+  /** Turns runaway memory into a clear error instead of a machine that swaps or an OOM kill of the whole app. */
+  private watchMemory(worker: EngineChild): void {
+    const limit = this.options.memoryLimitMb;
+    this.stopMemoryWatch();
+    if (!limit) return;
+    this.memoryTimer = setInterval(() => {
+      // Read each time: a utility process gets its pid only once it has spawned.
+      const rss = worker.pid === null ? null : residentBytes(worker.pid);
+      if (rss === null || rss <= limit * 2 ** 20 || this.worker !== worker) return;
+      this.lastError.set(worker, new Error(`it used more than ${limit} MB of memory (its limit)`));
+      worker.kill();
+    }, 500);
+    this.memoryTimer.unref();
+  }
+
+  private stopMemoryWatch(): void {
+    if (this.memoryTimer) clearInterval(this.memoryTimer);
+    this.memoryTimer = null;
   }
 
   private onMessage(msg: unknown): void {
@@ -214,11 +339,14 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
     else p.reject(new AppError(m.error.code as IpcErrorCode, m.error.message));
   }
 
-  private onExit(worker: Worker, code: number): void {
-    if (this.worker === worker) this.worker = null;
+  private onExit(worker: EngineChild, code: number | null, signal: string | null): void {
+    if (this.worker === worker) {
+      this.worker = null;
+      this.stopMemoryWatch();
+    }
     if (this.stopping.has(worker)) return;
     const err = this.lastError.get(worker);
-    const reason = err ? `: ${err.message}` : ` (exit code ${code})`;
+    const reason = err ? `: ${err.message}` : signal ? ` (${signal === 'SIGKILL' ? 'it was killed' : signal === 'SIGABRT' ? 'it aborted' : `signal ${signal}`})` : ` (exit code ${code})`;
     const message =
       `The analysis engine stopped unexpectedly${reason}. ` +
       'camscope will restart it on your next action; please try again.';
@@ -245,8 +373,6 @@ export class EngineHost<Ops extends OpMap = EngineOps> {
 
   /** An idle worker must not keep the process alive (CLI, tests); a busy one must. */
   private updateRef(): void {
-    if (!this.worker) return;
-    if (this.pending.size > 0) this.worker.ref();
-    else this.worker.unref();
+    this.worker?.setRef(this.pending.size > 0);
   }
 }

@@ -102,6 +102,8 @@ export type EngineOps = {
     result: ExportResult;
     partial: JobProgressBody;
   };
+  /** Test hook: ends the engine with a native abort (refused unless the engine was started with test hooks). */
+  abortForTest: { args: Record<string, never>; result: never };
   exportReport: {
     args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number };
     result: ExportResult;

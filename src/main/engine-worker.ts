@@ -1,21 +1,56 @@
 /**
- * Entry point of the engine worker thread (built to out/main/engine-worker.js and started by EngineHost).
- * It only wires the protocol runtime to the engine and the workbench session; all ONNX Runtime, sharp and SQLite
- * work happens on this thread, never on Electron's main thread.
+ * Entry point of the engine (built to out/main/engine-worker.js). It runs as its own OS process — Electron's utility
+ * process in the app, a child_process.fork in the web bridge and the tests — and, for protocol tests, as a worker
+ * thread. It only wires the protocol runtime to the engine and the workbench session: all ONNX Runtime, sharp and
+ * SQLite work happens here, never in Electron's main process, so a native crash or runaway memory here costs only
+ * this process.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort as threadPort } from 'node:worker_threads';
 import { demoImagesDir, demoModelPath, inspectModel } from './engine';
 import type { EngineOps } from './engine-protocol';
-import { serveOps } from './engine-worker-runtime';
+import { serveOps, type PortLike } from './engine-worker-runtime';
 import { methodDescriptors, WorkbenchSession } from './workbench/session';
 
-if (!parentPort) {
-  throw new Error('engine-worker must be started as a worker thread.');
+/** Electron's utility-process port: messages arrive wrapped as `{ data }`. */
+interface UtilityPort {
+  on(event: 'message', listener: (e: { data: unknown }) => void): unknown;
+  off(event: 'message', listener: (e: { data: unknown }) => void): unknown;
+  postMessage(value: unknown): void;
+}
+
+/** How this engine talks to its host, whichever kind of child it was started as. */
+function hostPort(): PortLike {
+  const utility = (process as unknown as { parentPort?: UtilityPort }).parentPort;
+  if (utility) {
+    const wrapped = new Map<(v: unknown) => void, (e: { data: unknown }) => void>();
+    return {
+      on: (_event, listener) => {
+        const w = (e: { data: unknown }): void => listener(e.data);
+        wrapped.set(listener, w);
+        return utility.on('message', w);
+      },
+      off: (_event, listener) => utility.off('message', wrapped.get(listener) ?? (() => {})),
+      postMessage: (value) => utility.postMessage(value),
+    };
+  }
+  if (process.send) {
+    // A forked process: the host going away (closed channel) ends the engine instead of leaving an orphan.
+    process.on('disconnect', () => process.exit(0));
+    return {
+      on: (_event, listener) => process.on('message', listener),
+      off: (_event, listener) => process.off('message', listener),
+      postMessage: (value) => {
+        process.send?.(value);
+      },
+    };
+  }
+  if (threadPort) return threadPort;
+  throw new Error('The camscope engine must be started by camscope (as a utility process, a forked process or a worker thread).');
 }
 
 const session = new WorkbenchSession();
 
-serveOps<EngineOps>(parentPort, {
+serveOps<EngineOps>(hostPort(), {
   inspect: ({ path }, { progress }) => {
     progress({ stage: 'inspect', message: 'Reading the model…' });
     return inspectModel(path);
@@ -46,4 +81,10 @@ serveOps<EngineOps>(parentPort, {
   getEvaluation: ({ id }) => session.getEvaluation(id),
   exportFigure: (args, ctx) => session.exportFigure(args, ctx),
   exportReport: (args, ctx) => session.exportReport(args, ctx),
+  // Test hook (only with CAMSCOPE_ENGINE_TEST_HOOKS=1 in the engine's environment): a native abort (SIGABRT), as a
+  // crash inside onnxruntime or sharp would end the process.
+  abortForTest: () => {
+    if (process.env.CAMSCOPE_ENGINE_TEST_HOOKS !== '1') throw new Error('This engine was started without test hooks.');
+    process.abort();
+  },
 });

@@ -1,5 +1,5 @@
 /**
- * Electron main process: one hardened window, the native menu, IPC handlers and the engine worker.
+ * Electron main process: one hardened window, the native menu, IPC handlers and the engine's utility process.
  *
  * Importing this module has no side effects outside Electron (tests import it with 'electron' mocked);
  * {@link bootstrap} runs only when it is loaded as Electron's main script.
@@ -21,6 +21,8 @@ import {
 } from 'electron';
 import type { EventName, Events, Theme } from '../shared/api';
 import { EngineHost } from './engine-host';
+import { engineMemoryLimitMb } from './engine-memory';
+import { utilityEngine } from './utility-engine';
 import { createHandlers, type Dialogs } from './handlers';
 import { registerHandlers, send, setTrustedRenderer } from './ipc';
 import { buildMenuTemplate } from './menu';
@@ -214,13 +216,13 @@ export async function bootstrap(): Promise<void> {
     return;
   }
 
-  // The engine finds resources/demo through CAMSCOPE_RESOURCES in a packaged app (the worker inherits env).
+  // The engine finds resources/demo through CAMSCOPE_RESOURCES in a packaged app (the engine process inherits env).
   if (app.isPackaged && !process.env.CAMSCOPE_RESOURCES) process.env.CAMSCOPE_RESOURCES = process.resourcesPath;
   const devUrl = devServerUrl();
   setTrustedRenderer({ rendererDir: paths.rendererDir, devServerUrl: devUrl });
   let mainWindow: BrowserWindow | null = null;
   let onEngineCrash: (message: string) => void = () => {};
-  const engine = new EngineHost({ workerPath: paths.engineWorker, onCrash: (m) => onEngineCrash(m) });
+  const engine = new EngineHost({ spawn: utilityEngine(paths.engineWorker), memoryLimitMb: engineMemoryLimitMb(), onCrash: (m) => onEngineCrash(m) });
   const allowList = new PathAllowList();
   const store = new UserDataStore(app.getPath('userData'));
   const emit = <E extends EventName>(event: E, payload: Events[E]): void => {

@@ -1,17 +1,16 @@
-// The real engine worker (src/main/engine-worker.ts, run under tsx) driven through EngineHost.
+// The real engine (src/main/engine-worker.ts, run under tsx as its own process, as the web bridge runs it) driven
+// through EngineHost.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../src/main/engine-host';
+import { EngineHost, forkedEngine } from '../../src/main/engine-host';
 import type { Progress } from '../../src/main/engine-protocol';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
-const host = new EngineHost({
-  workerPath: new URL('../fixtures/ts-worker.mjs', import.meta.url),
-  workerOptions: { workerData: { entry: new URL('../../src/main/engine-worker.ts', import.meta.url).href } },
-});
+const entry = fileURLToPath(new URL('../../src/main/engine-worker.ts', import.meta.url));
+const host = new EngineHost({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
 afterAll(() => host.dispose());
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
@@ -44,10 +43,7 @@ describe.skipIf(!existsSync(demoModel))('engine worker: the workbench session on
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('refuses work before a model and a folder are open, with NOT_READY', async () => {
-    const fresh = new EngineHost({
-      workerPath: new URL('../fixtures/ts-worker.mjs', import.meta.url),
-      workerOptions: { workerData: { entry: new URL('../../src/main/engine-worker.ts', import.meta.url).href } },
-    });
+    const fresh = new EngineHost({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
     try {
       await expect(fresh.call('thumbnails', { indices: [0] })).rejects.toMatchObject({ code: 'NOT_READY', message: /image folder/ });
       await expect(fresh.call('listAnnotations', {})).rejects.toMatchObject({ code: 'NOT_READY' });

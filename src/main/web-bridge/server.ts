@@ -32,7 +32,8 @@ import ts from 'typescript';
 import { channels, isChannelName, MAX_PATH_LENGTH, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
 import { check, nullable, object, oneOf, string } from '../../shared/validate';
 import { encodeWire, hasBinary } from '../../shared/wire';
-import { EngineHost } from '../engine-host';
+import { EngineHost, forkedEngine } from '../engine-host';
+import { engineMemoryLimitMb } from '../engine-memory';
 import type { EngineOps } from '../engine-protocol';
 import { toIpcError } from '../errors';
 import { createHandlers, type Dialogs, type Handlers } from '../handlers';
@@ -115,11 +116,17 @@ function transpile(file: string): string {
   return out.replace(/from\s+['"](?:\.\.\/)+shared\/wire['"]/g, "from '/__bridge/wire.js'");
 }
 
-/** A worker running the TypeScript engine worker under tsx (the bridge runs from source). */
-export function sourceEngine(sourceRoot: string, onCrash?: (message: string) => void): EngineHost<EngineOps> {
+/**
+ * The engine as its own process, running the TypeScript entry from source under tsx (the bridge runs without a
+ * build): a crash, abort or kill there never takes the bridge down. `testHooks` lets the engine's abort hook work.
+ */
+export function sourceEngine(sourceRoot: string, onCrash?: (message: string) => void, testHooks = false): EngineHost<EngineOps> {
   return new EngineHost<EngineOps>({
-    workerPath: new URL('./ts-worker.mjs', import.meta.url),
-    workerOptions: { workerData: { entry: new URL(`file://${path.join(sourceRoot, 'src/main/engine-worker.ts')}`).href } },
+    spawn: forkedEngine(path.join(sourceRoot, 'src/main/engine-worker.ts'), {
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, ...(testHooks ? { CAMSCOPE_ENGINE_TEST_HOOKS: '1' } : {}) },
+    }),
+    memoryLimitMb: engineMemoryLimitMb(),
     onCrash,
   });
 }
@@ -182,7 +189,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   };
 
   let onCrash: (message: string) => void = () => {};
-  const engine = options.engine ?? sourceEngine(options.sourceRoot, (m) => onCrash(m));
+  const engine = options.engine ?? sourceEngine(options.sourceRoot, (m) => onCrash(m), Boolean(options.testHooks));
   const { handlers, workbench } = createHandlers({
     engine,
     allowList: new PathAllowList(),
