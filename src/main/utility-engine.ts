@@ -13,10 +13,7 @@ export function utilityEngine(entry: string, options: { maxHeapMb?: number } = {
       execArgv: options.maxHeapMb ? [`--max-old-space-size=${options.maxHeapMb}`] : [],
     });
     let exited = false;
-    let fatal: string | null = null;
     child.once('exit', () => (exited = true));
-    // V8 reports an unrecoverable error (e.g. out of heap) just before the exit: keep it to explain the exit.
-    child.on('error', (type: string) => (fatal = type));
     return {
       get pid() {
         return child.pid ?? null;
@@ -25,7 +22,9 @@ export function utilityEngine(entry: string, options: { maxHeapMb?: number } = {
         if (!exited) child.postMessage(msg);
       },
       onMessage: (listener) => void child.on('message', listener),
-      onExit: (listener) => void child.once('exit', (code) => listener(code, fatal)),
+      onExit: (listener) => void child.once('exit', (code) => listener(code, null)),
+      // V8 reports an unrecoverable error (e.g. out of heap) just before the exit: it explains the exit.
+      onError: (listener) => void child.on('error', (type: string) => listener(new Error(`it hit a fatal ${type} (often: out of memory)`))),
       // The app's event loop lives as long as its windows; nothing to (un)reference.
       setRef: () => {},
       kill: () => {
