@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { CamscopeError, errorMessage } from '../errors';
-import { openSession, probeShapes, type Session } from '../onnx/backend';
+import { openSession, probeGraph, type Session } from '../onnx/backend';
+import { probeInput } from '../onnx/probe-plan';
 import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
 import {
   buildFusedCombineModel, buildFusedScoringModel, FUSED_ACTS, FUSED_CAM, FUSED_CLASS, FUSED_IMAGE, FUSED_SCORES, FUSED_WEIGHTS,
@@ -162,9 +163,10 @@ async function analyse(modelPath: string): Promise<Analysis> {
   let probed = probeAll(model);
   const probeBatch = fixedBatch ?? 1;
   const probeShape = [probeBatch, channelDim, probeSize[0], probeSize[1]];
-  const shapes = await probeShapes(
-    withExtraOutputs(model, probed),
-    { [inputName]: new Float32Array(probeShape.reduce((a, b) => a * b, 1)) },
+  const shapes = await probeGraph(
+    model,
+    probed,
+    { [inputName]: probeInput(inputName, probeShape, fixedSize ? null : sidecar?.path ?? null) },
     { [inputName]: probeShape },
   );
   const logits = shapes.get(outputName);
