@@ -20,9 +20,9 @@ export async function presetDialog(request: APIRequestContext, kind: DialogKind,
   if (!r.ok()) throw new Error(`could not preset the ${kind} dialog: ${r.status()}`);
 }
 
-/** Kills the engine worker as a crash would. */
-export async function crashEngine(request: APIRequestContext): Promise<void> {
-  const r = await request.post('/__test/crash', { headers: hookHeaders(), data: {} });
+/** Ends the engine process: a SIGKILL from outside ('kill'), or a native abort inside it ('abort'). */
+export async function crashEngine(request: APIRequestContext, how: 'kill' | 'abort' = 'kill'): Promise<void> {
+  const r = await request.post(how === 'kill' ? '/__test/crash' : '/__test/abort', { headers: hookHeaders(), data: {} });
   if (!r.ok()) throw new Error(`could not crash the engine: ${r.status()}`);
 }
 

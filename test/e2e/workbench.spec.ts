@@ -6,7 +6,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
+import { randomTinyCnn, tinyCnnOnnx } from '../helpers/tiny-models';
 import { crashEngine, presetDialog, shot, watchProblems } from './helpers';
 
 const WORK = path.resolve('test-output/e2e-work');
@@ -379,6 +381,82 @@ test('a folder of 10,000 images: only visible rows are drawn, and the grid stays
   await expect(grid().locator('.cell img')).toHaveCount(10);
   await shot(page, '14-browser-10k');
 });
+
+test('the engine process killed in the middle of ScoreCAM: the app survives, says so, and explains again in one click', async ({ request }) => {
+  // A model with 768 channels on 64×64 inputs: ScoreCAM's masked passes run long enough to be interrupted.
+  const heavy = writeHeavyModel();
+  await presetDialog(request, 'openModel', heavy);
+  await nav('Start').click();
+  await page.locator('[data-action=model]').click();
+  await expect(page.locator('.topbar')).toContainText('heavy');
+  // Loading ends by leaving the start screen (for the model or the open folder): wait for it before navigating.
+  await expect(page.locator('[data-action=model]')).toBeHidden();
+  await presetDialog(request, 'openFolder', path.resolve('resources/demo/images'));
+  await nav('Start').click();
+  await page.locator('[data-action=folder]').click();
+  await expect(visibleCount()).toHaveText('100 of 100', { timeout: 60_000 });
+  await grid().locator('.cell').first().click();
+  await grid().focus();
+  await page.keyboard.press('Enter');
+  const scorecam = page.locator('[data-method=scorecam]');
+  await expect(scorecam.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });
+  await crashEngine(request, 'kill');
+  const banner = page.getByTestId('engine-banner');
+  await expect(banner).toContainText('The analysis engine stopped.');
+  await expect(banner).toContainText('it was killed');
+  await shot(page, '15-engine-stopped');
+  await banner.getByRole('button', { name: 'Explain the image again' }).click();
+  await expect(banner).toBeHidden();
+  await waitForAllMaps();
+});
+
+test('an evaluation whose engine aborts natively midway resumes in one click and ends identical to an uninterrupted run', async ({ request }) => {
+  await nav('Start').click();
+  await page.locator('[data-action=demo]').click();
+  await expect(visibleCount()).toHaveText('100 of 100', { timeout: 60_000 });
+  await nav('Evaluation').click();
+  await page.getByLabel('Sample size').fill('30');
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  const progress = page.getByTestId('eval-progress');
+  await expect(progress).toContainText(/\b([3-9]|1\d|2[0-8]) \/ 30 images/, { timeout: 120_000 });
+  await crashEngine(request, 'abort');
+  const banner = page.getByTestId('engine-banner');
+  await expect(banner).toContainText('The analysis engine stopped.');
+  await expect(banner).toContainText('it aborted');
+  await banner.getByRole('button', { name: 'Resume the evaluation' }).click();
+  await expect(banner).toBeHidden();
+  await expect(page.getByTestId('drilldown').locator('tbody tr')).toHaveCount(30, { timeout: 180_000 });
+
+  const dir = path.join(WORK, 'report-resumed');
+  await presetDialog(request, 'exportReport', dir);
+  await page.locator('.topbar').getByRole('button', { name: 'Report' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export report' });
+  await page.getByTestId('export-report').click();
+  await expect(page.getByTestId('export-done')).toBeVisible({ timeout: 120_000 });
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const resumed = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+  expect(resumed.settings.sample).toEqual({ size: 30, seed: 0 });
+
+  // The same evaluation, uninterrupted, by the CLI on the same engine code.
+  const cliOut = path.join(WORK, 'report-uninterrupted');
+  const cli = spawnSync(process.execPath, [
+    '--import', 'tsx', 'src/main/cli/main.ts', 'evaluate', '--model', 'resources/demo/fashion-cnn.onnx', '--dataset', 'resources/demo/images',
+    '--labels', 'resources/demo/images/labels.csv', '--sample', '30', '--seed', '0', '--methods', resumed.settings.methods.join(','), '--out', cliOut,
+  ], { encoding: 'utf8', timeout: 300_000 });
+  expect(cli.status, cli.stderr).toBe(0);
+  const fresh = JSON.parse(fs.readFileSync(path.join(cliOut, 'report.json'), 'utf8'));
+  expect(resumed.table).toEqual(fresh.table);
+  const perImage = (r: { images: { file: string; Y: number; methods: Record<string, { O: number }> }[] }) =>
+    r.images.map((i) => [i.file, i.Y, Object.entries(i.methods).map(([m, v]) => [m, v.O])]);
+  expect(perImage(resumed)).toEqual(perImage(fresh));
+});
+
+function writeHeavyModel(): string {
+  const file = path.join(WORK, 'heavy.onnx');
+  fs.writeFileSync(file, tinyCnnOnnx(randomTinyCnn(3, { inC: 3, h: 32, w: 32, C: 768, K: 10 })));
+  fs.writeFileSync(path.join(WORK, 'heavy.json'), JSON.stringify({ inputSize: [64, 64], resize: 'stretch' }));
+  return file;
+}
 
 test('no Content-Security-Policy violations or page errors happened', async () => {
   expect(problems).toEqual([]);

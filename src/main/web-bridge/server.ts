@@ -11,7 +11,8 @@
  *   GET  /__bridge/events          Server-Sent Events: {seq, event, payload} (or {seq, event, binary: true})
  *   GET  /__bridge/event/:seq      a binary event's payload
  *   POST /__test/dialog            {kind, answer}: the next answer of that native dialog (test hooks only)
- *   POST /__test/crash             kills the engine worker as a crash would (test hooks only)
+ *   POST /__test/crash             SIGKILLs the engine process (test hooks only)
+ *   POST /__test/abort             makes the engine process abort natively (SIGABRT; test hooks only)
  *
  * The test hooks answer dialogs, so they can allow-list any path: they need the X-Camscope-Test-Token header, a
  * random token made at each start that only whoever started the bridge sees (serve.ts prints it on its stdout,
@@ -298,7 +299,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             return send(res, 200, 'application/json', '{"ok":true}');
           }
           if (p === '/__test/crash') {
+            // A real SIGKILL of the engine process, as the OS or a user would end it.
             await engine.kill();
+            return send(res, 200, 'application/json', '{"ok":true}');
+          }
+          if (p === '/__test/abort') {
+            // A native abort (SIGABRT) inside the engine process, as a crash in onnxruntime or sharp would end it.
+            await engine.call('abortForTest', {}).catch(() => {});
             return send(res, 200, 'application/json', '{"ok":true}');
           }
         }

@@ -20,6 +20,11 @@ export function errorText(e: unknown): string {
   return String(e);
 }
 
+/** Did the job end because the analysis engine's process stopped (crash, kill, memory ceiling)? */
+export function isEngineCrash(e: unknown): boolean {
+  return (e as { code?: string })?.code === 'ENGINE_CRASHED' || /analysis engine stopped unexpectedly/i.test(errorText(e));
+}
+
 /** Was this a cancelled job (the user pressed Cancel, or started another one)? */
 export function isCancelled(e: unknown): boolean {
   return (e as { code?: string })?.code === 'CANCELLED' || /was cancelled/i.test(errorText(e));

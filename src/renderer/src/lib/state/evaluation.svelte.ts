@@ -1,6 +1,6 @@
 /** The evaluation view's state: the run form, the running job's progress, and the project's runs. */
 import type { EvaluationDetail, EvaluationSummary, JobProgress, ScoreVariantName } from '../api';
-import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
+import { cancelJob, errorText, getApi, isCancelled, isEngineCrash, newJobId } from '../api';
 
 /** The methods of the paper's tables, the default selection. */
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
@@ -15,6 +15,8 @@ export class EvaluationState {
   running = $state(false);
   progress = $state.raw<JobProgress | null>(null);
   error = $state<string | null>(null);
+  /** The last run stopped because the engine did: one click runs it again, and it resumes where it was. */
+  interrupted = $state(false);
   private jobId: string | null = null;
 
   runs = $state.raw<EvaluationSummary[]>([]);
@@ -54,7 +56,9 @@ export class EvaluationState {
     this.jobId = jobId;
     this.running = true;
     this.error = null;
+    this.interrupted = false;
     this.progress = null;
+    let crashed = false;
     try {
       const summary = await getApi().invoke('evaluation:run', {
         jobId,
@@ -67,6 +71,7 @@ export class EvaluationState {
       await this.select(summary.id);
     } catch (e) {
       if (!isCancelled(e)) this.error = errorText(e);
+      crashed = isEngineCrash(e);
       await this.refresh();
     } finally {
       if (this.jobId === jobId) {
@@ -74,6 +79,8 @@ export class EvaluationState {
         this.running = false;
       }
     }
+    // Offered only once the run has ended, so "Resume" starts it again instead of finding it still running.
+    this.interrupted = crashed;
   }
 
   /** Stops the run; it ends (and `running` clears) when the engine rejects it. */

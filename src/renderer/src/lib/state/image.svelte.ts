@@ -15,7 +15,7 @@ import type {
   ModelPrecision,
   Prediction,
 } from '../api';
-import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
+import { cancelJob, errorText, getApi, isCancelled, isEngineCrash, newJobId } from '../api';
 
 export interface MapResult {
   map: Float32Array;
@@ -51,6 +51,8 @@ export class ImageViewState {
   failures = $state.raw<Record<string, string>>({});
   running = $state(false);
   error = $state<string | null>(null);
+  /** The explanation stopped because the engine did: one click explains the image again. */
+  interrupted = $state(false);
   private jobId: string | null = null;
   /** Told the model's scoring precision after each explanation (a requested fp16 may fall back to fp32 on first use). */
   onPrecision: ((precision: ModelPrecision) => void) | null = null;
@@ -134,6 +136,7 @@ export class ImageViewState {
     this.jobId = jobId;
     this.running = true;
     this.error = null;
+    this.interrupted = false;
     this.maps = {};
     this.progress = {};
     this.failures = {};
@@ -153,6 +156,7 @@ export class ImageViewState {
       this.onPrecision?.(summary.precision);
     } catch (e) {
       if (this.jobId === jobId && !isCancelled(e)) this.error = errorText(e);
+      if (this.jobId === jobId) this.interrupted = isEngineCrash(e);
     } finally {
       if (this.jobId === jobId) {
         this.jobId = null;
