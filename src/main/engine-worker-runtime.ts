@@ -5,6 +5,7 @@
  */
 import type { HostToWorker, OpMap, Progress, WireError, WorkerToHost } from './engine-protocol';
 import { isHostToWorker } from './engine-protocol';
+import { logError } from './error-log';
 
 export interface OpContext {
   /** Aborted when the host cancels this call; pass it to long-running engine work. */
@@ -68,7 +69,10 @@ export function serveOps<Ops extends OpMap>(port: PortLike, handlers: OpHandlers
         post({ type: 'error', id, error: toWireError(e) });
       }
     } catch (e) {
-      if (!signal.aborted) post({ type: 'error', id, error: toWireError(e) });
+      const error = toWireError(e);
+      // Unexpected failures keep their stack in the error log; the user gets the plain sentence.
+      if (error.code === 'ENGINE_FAILED') logError(`engine operation ${op}`, e);
+      if (!signal.aborted) post({ type: 'error', id, error });
     } finally {
       running.delete(id);
     }

@@ -23,6 +23,6 @@ export function toIpcError(e: unknown): IpcError {
   const detail = e instanceof Error ? e.message : String(e);
   return {
     code: 'INTERNAL',
-    message: `Something went wrong inside camscope${detail ? `: ${detail}` : '.'}`,
+    message: `Something went wrong inside camscope${detail ? `: ${detail}` : ''}. The details are in the error log (Help → Open Error Log).`,
   };
 }

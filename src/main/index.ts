@@ -4,6 +4,7 @@
  * Importing this module has no side effects outside Electron (tests import it with 'electron' mocked);
  * {@link bootstrap} runs only when it is loaded as Electron's main script.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import {
   app,
@@ -13,6 +14,7 @@ import {
   nativeTheme,
   screen,
   session,
+  shell,
   type MessageBoxOptions,
   type OpenDialogOptions,
   type SaveDialogOptions,
@@ -22,6 +24,7 @@ import {
 import type { EventName, Events, Theme } from '../shared/api';
 import { EngineHost } from './engine-host';
 import { engineMemoryLimitMb } from './engine-memory';
+import { setErrorLogFile } from './error-log';
 import { utilityEngine } from './utility-engine';
 import { createHandlers, type Dialogs } from './handlers';
 import { registerHandlers, send, setTrustedRenderer } from './ipc';
@@ -216,6 +219,18 @@ export async function bootstrap(): Promise<void> {
     return;
   }
 
+  // Stack traces go to the error log under user data; the engine process writes there too (it inherits env).
+  const errorLog = path.join(app.getPath('userData'), 'logs', 'errors.log');
+  setErrorLogFile(errorLog);
+  process.env.CAMSCOPE_ERROR_LOG = errorLog;
+  const openErrorLog = async (): Promise<void> => {
+    if (!fs.existsSync(errorLog)) {
+      fs.mkdirSync(path.dirname(errorLog), { recursive: true });
+      fs.writeFileSync(errorLog, 'camscope error log: no errors recorded yet.\n');
+    }
+    const problem = await shell.openPath(errorLog);
+    if (problem) void dialog.showMessageBox({ type: 'info', message: `The error log is at ${errorLog}.`, detail: problem });
+  };
   // The engine finds resources/demo through CAMSCOPE_RESOURCES in a packaged app (the engine process inherits env).
   if (app.isPackaged && !process.env.CAMSCOPE_RESOURCES) process.env.CAMSCOPE_RESOURCES = process.resourcesPath;
   const devUrl = devServerUrl();
@@ -277,6 +292,8 @@ export async function bootstrap(): Promise<void> {
               rebuildMenu();
             },
             about: () => void showAbout(mainWindow),
+            // A path the app itself owns (under user data), never one from the renderer.
+            openErrorLog: () => void openErrorLog(),
           },
           { recent: store.recentProjects(), theme: settings.theme, isDev: Boolean(devUrl) },
         ),

@@ -17,6 +17,7 @@ import {
   type ResponseOf,
 } from '../shared/api';
 import { check, type Validator } from '../shared/validate';
+import { logError } from './error-log';
 import { toIpcError } from './errors';
 import type { Handlers } from './handlers';
 
@@ -111,7 +112,7 @@ export function handle<C extends ChannelName>(channel: C, fn: Handler<C>): () =>
       return { ok: true, value: await fn(checked.value, event) };
     } catch (e) {
       const error = toIpcError(e);
-      if (error.code === 'INTERNAL') console.error(`[ipc] ${channel} failed`, e);
+      if (error.code === 'INTERNAL' || error.code === 'ENGINE_FAILED' || error.code === 'ENGINE_CRASHED') logError(`request ${channel}`, e);
       return fail(error);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * The native menu, built from plain data so it can be tested without Electron:
  * File (open model / image folder / project, Open Recent ▸, save project as, export figure / report),
- * Edit (standard roles), View (reload only in development, zoom, full screen, theme), Help (guide, about).
+ * Edit (standard roles), View (reload only in development, zoom, full screen, theme), Help (guide, error log, about).
  */
 import type { MenuItemConstructorOptions } from 'electron';
 import type { MenuCommand, RecentProject, Theme } from '../shared/api';
@@ -13,6 +13,8 @@ export interface MenuActions {
   setTheme(theme: Theme): void;
   clearRecent(): void;
   about(): void;
+  /** Opens the error log (stack traces of unexpected failures) in the system's viewer. */
+  openErrorLog(): void;
 }
 
 export interface MenuState {
@@ -97,6 +99,7 @@ export function buildMenuTemplate(
     role: 'help',
     submenu: [
       { label: 'camscope Guide', accelerator: 'F1', click: cmd('guide') },
+      { label: 'Open Error Log', click: () => actions.openErrorLog() },
       { type: 'separator' },
       { label: 'About camscope', click: () => actions.about() },
     ],

@@ -153,7 +153,7 @@ describe('handle()', () => {
     expect(results).toEqual([
       { ok: false, error: { code: 'NOT_ALLOWED', message: 'Pick the file again.' } },
       { ok: false, error: { code: 'INVALID_MODEL', message: 'That file is not an ONNX model.' } },
-      { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong inside camscope: x is undefined' } },
+      { ok: false, error: { code: 'INTERNAL', message: 'Something went wrong inside camscope: x is undefined. The details are in the error log (Help → Open Error Log).' } },
     ]);
   });
 

@@ -51,7 +51,7 @@ describe('IPC contract', () => {
 describe('native menu', () => {
   const labels = (t: MenuItemConstructorOptions[]) =>
     t.map((m) => [m.label ?? m.role, ((m.submenu ?? []) as MenuItemConstructorOptions[]).map((s) => s.label ?? s.role ?? s.type)]);
-  const actions = () => ({ command: vi.fn(), setTheme: vi.fn(), clearRecent: vi.fn(), about: vi.fn() });
+  const actions = () => ({ command: vi.fn(), setTheme: vi.fn(), clearRecent: vi.fn(), about: vi.fn(), openErrorLog: vi.fn() });
   const sub = (t: MenuItemConstructorOptions[], label: string) =>
     (t.find((m) => m.label === label)!.submenu as MenuItemConstructorOptions[]);
   const item = (items: MenuItemConstructorOptions[], label: string) => items.find((i) => i.label === label)!;
@@ -66,7 +66,7 @@ describe('native menu', () => {
       ]],
       ['&Edit', []],
       ['&View', ['resetZoom', 'zoomIn', 'zoomOut', 'separator', 'togglefullscreen', 'separator', 'Theme']],
-      ['&Help', ['camscope Guide', 'separator', 'About camscope']],
+      ['&Help', ['camscope Guide', 'Open Error Log', 'separator', 'About camscope']],
     ]);
     expect(template[1].role).toBe('editMenu');
     const file = sub(template, '&File');
@@ -83,6 +83,8 @@ describe('native menu', () => {
     expect(a.command).toHaveBeenLastCalledWith({ command: 'guide' });
     (item(sub(template, '&Help'), 'About camscope').click as () => void)();
     expect(a.about).toHaveBeenCalled();
+    (item(sub(template, '&Help'), 'Open Error Log').click as () => void)();
+    expect(a.openErrorLog).toHaveBeenCalled();
   });
 
   it('lists recent projects (missing ones disabled) and can clear them', () => {

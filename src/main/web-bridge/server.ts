@@ -36,6 +36,7 @@ import { encodeWire, hasBinary } from '../../shared/wire';
 import { EngineHost, forkedEngine } from '../engine-host';
 import { engineMemoryLimitMb } from '../engine-memory';
 import type { EngineOps } from '../engine-protocol';
+import { logError } from '../error-log';
 import { toIpcError } from '../errors';
 import { createHandlers, type Dialogs, type Handlers } from '../handlers';
 import { PathAllowList } from '../model-access';
@@ -251,7 +252,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       return { ok: true, value: await fn(checked.value) };
     } catch (e) {
       const error = toIpcError(e);
-      if (error.code === 'INTERNAL') console.error(`[bridge] ${name} failed`, e);
+      if (error.code === 'INTERNAL' || error.code === 'ENGINE_FAILED' || error.code === 'ENGINE_CRASHED') logError(`request ${name}`, e);
       return { ok: false, error };
     }
   };
