@@ -148,6 +148,8 @@ export interface DatasetListing {
   /** The labels CSV used, if any. */
   labels: string | null;
   labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
+  /** The open model's class names as they stand with this folder (a model without names takes the folder's). */
+  classes: { names: string[]; source: 'sidecar' | 'dataset' | 'default' } | null;
   items: DatasetEntry[];
 }
 

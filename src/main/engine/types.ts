@@ -123,6 +123,11 @@ export interface ModelInspection {
   profile: ModelProfile;
   /** Where the profile came from: the sidecar JSON path, or null when defaults were used. */
   profileSource: string | null;
+  /**
+   * Where the class names came from: the sidecar; the dataset (ImageFolder folder names or the labels file's names,
+   * sorted, when their count equals the model's outputs — torchvision's convention); or 'default' (`class N`).
+   */
+  classesSource: 'sidecar' | 'dataset' | 'default';
   numClasses: number;
   input: InputInfo;
   output: OutputInfo;

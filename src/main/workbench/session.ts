@@ -212,7 +212,10 @@ export class WorkbenchSession {
 
   private readDataset(root: string): Dataset {
     const classes = this.classifier?.profile.classes ?? [];
-    return loadDataset(resolve(root), classes, findLabelsCsv(root));
+    const dataset = loadDataset(resolve(root), classes, findLabelsCsv(root));
+    // A model without class names takes the folder's (sorted folder or label names, as torchvision numbers them).
+    if (dataset.classNames && this.classifier?.adoptClassNames(dataset.classNames)) this.predictions = new Map();
+    return dataset;
   }
 
   openDataset(root: string): DatasetListing {
@@ -235,6 +238,7 @@ export class WorkbenchSession {
       layout: d.layout,
       labels: d.labels,
       labelMapping: d.labelMapping,
+      classes: this.classifier ? { names: this.classifier.profile.classes, source: this.classifier.inspection.classesSource } : null,
       items: d.items.map((i) => ({ file: i.file, label: i.label, labelName: i.labelName })),
     };
   }

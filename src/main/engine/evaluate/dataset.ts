@@ -29,6 +29,8 @@ export interface Dataset {
   items: DatasetItem[];
   /** How label names were mapped to class indices. */
   labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
+  /** With 'sorted-order': the label names in class order (torchvision ImageFolder's classes), to name the classes. */
+  classNames?: string[];
   /** Plain-language notes on what the listing skipped (folders named like images). */
   warnings?: string[];
 }
@@ -96,12 +98,12 @@ export function parseCsv(text: string): string[][] {
  * Maps label names to class indices: by class name when every name is one; else by sorted order when there are
  * exactly as many names as classes (torchvision ImageFolder's convention); else by integer value; else unknown.
  */
-function labelMapper(names: string[], classes: string[]): { map: (name: string) => number | null; how: Dataset['labelMapping'] } {
+function labelMapper(names: string[], classes: string[]): { map: (name: string) => number | null; how: Dataset['labelMapping']; names?: string[] } {
   const unique = [...new Set(names)].sort();
   const lower = classes.map((c) => c.toLowerCase());
   if (unique.every((n) => lower.includes(n.toLowerCase()))) return { map: (n) => lower.indexOf(n.toLowerCase()), how: 'class-names' };
   if (unique.every((n) => /^\d+$/.test(n) && Number(n) < classes.length)) return { map: (n) => Number(n), how: 'indices' };
-  if (unique.length === classes.length) return { map: (n) => unique.indexOf(n), how: 'sorted-order' };
+  if (unique.length === classes.length) return { map: (n) => unique.indexOf(n), how: 'sorted-order', names: unique };
   return { map: () => null, how: 'none' };
 }
 
@@ -125,7 +127,7 @@ export function loadDataset(root: string, classes: string[], labelsCsv?: string)
       return { file, path: join(root, file), label: labels[0] ?? null, labelName: r[li] ?? null, labels };
     });
     if (items.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `The labels file ${labelsCsv} lists no images.`);
-    return { root, labels: labelsCsv, layout: 'csv', items, labelMapping: mapper.how };
+    return { root, labels: labelsCsv, layout: 'csv', items, labelMapping: mapper.how, ...(mapper.names ? { classNames: mapper.names } : {}) };
   }
   const warnings: string[] = [];
   const files = walk(root, root, warnings);
@@ -133,12 +135,12 @@ export function loadDataset(root: string, classes: string[], labelsCsv?: string)
   const rel = files.map((f) => relative(root, f).split(sep).join('/'));
   const folderOf = (r: string): string | null => (r.includes('/') ? r.split('/')[0] : null);
   const names = rel.map(folderOf).filter((n): n is string => n !== null);
-  const mapper = names.length === rel.length ? labelMapper(names, classes) : { map: () => null, how: 'none' as const };
+  const mapper: ReturnType<typeof labelMapper> = names.length === rel.length ? labelMapper(names, classes) : { map: () => null, how: 'none' };
   const items = rel.map((file, i) => {
     const name = folderOf(file);
     return { file, path: files[i], label: name === null ? null : mapper.map(name), labelName: name };
   });
-  return { root, labels: null, layout: 'imagefolder', items, labelMapping: mapper.how, warnings };
+  return { root, labels: null, layout: 'imagefolder', items, labelMapping: mapper.how, warnings, ...(mapper.names ? { classNames: mapper.names } : {}) };
 }
 
 /** A seeded random sample of n items (Fisher–Yates with mulberry32), returned in dataset order. */

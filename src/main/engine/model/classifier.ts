@@ -238,6 +238,7 @@ async function analyse(modelPath: string): Promise<Analysis> {
     outputs: graphOutputs(original),
     profile,
     profileSource: sidecar?.path ?? null,
+    classesSource: sidecar?.data.classes !== undefined ? 'sidecar' : 'default',
     numClasses,
     input: { name: input.name, layout, layoutSource: askedLayout ? 'sidecar' : 'graph', type: inputType },
     output: { semantics: scores.semantics, source: scores.source, activation: activation?.activation ?? null, binary, tensor: binary ? BINARY_LOGITS : outputName },
@@ -312,6 +313,18 @@ export class Classifier {
   get profile(): ModelProfile {
     return this.inspection.profile;
   }
+  /**
+   * Names the classes after a dataset's label names (sorted folder or label names whose count equals the model's
+   * outputs) when nothing better names them: the sidecar always wins. Returns whether the names changed.
+   */
+  adoptClassNames(names: readonly string[]): boolean {
+    if (this.inspection.classesSource === 'sidecar' || names.length !== this.numClasses) return false;
+    if (names.every((n, i) => n === this.inspection.profile.classes[i])) return false;
+    this.inspection.profile.classes = [...names];
+    this.inspection.classesSource = 'dataset';
+    return true;
+  }
+
   /** What the class scores mean: softmax logits, independent sigmoid logits, or probabilities. */
   get scores(): OutputSemantics {
     return this.inspection.output.semantics;

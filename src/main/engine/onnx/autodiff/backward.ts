@@ -70,8 +70,13 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
   const constant = (name: string): number[] | null => stored(name) ?? spec.probedValues.get(name) ?? null;
 
   // Tensors that depend on the layer (they need gradients) …
+  // Shape and Size read only the layer's shape, not its values: what is computed from them (Swin's attention
+  // masks, scales, reshape targets) carries no gradient.
   const dependsOnLayer = new Set([spec.layer]);
-  for (const n of nodes) if (n.input!.some((i) => dependsOnLayer.has(i))) for (const o of n.output!) if (o) dependsOnLayer.add(o);
+  for (const n of nodes) {
+    if (n.opType === 'Shape' || n.opType === 'Size') continue;
+    if (n.input!.some((i) => dependsOnLayer.has(i))) for (const o of n.output!) if (o) dependsOnLayer.add(o);
+  }
   if (!dependsOnLayer.has(spec.logits)) {
     throw new CamscopeError('UNSUPPORTED_MODEL', `The class scores do not depend on layer "${spec.layer}", so it has no gradient.`);
   }

@@ -195,6 +195,11 @@ export class AppState {
 
   /** A folder's listing; `keepView` when it is the same folder read again (for a new model): the view stays. */
   private setDataset(dataset: DatasetListing, keepView = false): void {
+    // A model without class names is named after the folder's classes: every screen shows those names.
+    const m = this.model;
+    if (m && dataset.classes && dataset.classes.names.join('\n') !== m.inspection.profile.classes.join('\n')) {
+      this.model = { ...m, inspection: { ...m.inspection, classesSource: dataset.classes.source, profile: { ...m.inspection.profile, classes: dataset.classes.names } } };
+    }
     const same = keepView && this.browser.dataset?.root === dataset.root;
     this.browser.reset(dataset, same);
     if (!same) this.viewer.reset();
