@@ -12,6 +12,7 @@ import { hiResCam } from './hirescam';
 import { layerCam } from './layercam';
 import { scoreCam } from './scorecam';
 import { xGradCam } from './xgradcam';
+import { randomMethod } from './random';
 import { GATING_PLACEMENTS, scoreCamPlusPlus, type GatingPlacement } from './scorecam-pp';
 
 export interface MethodInfo {
@@ -25,6 +26,7 @@ export interface MethodInfo {
 // Order = the paper's tables: gradient baselines first, then the score-based methods.
 const FACTORIES: (() => CamMethod)[] = [
   gradCam, gradCamPlusPlus, xGradCam, layerCam, hiResCam, () => augGradCamPlusPlus(), scoreCam, () => scoreCamPlusPlus(),
+  () => randomMethod(), // a reference, not an explanation: reports never rank it
 ];
 
 export const METHODS: readonly MethodInfo[] = FACTORIES.map((create) => {
