@@ -5,7 +5,7 @@
  */
 import { CamscopeError, errorMessage, isCamscopeError, throwIfCancelled, type CamscopeErrorCode } from './errors';
 import { prepareImage, type PreparedImage } from './image/preprocess';
-import type { CamMap, CamMethod, ScoreVariant } from './methods/base';
+import type { CamMap, CamMethod, PreviewFrame, ScoreVariant } from './methods/base';
 import type { Classifier } from './model/classifier';
 import { checkProbabilities, classProbabilities, noLogits } from './model/scores';
 import type { OutputSemantics, Prediction } from './types';
@@ -32,6 +32,10 @@ export interface ExplainOptions {
   maxPixels?: number;
   signal?: AbortSignal;
   onProgress?: (p: ExplainProgress) => void;
+  /** Score-weighted methods: progressive estimates of each map, ending with the exact map (see CamContext.onPreview). */
+  onPreview?: (p: { imageIndex: number; file: string; method: string; frame: PreviewFrame }) => void;
+  /** With onPreview: also end a batch of masked passes at every multiple of this many passes. */
+  previewEvery?: number;
 }
 
 export interface MethodOutcome {
@@ -174,6 +178,9 @@ export async function* explainImages(classifier: Classifier, files: string[], op
             signal: options.signal,
             onProgress: (done, total) =>
               options.onProgress?.({ imageIndex: start + i, imageCount: files.length, file: group[i], method: method.id, done, total }),
+            ...(options.onPreview
+              ? { previewEvery: options.previewEvery, onPreview: (frame: PreviewFrame) => options.onPreview!({ imageIndex: start + i, file: group[i], method: method.id, frame }) }
+              : {}),
           });
           // Provenance says what was differentiated: without logits, gradient methods explain the probability.
           const settings = method.needsGradients && gradientScore === 'prob' ? { ...method.settings, score: 'prob' } : method.settings;

@@ -35,7 +35,32 @@ export interface CamContext {
   fused?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Score-based methods: called with an estimate of the map before the first masked pass (`passes` 0), after every
+   * batch of masked passes, and last with the exact map (`passes` = the method's forward passes; the same values
+   * as the returned map). `ms`: milliseconds since the method started. Asking for previews changes the order the
+   * channels are scored in, not the result. See preview.ts.
+   */
+  onPreview?: (p: PreviewFrame) => void;
+  /** With onPreview: batches of masked passes also end at every multiple of this, so a preview falls there. */
+  previewEvery?: number;
 }
+
+export interface PreviewFrame {
+  /** Masked passes scored so far. */
+  passes: number;
+  /** Milliseconds since the method started. */
+  ms: number;
+  /** The estimated map, [H, W] in [0, 1] like CamMap.map. */
+  map: Float32Array;
+}
+
+/** Fast approximations of the score-based methods; never one of the paper methods. */
+export type Approximation =
+  /** Score only the k kept channels of largest activation energy Σ A_k² (ties: lower channel index); drop the rest. */
+  | { kind: 'topk'; k: number }
+  /** No masked passes: every kept channel weighs 1, map = ReLU(Σ_k term(up_k)), min-max normalised. */
+  | { kind: 'noscore' };
 
 export interface CamMap {
   /** The explanation in the model's input frame, [H, W], values in [0, 1]. */
@@ -46,6 +71,11 @@ export interface CamMap {
   flat: boolean;
   /** Forward passes this method ran (beyond the shared prediction pass). */
   forwardPasses: number;
+  /**
+   * Score-weighted methods run with previews: how far this map is from the score-free map (every channel weight
+   * equal, the first preview), both min-max normalised.
+   */
+  scoreFree?: { maxAbsDiff: number; pearson: number };
 }
 
 export interface CamMethod {
@@ -57,6 +87,10 @@ export interface CamMethod {
   needsGradients: boolean;
   /** Options this instance runs with, recorded in results for provenance. */
   settings: Record<string, string | number | boolean>;
+  /** True for fast approximations (`…@topk=N`, `…@noscore`): not the paper's method; reports must say so. */
+  approximate?: boolean;
+  /** Score-weighted methods: the same method under an approximation (id `<id>@topk=N` or `<id>@noscore`). */
+  withApproximation?(a: Approximation): CamMethod;
   compute(ctx: CamContext): Promise<CamMap>;
 }
 

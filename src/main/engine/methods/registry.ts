@@ -6,6 +6,7 @@ import { CamscopeError } from '../errors';
 import type { CamMethod, ScoreVariant } from './base';
 import { GATING_FUNCTIONS, type GatingName } from './gating';
 import { augGradCamPlusPlus } from './aug-gradcam-pp';
+import { parseApproximation } from './approximate';
 import { gradCam } from './gradcam';
 import { gradCamPlusPlus } from './gradcam-pp';
 import { hiResCam } from './hirescam';
@@ -39,10 +40,17 @@ export const METHOD_IDS: readonly string[] = METHODS.map((m) => m.id);
 /**
  * Builds a method from its id. Besides the listed ids, ScoreCAM++ ablations are named
  * `scorecam++_<gating>[_<placement>][_logit][_baseline]`, e.g. `scorecam++_sigmoid`, `scorecam++_tanh_mask`.
+ * Fast approximations of a score-weighted method (approximate.ts, flagged `approximate`): `<id>@topk=N`, `<id>@noscore`.
  */
 export function createMethod(id: string): CamMethod {
   const listed = METHODS.find((m) => m.id === id);
   if (listed) return listed.create();
+  const at = id.lastIndexOf('@');
+  if (at > 0) {
+    const base = createMethod(id.slice(0, at));
+    if (!base.withApproximation) throw new CamscopeError('INVALID_ARGUMENT', `"${id}": only Score-CAM and ScoreCAM++ (and its ablations) have approximations.`);
+    return base.withApproximation(parseApproximation(id.slice(at + 1)));
+  }
   const m = /^scorecam\+\+_(\w+?)(?:_(both|mask|sum))?(_logit)?(_baseline)?$/.exec(id);
   if (m && (GATING_FUNCTIONS as readonly string[]).includes(m[1])) {
     return scoreCamPlusPlus({

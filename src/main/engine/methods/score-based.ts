@@ -3,11 +3,18 @@
  * upsample A_k to the input size (up_k), mask the input with mask(up_k), score the masked input with the model,
  * and add s_k · term(up_k) to the map. Channels whose term is identically zero are skipped: they cannot change
  * the map, so skipping their forward passes is exact.
+ *
+ * With `ctx.onPreview` the channels are scored in coverage order and an estimate of the map is reported before the
+ * first masked pass and after every batch (preview.ts); the exact map is combined as without previews (the fused
+ * path: the same combine run over the channels in their natural order; the JS path: the same float64 sum, in
+ * scoring order), so previews change when each score is known, not the result.
+ * Approximations (`approximation`): top-k channels by activation energy, or no scores at all (every weight 1).
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
 import type { ChannelTransform } from '../onnx/fused-score';
 import { bilinearResampler } from '../tensor/ops';
-import { reluMinMax, scoreOf, type CamContext, type CamMap, type ScoreVariant } from './base';
+import { reluMinMax, scoreOf, type Approximation, type CamContext, type CamMap, type ScoreVariant } from './base';
+import { channelDescriptors, coverageOrder, ScoreEstimator } from './preview';
 
 export interface ScoreWeighting {
   /** Writes mask_k = mask(up_k) into `out` (same length as `up`). */
@@ -22,10 +29,110 @@ export interface ScoreWeighting {
   /** The same mask and term, named for the fused graphs. */
   maskKind: ChannelTransform;
   termKind: ChannelTransform;
+  /** A fast approximation instead of the method itself. */
+  approximation?: Approximation;
+}
+
+/** Σ A_k² over the layer's grid: the activation energy that ranks channels for top-k. */
+export function activationEnergy(a: Float32Array, offset: number, length: number): number {
+  let e = 0;
+  for (let i = offset; i < offset + length; i++) e += a[i] * a[i];
+  return e;
+}
+
+/** The k kept channels of largest activation energy (ties: lower index), in channel order; all when k ≥ their count. */
+export function topKChannels(kept: readonly number[], activations: Float32Array, hw: number, k: number): number[] {
+  if (k >= kept.length) return [...kept];
+  const energy = new Map(kept.map((c) => [c, activationEnergy(activations, c * hw, hw)]));
+  return [...kept].sort((a, b) => energy.get(b)! - energy.get(a)! || a - b).slice(0, k).sort((a, b) => a - b);
+}
+
+type RawMap = Float32Array | Float64Array;
+
+/** Min-max normalised maps: largest absolute difference and Pearson correlation. */
+export function compareMaps(a: ArrayLike<number>, b: ArrayLike<number>): { maxAbsDiff: number; pearson: number } {
+  let max = 0;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < a.length; i++) {
+    max = Math.max(max, Math.abs(a[i] - b[i]));
+    ma += a[i];
+    mb += b[i];
+  }
+  ma /= a.length;
+  mb /= b.length;
+  let sab = 0;
+  let saa = 0;
+  let sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    sab += (a[i] - ma) * (b[i] - mb);
+    saa += (a[i] - ma) ** 2;
+    sbb += (b[i] - mb) ** 2;
+  }
+  return { maxAbsDiff: max, pearson: saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : saa === sbb ? 1 : 0 };
+}
+
+/**
+ * Progressive estimates for one run: descriptors, scoring order and the regression (preview.ts). `combine` makes
+ * the raw map Σ_k weight_k · term(up_k) over all kept channels from per-position weights.
+ */
+class Previewer {
+  readonly order: number[];
+  private readonly estimator: ScoreEstimator;
+  private readonly known: number[] = [];
+  private readonly scores: number[] = [];
+  private scoreFree: Float32Array | null = null;
+
+  constructor(
+    private readonly ctx: CamContext,
+    private readonly t0: number,
+    activations: Float32Array,
+    kept: readonly number[],
+    hw: number,
+    mask: ScoreWeighting['mask'],
+    private readonly combine: (weights: Float64Array, known: readonly number[]) => Promise<RawMap>,
+  ) {
+    const descriptors = channelDescriptors(activations, kept, hw, mask);
+    this.order = coverageOrder(descriptors);
+    this.estimator = new ScoreEstimator(descriptors);
+  }
+
+  /** Records the score of the channel at kept position `position`. */
+  add(position: number, score: number): void {
+    this.known.push(position);
+    this.scores.push(score);
+  }
+
+  async emit(): Promise<void> {
+    const raw = await this.combine(this.estimator.weights(this.known, this.scores), this.known);
+    const map = new Float32Array(raw.length);
+    reluMinMax(raw, map);
+    if (this.known.length === 0) this.scoreFree = map;
+    this.ctx.onPreview!({ passes: this.known.length, ms: performance.now() - this.t0, map });
+  }
+
+  /** The last frame: the exact map itself. Returns how far it is from the score-free first frame. */
+  finish(result: CamMap): CamMap {
+    this.ctx.onPreview!({ passes: result.forwardPasses, ms: performance.now() - this.t0, map: result.map.slice() });
+    return this.scoreFree ? { ...result, scoreFree: compareMaps(result.map, this.scoreFree) } : result;
+  }
+}
+
+/** Batch boundaries: at most `batch` passes, and with `every` set, ending at each multiple of it. */
+function batchCount(start: number, total: number, batch: number, every: number | undefined): number {
+  const n = Math.min(batch, total - start);
+  return every && every > 0 ? Math.min(n, every - (start % every)) : n;
+}
+
+/** Min-max normalised result of a raw map. */
+function finalMap(cam: RawMap, W: number, H: number, passes: number): CamMap {
+  const map = new Float32Array(W * H);
+  const flat = reluMinMax(cam, map);
+  return { map, width: W, height: H, flat, forwardPasses: passes };
 }
 
 /** The fused path: per batch, only B·h·w activation values go in and B scores come out. */
-async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: number[]): Promise<CamMap> {
+async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: number[], t0: number): Promise<CamMap> {
   const { classifier, activations, target } = ctx;
   const [, , h, wIn] = classifier.layer.shape;
   const [H, W] = classifier.profile.inputSize;
@@ -34,52 +141,103 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   const acts = new Float32Array(kept.length * hw);
   kept.forEach((k, i) => acts.set(activations.subarray(k * hw, (k + 1) * hw), i * hw));
   const weights = new Float32Array(kept.length);
+  if (kept.length === 0) return finalMap(new Float32Array(H * W), W, H, 0);
+  if (w.approximation?.kind === 'noscore') return finalMap(await classifier.fusedCombine(acts, weights.fill(1), kept.length, w.termKind), W, H, 0);
+
+  const previewer = ctx.onPreview
+    ? new Previewer(ctx, t0, activations, kept, hw, w.mask, (est) => classifier.fusedCombine(acts, Float32Array.from(est), kept.length, w.termKind))
+    : null;
+  // Scoring order: coverage order with previews, else the channels' own order; scores land at their channel's position.
+  const order = previewer?.order ?? kept.map((_, i) => i);
+  const scoring = previewer ? new Float32Array(kept.length * hw) : acts;
+  if (previewer) order.forEach((p, i) => scoring.set(acts.subarray(p * hw, (p + 1) * hw), i * hw));
+  if (previewer) await previewer.emit();
   const batch = Math.max(1, ctx.batchSize);
-  for (let start = 0; start < kept.length; start += batch) {
+  for (let start = 0; start < kept.length; ) {
     throwIfCancelled(ctx.signal);
-    const count = Math.min(batch, kept.length - start);
-    const scores = await classifier.fusedScores(ctx.image, acts.subarray(start * hw, (start + count) * hw), count, target.classIndex, w.maskKind, target.score);
+    const count = batchCount(start, kept.length, batch, ctx.onPreview ? ctx.previewEvery : undefined);
+    const scores = await classifier.fusedScores(ctx.image, scoring.subarray(start * hw, (start + count) * hw), count, target.classIndex, w.maskKind, target.score);
     for (let b = 0; b < count; b++) {
       const s = scores[b] - baseline;
-      if (!Number.isFinite(s)) throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
-      weights[start + b] = s;
+      const p = order[start + b];
+      if (!Number.isFinite(s)) throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[p]} of the masked input.`);
+      weights[p] = s;
+      previewer?.add(p, s);
     }
-    ctx.onProgress?.(start + count, kept.length);
+    start += count;
+    ctx.onProgress?.(start, kept.length);
+    if (previewer && start < kept.length) {
+      throwIfCancelled(ctx.signal);
+      await previewer.emit();
+    }
   }
   throwIfCancelled(ctx.signal);
-  const map = new Float32Array(H * W);
-  if (kept.length === 0) return { map, width: W, height: H, flat: true, forwardPasses: 0 };
-  const cam = await classifier.fusedCombine(acts, weights, kept.length, w.termKind);
-  const flat = reluMinMax(cam, map);
-  return { map, width: W, height: H, flat, forwardPasses: kept.length };
+  const result = finalMap(await classifier.fusedCombine(acts, weights, kept.length, w.termKind), W, H, kept.length);
+  return previewer ? previewer.finish(result) : result;
 }
 
 export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Promise<CamMap> {
+  const t0 = performance.now();
   const { classifier, image, activations, target } = ctx;
   const [, C, h, wIn] = classifier.layer.shape;
   const [H, W] = classifier.profile.inputSize;
   const plane = H * W;
+  const hw = h * wIn;
   const channels = classifier.profile.channels;
   const numClasses = classifier.numClasses;
   const resampler = bilinearResampler(h, wIn, H, W);
 
-  const kept: number[] = [];
-  for (let k = 0; k < C; k++) if (!w.skip(activations, k * h * wIn, h * wIn)) kept.push(k);
-  if (ctx.fused !== false && classifier.supportsFusedScoring) return fusedScoreWeightedCam(ctx, w, kept);
+  let kept: number[] = [];
+  for (let k = 0; k < C; k++) if (!w.skip(activations, k * hw, hw)) kept.push(k);
+  if (w.approximation?.kind === 'topk') kept = topKChannels(kept, activations, hw, w.approximation.k);
+  if (ctx.fused !== false && classifier.supportsFusedScoring) return fusedScoreWeightedCam(ctx, w, kept, t0);
+
+  const up = new Float32Array(plane);
+  const termOf = (k: number, out: Float32Array): void => {
+    resampler.resize(activations, k * hw, up);
+    w.term(up, out);
+  };
+  if (w.approximation?.kind === 'noscore') {
+    const cam = new Float64Array(plane);
+    const term = new Float32Array(plane);
+    for (const k of kept) {
+      termOf(k, term);
+      for (let i = 0; i < plane; i++) cam[i] += term[i];
+    }
+    return finalMap(cam, W, H, 0);
+  }
 
   const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target, classifier.scores) : 0;
   const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));
   // Two slots: JavaScript fills one batch of masked inputs while onnxruntime scores the other.
   const slots = [0, 1].map(() => ({ masked: new Float32Array(batch * channels * plane), terms: new Float32Array(batch * plane) }));
-  const up = new Float32Array(plane);
   const mask = new Float32Array(plane);
   const sameGate = w.mask === w.term;
   const cam = new Float64Array(plane);
 
+  // Previews: the estimate is the exact sum so far plus the predicted weights times the unscored channels' terms.
+  const previewTerm = new Float32Array(plane);
+  const previewer = ctx.onPreview
+    ? new Previewer(ctx, t0, activations, kept, hw, w.mask, async (est, known) => {
+        const scored = new Uint8Array(kept.length);
+        for (const p of known) scored[p] = 1;
+        const out = Float64Array.from(cam);
+        kept.forEach((k, p) => {
+          if (scored[p] || est[p] === 0) return;
+          termOf(k, previewTerm);
+          for (let i = 0; i < plane; i++) out[i] += est[p] * previewTerm[i];
+        });
+        return out;
+      })
+    : null;
+  const order = previewer?.order ?? kept.map((_, i) => i);
+  const every = ctx.onPreview ? ctx.previewEvery : undefined;
+  if (previewer) await previewer.emit();
+
   const fill = (slot: (typeof slots)[number], start: number): number => {
-    const count = Math.min(batch, kept.length - start);
+    const count = batchCount(start, kept.length, batch, every);
     for (let b = 0; b < count; b++) {
-      resampler.resize(activations, kept[start + b] * h * wIn, up);
+      resampler.resize(activations, kept[order[start + b]] * hw, up);
       const term = slot.terms.subarray(b * plane, (b + 1) * plane);
       w.term(up, term);
       if (sameGate) mask.set(term);
@@ -108,23 +266,25 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
     pending = nextCount ? score(slots[s ^ 1], nextCount) : null;
     const terms = slots[s].terms;
     for (let b = 0; b < count; b++) {
+      const p = order[start + b];
       const sk = scoreOf(logits, b * numClasses, numClasses, target, classifier.scores) - baseline;
       if (!Number.isFinite(sk)) {
-        throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[start + b]} of the masked input.`);
+        throw new CamscopeError('NUMERICAL_ERROR', `The model returned a non-finite score for channel ${kept[p]} of the masked input.`);
       }
       const t = b * plane;
       for (let i = 0; i < plane; i++) cam[i] += sk * terms[t + i];
+      previewer?.add(p, sk);
     }
     ctx.onProgress?.(start + count, kept.length);
+    if (previewer && nextStart < kept.length) await previewer.emit();
     start = nextStart;
     count = nextCount;
     s ^= 1;
   }
   throwIfCancelled(ctx.signal);
 
-  const map = new Float32Array(plane);
-  const flat = reluMinMax(cam, map);
-  return { map, width: W, height: H, flat, forwardPasses: kept.length };
+  const result = finalMap(cam, W, H, kept.length);
+  return previewer ? previewer.finish(result) : result;
 }
 
 /** A_k is all zeros. */

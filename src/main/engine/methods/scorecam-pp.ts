@@ -8,7 +8,8 @@
  * (Table 6; where g is not applied the mask falls back to min-max and the sum to up_k); logit instead of
  * probability; and Eq. 10's baseline s_k = f(x ∘ H_k) − f(x).
  */
-import type { CamMethod, ScoreVariant } from './base';
+import type { Approximation, CamMethod, ScoreVariant } from './base';
+import { approximateId, approximateName, approximateSettings } from './approximate';
 import { GATING, type GatingName } from './gating';
 import { isConstantChannel, isZeroChannel, minMaxInto, scoreWeightedCam } from './score-based';
 
@@ -20,10 +21,12 @@ export interface ScoreCamPlusPlusOptions {
   placement?: GatingPlacement;
   score?: ScoreVariant;
   subtractBaseline?: boolean;
+  /** A fast approximation (id `<id>@topk=N` / `<id>@noscore`), labelled approximate. */
+  approximation?: Approximation;
 }
 
 /** `scorecam++` for the paper's method; ablations append their settings: `scorecam++_sigmoid_mask_logit_baseline`. */
-export function scoreCamPlusPlusId(o: Required<ScoreCamPlusPlusOptions>): string {
+export function scoreCamPlusPlusId(o: Required<Omit<ScoreCamPlusPlusOptions, 'approximation'>>): string {
   const parts = [o.gating !== 'tanh' || o.placement !== 'both' ? o.gating : '', o.placement !== 'both' ? o.placement : '',
     o.score === 'logit' ? 'logit' : '', o.subtractBaseline ? 'baseline' : ''].filter(Boolean);
   return ['scorecam++', ...parts].join('_');
@@ -41,12 +44,17 @@ export function scoreCamPlusPlus(options: ScoreCamPlusPlusOptions = {}): CamMeth
   const gatedMask = placement !== 'sum';
   const gatedSum = placement !== 'mask';
   const isDefault = gating === 'tanh' && placement === 'both' && score === 'prob' && !subtractBaseline;
+  const { approximation } = options;
+  const id = scoreCamPlusPlusId({ gating, placement, score, subtractBaseline });
+  const displayName = isDefault ? 'ScoreCAM++' : `ScoreCAM++ (${gating} in ${placement}, ${score}${subtractBaseline ? ', baseline' : ''})`;
+  const settings = { gating, placement, score, subtractBaseline };
   return {
-    id: scoreCamPlusPlusId({ gating, placement, score, subtractBaseline }),
-    displayName: isDefault ? 'ScoreCAM++' : `ScoreCAM++ (${gating} in ${placement}, ${score}${subtractBaseline ? ', baseline' : ''})`,
+    id: approximation ? approximateId(id, approximation) : id,
+    displayName: approximation ? approximateName(displayName, approximation) : displayName,
     paper: 'Chen et al., ScoreCAM++, arXiv 2404.19341',
     needsGradients: false,
-    settings: { gating, placement, score, subtractBaseline },
+    settings: approximation ? approximateSettings(settings, approximation) : settings,
+    ...(approximation ? { approximate: true } : { withApproximation: (a: Approximation) => scoreCamPlusPlus({ ...options, approximation: a }) }),
     compute: (ctx) =>
       scoreWeightedCam(ctx, {
         mask: gatedMask ? gate : minMaxInto,
@@ -60,6 +68,7 @@ export function scoreCamPlusPlus(options: ScoreCamPlusPlusOptions = {}): CamMeth
         subtractBaseline,
         maskKind: gatedMask ? gating : 'minmax',
         termKind: gatedSum ? gating : 'identity',
+        approximation,
       }),
   };
 }
