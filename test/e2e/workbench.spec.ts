@@ -202,7 +202,7 @@ test('save the project, crash the engine, reload: the project reopens with its a
   expect(fs.existsSync(projectFile)).toBe(true);
 
   await crashEngine(request);
-  await expect(page.getByText('The analysis engine stopped.')).toBeVisible();
+  await expect(page.getByText('The analysis engine stopped (it was killed).')).toBeVisible();
 
   await page.reload();
   await expect(page.getByRole('heading', { name: 'See what your classifier looks at' })).toBeVisible();
@@ -238,13 +238,31 @@ test('evaluation: 20 images, progress, the paper-form table, chart and drill-dow
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(table.locator('thead th')).toHaveText(['Metric', 'Grad-CAM', 'Grad-CAM++', 'XGrad-CAM', 'LayerCAM', 'Score-CAM', 'ScoreCAM++']);
   await expect(table.locator('tbody th').first()).toContainText('Average Drop');
+  // A star only where the metric separates the methods; a row where every method scores the same says so instead.
   const rows = await table.locator('tbody tr').count();
-  for (let r = 0; r < rows - 1; r++) expect(await table.locator('tbody tr').nth(r).locator('td.best').count()).toBeGreaterThan(0);
+  for (let r = 0; r < rows - 1; r++) {
+    const row = table.locator('tbody tr').nth(r);
+    const values = (await row.locator('td').allInnerTexts()).map((t) => t.replace('★', '').trim());
+    const tie = new Set(values).size === 1;
+    const stars = await row.locator('td.best').count();
+    if (tie) expect(stars, `row ${r}: ${values.join(' ')}`).toBe(0);
+    else expect(stars, `row ${r}: ${values.join(' ')}`).toBeGreaterThan(0);
+    await expect(row.locator('th')).toContainText(tie ? 'same for every method' : 'better');
+    if (tie) await expect(row).toHaveAttribute('data-tie', 'true');
+  }
+  // The run is named by model, layer, images and date, and it is a run of the open model (no "other model" marker).
+  await expect(page.getByLabel('Evaluation run').locator('option').first()).toContainText(/#\d+ · fashion-cnn\.onnx · features\.12 › ReLU · images · /);
+  await expect(page.getByTestId('other-run')).toHaveCount(0);
   await expect(page.getByTestId('metric-chart')).toBeVisible();
   await expect(page.getByTestId('drilldown').locator('tbody tr')).toHaveCount(20);
   await shot(page, '08-evaluation');
   await page.getByTestId('drilldown').locator('tbody tr').first().click();
   await expect(page.locator('[data-method]').first()).toBeVisible();
+  // Back from the drill-down's image returns to the evaluation, not to the image grid.
+  await expect(page.getByTestId('image-back')).toHaveText('Evaluation');
+  await page.getByTestId('image-back').click();
+  await expect(page.getByRole('heading', { name: 'Evaluation', exact: true })).toBeVisible();
+  await expect(page.getByTestId('metric-table')).toBeVisible();
 });
 
 test('export a figure (PNG and SVG) of chosen images × methods', async ({ request }) => {
@@ -402,8 +420,7 @@ test('the engine process killed in the middle of ScoreCAM: the app survives, say
   await expect(scorecam.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });
   await crashEngine(request, 'kill');
   const banner = page.getByTestId('engine-banner');
-  await expect(banner).toContainText('The analysis engine stopped.');
-  await expect(banner).toContainText('it was killed');
+  await expect(banner).toContainText('The analysis engine stopped (it was killed).');
   await shot(page, '15-engine-stopped');
   await banner.getByRole('button', { name: 'Explain the image again' }).click();
   await expect(banner).toBeHidden();
@@ -421,8 +438,7 @@ test('an evaluation whose engine aborts natively midway resumes in one click and
   await expect(progress).toContainText(/\b([3-9]|1\d|2[0-8]) \/ 30 images/, { timeout: 120_000 });
   await crashEngine(request, 'abort');
   const banner = page.getByTestId('engine-banner');
-  await expect(banner).toContainText('The analysis engine stopped.');
-  await expect(banner).toContainText('it aborted');
+  await expect(banner).toContainText('The analysis engine stopped (it aborted).');
   await banner.getByRole('button', { name: 'Resume the evaluation' }).click();
   await expect(banner).toBeHidden();
   await expect(page.getByTestId('drilldown').locator('tbody tr')).toHaveCount(30, { timeout: 180_000 });
