@@ -6,13 +6,19 @@ import { increaseInConfidence } from './increase-in-confidence';
 import { logitDrop } from './logit-drop';
 import { winPercentages } from './win';
 
+/** Methods shown as references (a line to beat), never counted in Win % nor marked best. */
+export const REFERENCE_METHODS: readonly string[] = ['random'];
+
 const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
 
 export function computeTable(records: ImageRecord[], methods: string[], score: ScoreVariant): MetricTable {
   const Y = (r: ImageRecord): number => (score === 'prob' ? r.Y_prob : r.Y_logit);
   const O = (r: ImageRecord, m: string): number => (score === 'prob' ? r.methods[m].O_prob : r.methods[m].O_logit);
   const complete = records.filter((r) => methods.every((m) => r.methods[m]));
-  const wins = winPercentages(complete.map((r) => methods.map((m) => O(r, m))), methods.length);
+  // Reference methods (the random baseline) are not contenders: Win % is shared among the others only.
+  const ranked = methods.filter((m) => !REFERENCE_METHODS.includes(m));
+  const rankedWins = winPercentages(complete.map((r) => ranked.map((m) => O(r, m))), ranked.length);
+  const wins = methods.map((m) => (ranked.includes(m) ? rankedWins[ranked.indexOf(m)] : null));
   const rows: Record<string, MethodRow> = {};
   methods.forEach((m, i) => {
     const pairs = complete.map((r) => ({ Y: Y(r), O: O(r, m) }));

@@ -3,15 +3,17 @@
  * formatting, "best per row" marking, and text escaping for HTML/SVG.
  */
 import type { MethodRow } from '../evaluate/types';
+import { REFERENCE_METHODS } from '../metrics/table';
 import type { ScoreVariant } from '../methods/base';
 import { scoreName } from '../model/scores';
 import type { OutputSemantics } from '../types';
 import type { ReportInput } from './types';
 
 export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win_pct' | 'logit_drop' | 'deletion_auc' | 'insertion_auc';
+export type LocalizationKey = 'pointing_game_pct' | 'energy_pointing_game' | 'rank_accuracy' | 'iou';
 
 export interface MetricInfo {
-  key: MetricKey;
+  key: MetricKey | LocalizationKey;
   label: string;
   better: 'higher' | 'lower';
   /** Decimals shown; "best" is decided on the shown (rounded) values, so equal-looking cells are all marked. */
@@ -47,6 +49,43 @@ export const METRICS: readonly MetricInfo[] = [
     description: 'Area under the target probability as pixels are restored into a mean-colour image, most salient first.',
   },
 ];
+
+/** The rows of the "Localization (expert regions)" block (metrics/localization). */
+export const LOCALIZATION_METRICS: readonly MetricInfo[] = [
+  {
+    key: 'pointing_game_pct', label: 'Pointing game (%)', better: 'higher', digits: 2,
+    description: 'Share of images whose map maximum (first in row-major order) lies within the pointing tolerance of an expert region pixel or point.',
+  },
+  {
+    key: 'energy_pointing_game', label: 'Energy in region', better: 'higher', digits: 4,
+    description: 'Mean share of the map’s sum inside the expert regions, Σ_region L / Σ L (flat maps left out).',
+  },
+  {
+    key: 'rank_accuracy', label: 'Rank accuracy', better: 'higher', digits: 4,
+    description: 'Mean fraction of the K highest map pixels that lie in the regions, K = the regions’ pixel count (ties by pixel index).',
+  },
+  {
+    key: 'iou', label: 'IoU', better: 'higher', digits: 4,
+    description: 'Mean intersection over union of the map thresholded at the IoU threshold (L ≥ t) with the regions.',
+  },
+];
+
+/** Counts shown under the localization rows. */
+export const LOCALIZATION_COUNT_ROWS: readonly { key: 'images_with_regions' | 'images_with_region_pixels' | 'energy_excluded_flat'; label: string }[] = [
+  { key: 'images_with_regions', label: 'Images with regions' },
+  { key: 'images_with_region_pixels', label: 'Images with region pixels' },
+  { key: 'energy_excluded_flat', label: 'Flat maps (not in energy)' },
+];
+
+/** Methods shown as references (the random baseline): a line to beat, never marked best nor counted in Win %. */
+export function isReference(id: string): boolean {
+  return REFERENCE_METHODS.includes(id);
+}
+
+/** True when the run was evaluated against expert regions (its table has localization columns). */
+export function hasLocalization(input: ReportInput): boolean {
+  return input.settings.methods.some((id) => input.table.rows[id]?.images_with_regions !== undefined);
+}
 
 /** Counts shown under the metrics (not ranked). */
 export const COUNT_ROWS: readonly { key: 'images' | 'excluded_nonpositive_Y' | 'flat_maps'; label: string }[] = [
@@ -90,17 +129,20 @@ export function methodRow(input: ReportInput, id: string): MethodRow {
   return row;
 }
 
-export function metricRows(input: ReportInput): TableRowView[] {
-  const rows = input.settings.methods.map((id) => methodRow(input, id));
-  return METRICS.map((info) => {
+export function metricRows(input: ReportInput, metrics: readonly MetricInfo[] = METRICS): TableRowView[] {
+  const ids = input.settings.methods;
+  const rows = ids.map((id) => methodRow(input, id));
+  return metrics.map((info) => {
     const values = rows.map((r) => r[info.key]);
-    const best = bestMask(values, info.better, info.digits);
+    // References are shown, never ranked.
+    const best = bestMask(values.map((v, i) => (isReference(ids[i]) ? null : v)), info.better, info.digits);
     return { info, cells: values.map((v, i) => ({ text: formatMetric(info, v), best: best[i] })) };
   });
 }
 
 export function methodName(input: ReportInput, id: string): string {
-  return input.methodNames[id] ?? id;
+  const name = input.methodNames[id] ?? id;
+  return isReference(id) ? `${name} (reference)` : name;
 }
 
 export function accuracyPct(acc: { correct: number; labelled: number } | null): number | null {

@@ -4,7 +4,12 @@
  */
 import {
   COUNT_ROWS,
+  LOCALIZATION_COUNT_ROWS,
+  LOCALIZATION_METRICS,
   METRICS,
+  hasLocalization,
+  isReference,
+  type MetricInfo,
   NULL_CELL,
   accuracyPct,
   baseName,
@@ -46,6 +51,7 @@ table.metrics th[scope=row] { text-align: left; font-weight: 400; }
 .nw { white-space: nowrap; }
 table.metrics thead th:first-child { text-align: left; }
 table.metrics td.best strong { font-weight: 700; }
+table.metrics .reference { color: var(--muted); font-style: italic; }
 table.metrics tbody tr.metric:nth-child(even) { background: var(--soft); }
 table.metrics tr.count th, table.metrics tr.count td { color: var(--muted); font-size: 13px; padding-top: 4px; padding-bottom: 4px; }
 table.metrics tr.count.first th, table.metrics tr.count.first td { border-top: 1px solid var(--rule); padding-top: 8px; }
@@ -102,29 +108,54 @@ function arrow(better: 'higher' | 'lower'): string {
     : '<span class="dir" title="lower is better" aria-label="lower is better">▼</span>';
 }
 
-function metricTable(input: ReportInput): string {
+function metricTable(
+  input: ReportInput,
+  metrics: readonly MetricInfo[] = METRICS,
+  counts: readonly { key: keyof ReturnType<typeof methodRow>; label: string }[] = COUNT_ROWS,
+  id = 'metrics',
+): string {
   const ids = input.settings.methods;
   // Names wrap at spaces only, never at the hyphen of "Grad-CAM".
   const nameHtml = (id: string): string =>
     methodName(input, id).split(/\s+/).filter((w) => w.length > 0).map((w) => `<span class="nw">${esc(w)}</span>`).join(' ');
-  const head = ids.map((id) => `<th scope="col" data-method="${esc(id)}">${nameHtml(id)}</th>`).join('');
+  const ref = (i: number): string => (isReference(ids[i]) ? ' reference' : '');
+  const cls = (i: number): string => (isReference(ids[i]) ? ' class="reference"' : '');
+  const head = ids.map((id, i) => `<th scope="col"${cls(i)} data-method="${esc(id)}">${nameHtml(id)}</th>`).join('');
   const body: string[] = [];
-  for (const row of metricRows(input)) {
+  for (const row of metricRows(input, metrics)) {
     const cells = row.cells
-      .map((c) => (c.best ? `<td class="best"><strong>${esc(c.text)}</strong></td>` : `<td>${esc(c.text)}</td>`))
+      .map((c, i) => (c.best ? `<td class="best${ref(i)}"><strong>${esc(c.text)}</strong></td>` : `<td${cls(i)}>${esc(c.text)}</td>`))
       .join('');
     body.push(
       `<tr class="metric" data-metric="${row.info.key}"><th scope="row" title="${esc(row.info.description)}">${esc(row.info.label)}${arrow(row.info.better)}</th>${cells}</tr>`,
     );
   }
-  COUNT_ROWS.forEach((c, i) => {
-    const cells = ids.map((id) => `<td>${methodRow(input, id)[c.key]}</td>`).join('');
+  counts.forEach((c, i) => {
+    const cells = ids.map((id) => `<td>${esc(String(methodRow(input, id)[c.key] ?? NULL_CELL))}</td>`).join('');
     body.push(`<tr class="count${i === 0 ? ' first' : ''}" data-count="${c.key}"><th scope="row">${esc(c.label)}</th>${cells}</tr>`);
   });
   return (
-    `<div class="table-wrap"><table class="metrics">` +
+    `<div class="table-wrap">${id === 'metrics' ? '<table class="metrics">' : `<table class="metrics" id="${id}">`}` +
     `<thead><tr><th scope="col">Metric</th>${head}</tr></thead>` +
     `<tbody>\n${body.join('\n')}\n</tbody></table></div>`
+  );
+}
+
+/** The "Localization (expert regions)" block: where the regions came from, the table with counts, definitions. */
+function localizationSection(input: ReportInput): string {
+  if (!hasLocalization(input)) return '';
+  const l = input.settings.localization;
+  const how = l
+    ? `Regions: <code>${esc(l.source)}</code>; ${l.regionClass === 'target' ? 'only regions whose class is the explained class' : 'all regions of an image'}; ` +
+      `pointing tolerance ${l.pointingTolerance} px; IoU threshold ${l.iouThreshold}.`
+    : '';
+  const defs = LOCALIZATION_METRICS.map((m) => `<dt>${esc(m.label)}${arrow(m.better)}</dt><dd>${esc(m.description)}</dd>`).join('');
+  return (
+    `<h2>Localization (expert regions)</h2>\n` +
+    metricTable(input, LOCALIZATION_METRICS, LOCALIZATION_COUNT_ROWS, 'localization') +
+    `\n<p class="note">${how} Regions are mapped into the model's input frame through the image's resize and crop; ` +
+    `means are over the images with regions (pointing game: with regions or points).</p>` +
+    `<dl class="defs">${defs}</dl>`
   );
 }
 
@@ -244,7 +275,10 @@ export function renderHtml(input: ReportInput, figure: string | readonly string[
   const note =
     '▲ higher is better, ▼ lower is better; the best value of each row is in <strong>bold</strong> ' +
     '(ties all marked, compared as shown). Y is the target class’s score on the whole image and O its score on the ' +
-    `image weighted by the map, both as ${esc(scoreVariantLabel(s.score, s.preprocessing.scores))}; the target is the predicted class.`;
+    `image weighted by the map, both as ${esc(scoreVariantLabel(s.score, s.preprocessing.scores))}; the target is the predicted class.` +
+    (s.methods.some(isReference)
+      ? ' A column marked “(reference)” in italics is the random baseline: a line a method should beat, never marked best nor counted in Win %.'
+      : '');
 
   const figureHtml = blocks.length > 0
     ? `<section class="figure"><h2>Qualitative examples</h2>` +
@@ -273,6 +307,7 @@ ${summaryCards(input)}
 ${metricTable(input)}
 <p class="note">${note}</p>
 <dl class="defs">${defs}</dl>
+${localizationSection(input)}
 ${accuracySection(input)}
 ${exclusionsSection(input)}
 ${figureHtml}

@@ -46,6 +46,18 @@ function tableRow(r: MethodRow): MethodRow {
     images: r.images,
     excluded_nonpositive_Y: r.excluded_nonpositive_Y,
     flat_maps: r.flat_maps,
+    // Localization against expert regions, only in runs that had regions.
+    ...(r.images_with_regions === undefined
+      ? {}
+      : {
+          pointing_game_pct: r.pointing_game_pct ?? null,
+          energy_pointing_game: r.energy_pointing_game ?? null,
+          rank_accuracy: r.rank_accuracy ?? null,
+          iou: r.iou ?? null,
+          images_with_regions: r.images_with_regions,
+          images_with_region_pixels: r.images_with_region_pixels ?? 0,
+          energy_excluded_flat: r.energy_excluded_flat ?? 0,
+        }),
   };
 }
 
@@ -75,6 +87,9 @@ export function buildReportJson(input: ReportInput): ReportJson {
             insertionAuc: m.insertionAuc,
             flat: m.flat,
             mapSha: m.mapSha,
+            ...(m.pointing_hit === undefined
+              ? {}
+              : { pointing_hit: m.pointing_hit, energy_in_region: m.energy_in_region ?? null, rank_accuracy: m.rank_accuracy ?? null, iou: m.iou ?? null }),
           }
         : null;
     }

@@ -7,6 +7,11 @@
 import PDFDocument from 'pdfkit';
 import {
   COUNT_ROWS,
+  LOCALIZATION_COUNT_ROWS,
+  LOCALIZATION_METRICS,
+  hasLocalization,
+  isReference,
+  type MetricInfo,
   METRICS,
   accuracyPct,
   baseName,
@@ -124,9 +129,13 @@ const TABLE_LABEL_WIDTH = 168;
 const TABLE_MIN_COLUMN = 62;
 
 /** The paper-form table for a slice of the methods (wide runs are split into several tables of equal columns). */
-function metricTable(doc: Doc, input: ReportInput, from: number, to: number, columns: number): void {
+function metricTable(
+  doc: Doc, input: ReportInput, from: number, to: number, columns: number,
+  metrics: readonly MetricInfo[] = METRICS,
+  counts: readonly { key: keyof ReturnType<typeof methodRow>; label: string }[] = COUNT_ROWS,
+): void {
   const ids = input.settings.methods.slice(from, to);
-  const rows = metricRows(input);
+  const rows = metricRows(input, metrics);
   const W = contentWidth(doc);
   const x0 = doc.page.margins.left;
   const labelW = TABLE_LABEL_WIDTH;
@@ -150,7 +159,7 @@ function metricTable(doc: Doc, input: ReportInput, from: number, to: number, col
     return { lines, size };
   });
   const headH = Math.max(...heads.map((h) => h.lines.length)) * lineH + 9;
-  const total = 1 + headH + rows.length * rowH + COUNT_ROWS.length * countH + 8;
+  const total = 1 + headH + rows.length * rowH + counts.length * countH + 8;
   ensureSpace(doc, total);
 
   let y = doc.y;
@@ -186,11 +195,11 @@ function metricTable(doc: Doc, input: ReportInput, from: number, to: number, col
 
   rule(doc, y, tableW, 0.4, COLOR.rule);
   y += 2;
-  COUNT_ROWS.forEach((c) => {
+  counts.forEach((c) => {
     doc.font(FONT.regular).fontSize(8).fillColor(COLOR.muted);
     doc.text(toWinAnsi(c.label), x0 + 2, y + 3.5, { lineBreak: false });
     ids.forEach((id, i) => {
-      doc.text(String(methodRow(input, id)[c.key]), x0 + labelW + i * colW, y + 3.5, {
+      doc.text(String(methodRow(input, id)[c.key] ?? '-'), x0 + labelW + i * colW, y + 3.5, {
         width: colW - pad, align: 'right', lineBreak: false,
       });
     });
@@ -504,6 +513,28 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     }
     legend(doc);
     definitions(doc, input);
+    if (s.methods.some(isReference)) {
+      paragraph(doc, 'A column marked "(reference)" is the random baseline: a line a method should beat, never marked best nor counted in Win %.', { size: 8.5, color: COLOR.muted });
+    }
+
+    if (hasLocalization(input)) {
+      heading(doc, 'Localization (expert regions)');
+      for (let from = 0; from < n; from += perTable) {
+        if (from > 0) doc.moveDown(0.6);
+        metricTable(doc, input, from, Math.min(n, from + perTable), columns, LOCALIZATION_METRICS, LOCALIZATION_COUNT_ROWS);
+      }
+      const l = s.localization;
+      if (l) {
+        paragraph(
+          doc,
+          `Regions: ${l.source}; ${l.regionClass === 'target' ? 'only regions whose class is the explained class' : 'all regions of an image'}; ` +
+            `pointing tolerance ${l.pointingTolerance} px; IoU threshold ${l.iouThreshold}. Regions are mapped into the model's input frame ` +
+            'through the image\'s resize and crop; means are over the images with regions (pointing game: with regions or points).',
+          { size: 8.5, color: COLOR.muted },
+        );
+      }
+      for (const m of LOCALIZATION_METRICS) paragraph(doc, `${m.label}: ${m.description}`, { size: 8.5 });
+    }
 
     heading(doc, 'Model accuracy on the sample');
     const a = input.accuracy;
