@@ -1,10 +1,13 @@
 /**
  * Evaluation runs: explain every image of a (sampled) dataset with each method, score the explanations, and store
  * each image's record in the project database as soon as it is computed. A run with the same result-determining
- * settings resumes where it stopped, skipping finished images; the table is always recomputed from the records,
- * so a resumed run ends with the same numbers as an uninterrupted one.
+ * settings resumes where it stopped, skipping finished images whose file is unchanged (size and times, see
+ * contentId); changed images are computed again, images no longer in the dataset dropped, new ones added and failed
+ * ones tried again. The table is always recomputed from the records, in dataset order, so a resumed run ends with
+ * the same numbers as an uninterrupted run on the dataset as it is now.
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { throwIfCancelled } from '../errors';
 import { explainImages, type ImageExplanation } from '../explain';
@@ -15,7 +18,7 @@ import type { Classifier } from '../model/classifier';
 import { classScore, noLogits } from '../model/scores';
 import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
-import { ProjectDb } from './project-db';
+import { ProjectDb, type ImageRow } from './project-db';
 import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable } from './types';
 
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
@@ -45,6 +48,21 @@ export interface EvaluateProgress {
   file: string | null;
   imagesPerSecond: number;
   etaSeconds: number | null;
+  /** How the dataset changed since the run's earlier sessions (first event only). */
+  changes?: DatasetChanges;
+}
+
+/**
+ * What a resumed run found changed since its earlier sessions (dataset-relative paths). Changed images are computed
+ * again, removed ones dropped from the table, added ones computed; images that failed are tried again.
+ */
+export interface DatasetChanges {
+  changed: string[];
+  removed: string[];
+  added: string[];
+  retried: string[];
+  /** Images whose label changed (their results are kept: the explained class is the predicted one). */
+  relabelled: string[];
 }
 
 export interface EvaluationResult {
@@ -56,6 +74,8 @@ export interface EvaluationResult {
   accuracy: { correct: number; labelled: number } | null;
   elapsedSeconds: number;
   resumed: number;
+  /** What changed since the run's earlier sessions (all empty for a new run). */
+  changes: DatasetChanges;
   items: DatasetItem[];
 }
 
@@ -72,6 +92,76 @@ function runKey(s: EvaluationSettings): string {
   return createHash('sha256')
     .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half }))
     .digest('hex');
+}
+
+/**
+ * An image's identity for resuming: its size and its modification and status-change times (nanoseconds). A file
+ * replaced, rewritten, or moved into place under the same name gets a new one; reading the bytes (a hash) would cost
+ * a read of the whole dataset on every resume for the same answer in practice (see README, "Resuming"). Null for a
+ * file that cannot be read (it fails, and is tried again, when computed).
+ */
+export function contentId(path: string): string | null {
+  try {
+    const s = statSync(path, { bigint: true });
+    return `${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+function sameLabels(record: ImageRecord, item: DatasetItem): boolean {
+  return record.label === item.label && JSON.stringify(record.labels ?? null) === JSON.stringify(item.labels ?? null);
+}
+
+/**
+ * Compares a run's stored images with the current dataset: which results stay (at their current position), which
+ * are dropped (removed from the dataset or sample, changed, failed, damaged), and what to tell the user.
+ */
+export function planResume(stored: ImageRow[], items: DatasetItem[]): {
+  content: (string | null)[];
+  kept: Set<string>;
+  drop: string[];
+  update: { file: string; idx: number; content: string | null; record?: ImageRecord }[];
+  changes: DatasetChanges;
+} {
+  const changes: DatasetChanges = { changed: [], removed: [], added: [], retried: [], relabelled: [] };
+  const content = items.map((i) => contentId(i.path));
+  const current = new Map(items.map((item, idx) => [item.file, { item, idx }]));
+  const kept = new Set<string>();
+  const drop: string[] = [];
+  const update: { file: string; idx: number; content: string | null; record?: ImageRecord }[] = [];
+  for (const row of stored) {
+    const cur = current.get(row.file);
+    if (!cur) {
+      drop.push(row.file);
+      changes.removed.push(row.file);
+      continue;
+    }
+    const id = content[cur.idx];
+    // Rows from before content identities were stored (null) are trusted and given the current one.
+    if (row.content !== null && row.content !== id) {
+      drop.push(row.file);
+      changes.changed.push(row.file);
+    } else if (row.record === null) {
+      drop.push(row.file);
+      changes.retried.push(row.file);
+    } else {
+      kept.add(row.file);
+      const { item } = cur;
+      let record: ImageRecord | undefined;
+      if (!sameLabels(row.record, item)) {
+        const { file, predicted, target, Y_prob, Y_logit, methods } = row.record;
+        record = { file, label: item.label, ...(item.labels ? { labels: item.labels } : {}), predicted, target, Y_prob, Y_logit, methods };
+        changes.relabelled.push(row.file);
+      }
+      if (record || row.idx !== cur.idx || row.content !== id) update.push({ file: row.file, idx: cur.idx, content: id, ...(record ? { record } : {}) });
+    }
+  }
+  if (stored.length) {
+    const known = new Set(stored.map((r) => r.file));
+    for (const item of items) if (!known.has(item.file)) changes.added.push(item.file);
+  }
+  return { content, kept, drop, update, changes };
 }
 
 function mapSha(map: Float32Array): string {
@@ -163,63 +253,76 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
   const db = new ProjectDb(o.projectPath);
   try {
     const run = db.evaluation(runKey(settings), settings);
-    const done = db.doneFiles(run.id);
-    const todo = items.map((item, idx) => ({ item, idx })).filter(({ item }) => !done.has(item.file));
-    const resumed = items.length - todo.length;
-    const t0 = performance.now();
-    const elapsed = (): number => run.elapsedSeconds + (performance.now() - t0) / 1000;
-    let finished = 0;
-    o.onProgress?.({ done: resumed, total: items.length, resumed, file: null, imagesPerSecond: 0, etaSeconds: null });
-
-    const byPath = new Map(todo.map((t) => [t.item.path, t]));
+    const releaseRun = db.claimRun(run.id);
     try {
-      for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: o.methods, batchSize, signal: o.signal })) {
-        const { item, idx } = byPath.get(r.file)!;
-        if (!r.ok) {
-          db.addImage(run.id, idx, item.file, { error: r.error.message }, elapsed());
-        } else if (r.methodErrors?.length) {
-          // Every method must score every image for the table to compare them.
-          db.addImage(run.id, idx, item.file, { error: r.methodErrors.map((e) => `${e.method}: ${e.message}`).join('; ') }, elapsed());
-        } else {
-          const methods = await scoreExplanation(classifier, r, steps, batchSize);
-          const record: ImageRecord = {
-            file: item.file,
-            label: item.label,
-            ...(item.labels ? { labels: item.labels } : {}),
-            predicted: r.predictions[0].classIndex,
-            target: r.target.classIndex,
-            Y_prob: r.target.probability,
-            Y_logit: r.target.logit,
-            methods,
-          };
-          throwIfCancelled(o.signal);
-          db.addImage(run.id, idx, item.file, { record }, elapsed());
-        }
-        finished++;
-        const rate = finished / ((performance.now() - t0) / 1000);
-        o.onProgress?.({ done: resumed + finished, total: items.length, resumed, file: item.file, imagesPerSecond: rate, etaSeconds: (todo.length - finished) / rate });
-      }
-    } catch (e) {
-      db.setStatus(run.id, 'cancelled', elapsed());
-      throw e;
-    }
-    db.setStatus(run.id, 'complete', elapsed());
+      const plan = planResume(db.images(run.id), items);
+      const runSettings = run.settings.dataset.total === settings.dataset.total ? run.settings : { ...run.settings, dataset: { ...run.settings.dataset, total: settings.dataset.total } };
+      db.reconcile(run.id, { drop: plan.drop, keep: plan.update, settings: runSettings === run.settings ? undefined : runSettings });
+      const todo = items.map((item, idx) => ({ item, idx, content: plan.content[idx] })).filter(({ item }) => !plan.kept.has(item.file));
+      const resumed = items.length - todo.length;
+      const { changes } = plan;
+      const t0 = performance.now();
+      const elapsed = (): number => run.elapsedSeconds + (performance.now() - t0) / 1000;
+      let finished = 0;
+      o.onProgress?.({ done: resumed, total: items.length, resumed, file: null, imagesPerSecond: 0, etaSeconds: null, changes });
 
-    const rows = db.images(run.id);
-    const records = rows.flatMap((r) => (r.record ? [r.record] : []));
-    const failed = rows.flatMap((r) => (r.error !== null ? [{ file: r.file, message: r.error }] : []));
-    const labelled = records.filter((r) => r.label !== null);
-    return {
-      evalId: run.id,
-      settings: run.settings,
-      records,
-      failed,
-      table: computeTable(records, settings.methods, score),
-      accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
-      elapsedSeconds: elapsed(),
-      resumed,
-      items,
-    };
+      const byPath = new Map(todo.map((t) => [t.item.path, t]));
+      try {
+        for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: o.methods, batchSize, signal: o.signal })) {
+          const { item, idx, content } = byPath.get(r.file)!;
+          if (!r.ok) {
+            db.addImage(run.id, idx, item.file, { error: r.error.message }, elapsed(), content);
+          } else if (r.methodErrors?.length) {
+            // Every method must score every image for the table to compare them.
+            db.addImage(run.id, idx, item.file, { error: r.methodErrors.map((e) => `${e.method}: ${e.message}`).join('; ') }, elapsed(), content);
+          } else {
+            const methods = await scoreExplanation(classifier, r, steps, batchSize);
+            const record: ImageRecord = {
+              file: item.file,
+              label: item.label,
+              ...(item.labels ? { labels: item.labels } : {}),
+              predicted: r.predictions[0].classIndex,
+              target: r.target.classIndex,
+              Y_prob: r.target.probability,
+              Y_logit: r.target.logit,
+              methods,
+            };
+            throwIfCancelled(o.signal);
+            db.addImage(run.id, idx, item.file, { record }, elapsed(), content);
+          }
+          finished++;
+          const rate = finished / ((performance.now() - t0) / 1000);
+          o.onProgress?.({ done: resumed + finished, total: items.length, resumed, file: item.file, imagesPerSecond: rate, etaSeconds: (todo.length - finished) / rate });
+        }
+      } catch (e) {
+        try {
+          db.setStatus(run.id, 'cancelled', elapsed());
+        } catch {
+          // e.g. the disk is full: the run stays 'running', which resumes the same way; the first error says more
+        }
+        throw e;
+      }
+      db.setStatus(run.id, 'complete', elapsed());
+
+      const rows = db.images(run.id);
+      const records = rows.flatMap((r) => (r.record ? [r.record] : []));
+      const failed = rows.flatMap((r) => (r.error !== null ? [{ file: r.file, message: r.error }] : []));
+      const labelled = records.filter((r) => r.label !== null);
+      return {
+        evalId: run.id,
+        settings: runSettings,
+        records,
+        failed,
+        table: computeTable(records, settings.methods, score),
+        accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
+        elapsedSeconds: elapsed(),
+        resumed,
+        changes,
+        items,
+      };
+    } finally {
+      releaseRun();
+    }
   } finally {
     db.close();
   }
