@@ -13,10 +13,9 @@ import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/deco
 import { imageNamedFolderWarning, isImageNamedFolder } from '../engine/evaluate/dataset';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
-import { PAPER_METHODS, runEvaluation, type DatasetChanges, type EvaluationResult } from '../engine/evaluate/run';
-import { setProjectHolderCommand } from '../engine/evaluate/project-lock';
+import { PAPER_METHODS, runEvaluation, type EvaluationResult } from '../engine/evaluate/run';
 import { writeReports, type FigureRow } from '../engine/report';
-import { SCORE_VARIANTS, type ScoreVariant } from '../engine/methods/base';
+import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
 
 export interface CliIo {
@@ -31,7 +30,7 @@ Usage:
   camscope inspect --model M.onnx
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
                    [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
-                   [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] --out DIR IMAGE_OR_DIR...
+                   [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
                    [--batch N] --out DIR
@@ -41,8 +40,10 @@ Usage:
 evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}; per-image results go to the project
 database (default DIR/project.camscope) as they are computed, and an interrupted run resumes where it stopped.
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
-DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewritten every few seconds and at
-the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
+DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json.
+--preview-every N also writes Score-CAM/ScoreCAM++'s estimate after every N masked passes (k = 0 before any) as
+DIR/<stem>/<method>.preview-<k>.png, listed under the method in results.json as previews: [{passes, ms, map}].
+Approximate methods (not the papers' methods): <id>@topk=N, <id>@noscore for scorecam and scorecam++[_ablation].
 Exit status: 0 all images explained, 1 some images failed (the others are still written), 2 bad usage or model,
 130 cancelled.
 `;
@@ -50,9 +51,6 @@ Exit status: 0 all images explained, 1 some images failed (the others are still 
 class UsageError extends Error {}
 
 const EXIT = { ok: 0, someFailed: 1, fatal: 2, cancelled: 130 } as const;
-
-/** Shortest time between two rewrites of results.json while explain runs (see writeResults). */
-const RESULTS_INTERVAL_MS = 2000;
 
 /**
  * Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem.
@@ -132,6 +130,24 @@ interface ExplainArgs {
   topK: number;
   out: string;
   inputs: string[];
+  /** --preview-every N: also write the score-based methods' estimates after every N masked passes. */
+  previewEvery?: number;
+}
+
+/**
+ * --preview-every N: writes the frames after k·N masked passes (k = 0, 1, …; not the last frame, which is the exact
+ * map itself) as <method>.preview-<k>.png and returns their entries for results.json, with how far the exact map is
+ * from the score-free one (the first frame) where the method reports it.
+ */
+async function writePreviews(dir: string, stem: string, method: string, result: CamMap, frames: PreviewFrame[], every: number): Promise<Record<string, unknown>> {
+  const previews: { passes: number; ms: number; map: string }[] = [];
+  for (const f of frames.slice(0, -1)) {
+    if (f.passes % every !== 0) continue;
+    const name = `${method}.preview-${f.passes / every}.png`;
+    await writeMapPng(join(dir, name), f.map, result.width, result.height);
+    previews.push({ passes: f.passes, ms: Math.round(f.ms * 10) / 10, map: `${stem}/${name}` });
+  }
+  return frames.length ? { previews, ...(result.scoreFree ? { scoreFree: result.scoreFree } : {}) } : {};
 }
 
 async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
@@ -143,24 +159,14 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
     mkdirSync(a.out, { recursive: true });
     const stemOf = new Map(images.map((i) => [i.file, i.stem]));
-    // Each image's entry, serialized once, indented as it stands in the document.
-    const results: string[] = [];
+    const results: unknown[] = [];
     let failed = 0;
     let methodFailures = 0;
     let done = 0;
     const started = new Date().toISOString();
     const t0 = performance.now();
     let cancelled = false;
-    let lastWrite = -Infinity;
-    let lastWriteMs = 0;
-    /**
-     * results.json is rewritten whole through a rename, so it is valid JSON at every moment, even after a kill — but
-     * not after every image: at most every RESULTS_INTERVAL_MS, and never more often than keeps the rewrites under
-     * 5 % of the time (20 × the last rewrite's duration), so a long run keeps its speed. `force` at the end.
-     */
-    const writeResults = (force = false): void => {
-      const start = performance.now();
-      if (!force && start - lastWrite < Math.max(RESULTS_INTERVAL_MS, 20 * lastWriteMs)) return;
+    const writeResults = (): void => {
       const doc = {
         camscope: VERSION,
         created: started,
@@ -181,29 +187,33 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
           topK: a.topK,
           preprocessing: classifier.profile,
         },
-        summary: { images: images.length, explained: results.length - failed, failed, methodErrors: methodFailures },
-        images: [],
+        summary: { images: images.length, explained: done - failed, failed, methodErrors: methodFailures },
+        images: results,
       };
-      const head = JSON.stringify(doc, null, 2);
-      const at = head.lastIndexOf('[]');
-      const text = results.length ? `${head.slice(0, at)}[\n${results.join(',\n')}\n  ]${head.slice(at + 2)}` : head;
+      // Written after every image through a rename, so a killed run still leaves a valid file of what finished.
       const path = join(a.out, 'results.json');
-      writeFileSync(`${path}.tmp`, text);
+      writeFileSync(`${path}.tmp`, JSON.stringify(doc, null, 2));
       renameSync(`${path}.tmp`, path);
-      lastWrite = performance.now();
-      lastWriteMs = lastWrite - start;
-    };
-    const addResult = (entry: unknown): void => {
-      results.push(`    ${JSON.stringify(entry, null, 2).replace(/\n/g, '\n    ')}`);
     };
 
+    // --preview-every: each method's preview frames per image, until the image is recorded.
+    const previewFrames = new Map<string, PreviewFrame[]>();
+    const onPreview = (p: { file: string; method: string; frame: PreviewFrame }): void => {
+      const key = `${p.file}\0${p.method}`;
+      previewFrames.set(key, [...(previewFrames.get(key) ?? []), p.frame]);
+    };
+    const takeFrames = (file: string, method: string): PreviewFrame[] => {
+      const frames = previewFrames.get(`${file}\0${method}`) ?? [];
+      previewFrames.delete(`${file}\0${method}`);
+      return frames;
+    };
     const record = async (r: ImageExplanation): Promise<void> => {
       const stem = stemOf.get(r.file)!;
       if (!r.ok) {
         failed++;
         progressLine(io, '');
         io.stderr.write(`error: ${r.file}: ${r.error.message}\n`);
-        addResult({ file: r.file, stem, ok: false, error: r.error });
+        results.push({ file: r.file, stem, ok: false, error: r.error });
         return;
       }
       const dir = join(a.out, stem);
@@ -216,6 +226,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         await writeMapPng(join(dir, `${m.method}.png`), map, width, height);
         await writeRgbPng(join(dir, `${m.method}-overlay.png`), overlayHeatmap(image.pixels, map, width, height, a.colormap, a.alpha), width, height);
         perMethod[m.method] = { timeMs: Math.round(m.timeMs * 10) / 10, forwardPasses, flat, map: `${stem}/${m.method}.png`, overlay: `${stem}/${m.method}-overlay.png` };
+        if (a.previewEvery) Object.assign(perMethod[m.method] as object, await writePreviews(dir, stem, m.method, m.result, takeFrames(r.file, m.method), a.previewEvery));
       }
       for (const { method, message } of r.methodErrors ?? []) {
         methodFailures++;
@@ -223,7 +234,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         progressLine(io, '');
         io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
-      addResult({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
+      results.push({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
     };
 
     try {
@@ -235,6 +246,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         signal: io.signal,
         onProgress: (p) =>
           progressLine(io, `${bar((p.imageIndex + p.done / Math.max(1, p.total)) / p.imageCount)} image ${p.imageIndex + 1}/${p.imageCount} · ${p.method} ${p.done}/${p.total}`),
+        ...(a.previewEvery ? { previewEvery: a.previewEvery, onPreview } : {}),
       })) {
         done++;
         await record(r);
@@ -246,15 +258,14 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     } catch (e) {
       if (isCamscopeError(e) && e.code === 'CANCELLED') {
         cancelled = true;
-        writeResults(true);
+        writeResults();
         progressLine(io, '');
         io.stderr.write(`camscope: cancelled after ${done} image(s); partial results in ${join(a.out, 'results.json')}\n`);
         return EXIT.cancelled;
       }
-      if (results.length) writeResults(true);
       throw e;
     }
-    writeResults(true);
+    writeResults();
     progressLine(io, '');
     io.stdout.write(`${done - failed} of ${images.length} image(s) explained with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
     return failed || methodFailures ? EXIT.someFailed : EXIT.ok;
@@ -280,18 +291,6 @@ interface EvaluateArgs {
   layer?: string;
   colormap: ColormapName;
   out: string;
-}
-
-/** "2 images changed (computed again), 1 removed, …", or '' when nothing changed. */
-export function describeChanges(c: DatasetChanges): string {
-  const n = (list: string[], what: string): string[] => (list.length ? [`${list.length} ${what}${list.length <= 3 ? ` (${list.join(', ')})` : ''}`] : []);
-  return [
-    ...n(c.changed, 'changed, computed again'),
-    ...n(c.removed, 'removed, dropped from the table'),
-    ...n(c.added, 'added'),
-    ...n(c.retried, 'failed before, tried again'),
-    ...n(c.relabelled, 'relabelled'),
-  ].join('; ');
 }
 
 /** Rows of the qualitative figure: the first images of the sample, explained again (maps are not stored). */
@@ -332,8 +331,6 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       onProgress: (p) => {
         if (p.file === null) {
           io.stderr.write(`camscope: evaluating ${p.total} image(s) with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
-          const changed = p.changes ? describeChanges(p.changes) : '';
-          if (changed) io.stderr.write(`camscope: since the last session of this evaluation: ${changed}\n`);
           return;
         }
         const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
@@ -437,6 +434,7 @@ const EXPLAIN_OPTIONS = {
   alpha: { type: 'string' },
   'top-k': { type: 'string' },
   out: { type: 'string' },
+  'preview-every': { type: 'string' },
 } as const;
 
 function explainArgs(values: Record<string, string | boolean | undefined>, positionals: string[], defaults: Partial<ExplainArgs>): ExplainArgs {
@@ -465,6 +463,7 @@ function explainArgs(values: Record<string, string | boolean | undefined>, posit
     topK: parseIntOption('top-k', str('top-k'), 5, 1, 1000),
     out,
     inputs,
+    previewEvery: str('preview-every') === undefined ? undefined : parseIntOption('preview-every', str('preview-every'), 64, 1, 1_000_000),
   };
 }
 
@@ -494,7 +493,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'evaluate': {
         const { values } = parseArgs({ args: rest, options: EVALUATE_OPTIONS, allowPositionals: false, strict: true });
-        setProjectHolderCommand('camscope evaluate');
         return await evaluateCommand(evaluateArgs(values), io);
       }
       case 'demo': {
