@@ -13,7 +13,8 @@ import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/deco
 import { imageNamedFolderWarning, isImageNamedFolder } from '../engine/evaluate/dataset';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
-import { PAPER_METHODS, runEvaluation, type EvaluationResult } from '../engine/evaluate/run';
+import { PAPER_METHODS, runEvaluation, type DatasetChanges, type EvaluationResult } from '../engine/evaluate/run';
+import { setProjectHolderCommand } from '../engine/evaluate/project-lock';
 import { writeReports, type FigureRow } from '../engine/report';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
@@ -40,7 +41,8 @@ Usage:
 evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}; per-image results go to the project
 database (default DIR/project.camscope) as they are computed, and an interrupted run resumes where it stopped.
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
-DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json.
+DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewritten every few seconds and at
+the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
 --preview-every N also writes Score-CAM/ScoreCAM++'s estimate after every N masked passes (k = 0 before any) as
 DIR/<stem>/<method>.preview-<k>.png, listed under the method in results.json as previews: [{passes, ms, map}].
 Approximate methods (not the papers' methods): <id>@topk=N, <id>@noscore for scorecam and scorecam++[_ablation].
@@ -51,6 +53,9 @@ Exit status: 0 all images explained, 1 some images failed (the others are still 
 class UsageError extends Error {}
 
 const EXIT = { ok: 0, someFailed: 1, fatal: 2, cancelled: 130 } as const;
+
+/** Shortest time between two rewrites of results.json while explain runs (see writeResults). */
+const RESULTS_INTERVAL_MS = 2000;
 
 /**
  * Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem.
@@ -159,14 +164,24 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
     mkdirSync(a.out, { recursive: true });
     const stemOf = new Map(images.map((i) => [i.file, i.stem]));
-    const results: unknown[] = [];
+    // Each image's entry, serialized once, indented as it stands in the document.
+    const results: string[] = [];
     let failed = 0;
     let methodFailures = 0;
     let done = 0;
     const started = new Date().toISOString();
     const t0 = performance.now();
     let cancelled = false;
-    const writeResults = (): void => {
+    let lastWrite = -Infinity;
+    let lastWriteMs = 0;
+    /**
+     * results.json is rewritten whole through a rename, so it is valid JSON at every moment, even after a kill — but
+     * not after every image: at most every RESULTS_INTERVAL_MS, and never more often than keeps the rewrites under
+     * 5 % of the time (20 × the last rewrite's duration), so a long run keeps its speed. `force` at the end.
+     */
+    const writeResults = (force = false): void => {
+      const start = performance.now();
+      if (!force && start - lastWrite < Math.max(RESULTS_INTERVAL_MS, 20 * lastWriteMs)) return;
       const doc = {
         camscope: VERSION,
         created: started,
@@ -187,13 +202,20 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
           topK: a.topK,
           preprocessing: classifier.profile,
         },
-        summary: { images: images.length, explained: done - failed, failed, methodErrors: methodFailures },
-        images: results,
+        summary: { images: images.length, explained: results.length - failed, failed, methodErrors: methodFailures },
+        images: [],
       };
-      // Written after every image through a rename, so a killed run still leaves a valid file of what finished.
+      const head = JSON.stringify(doc, null, 2);
+      const at = head.lastIndexOf('[]');
+      const text = results.length ? `${head.slice(0, at)}[\n${results.join(',\n')}\n  ]${head.slice(at + 2)}` : head;
       const path = join(a.out, 'results.json');
-      writeFileSync(`${path}.tmp`, JSON.stringify(doc, null, 2));
+      writeFileSync(`${path}.tmp`, text);
       renameSync(`${path}.tmp`, path);
+      lastWrite = performance.now();
+      lastWriteMs = lastWrite - start;
+    };
+    const addResult = (entry: unknown): void => {
+      results.push(`    ${JSON.stringify(entry, null, 2).replace(/\n/g, '\n    ')}`);
     };
 
     // --preview-every: each method's preview frames per image, until the image is recorded.
@@ -213,7 +235,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         failed++;
         progressLine(io, '');
         io.stderr.write(`error: ${r.file}: ${r.error.message}\n`);
-        results.push({ file: r.file, stem, ok: false, error: r.error });
+        addResult({ file: r.file, stem, ok: false, error: r.error });
         return;
       }
       const dir = join(a.out, stem);
@@ -234,7 +256,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         progressLine(io, '');
         io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
-      results.push({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
+      addResult({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
     };
 
     try {
@@ -258,14 +280,15 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
     } catch (e) {
       if (isCamscopeError(e) && e.code === 'CANCELLED') {
         cancelled = true;
-        writeResults();
+        writeResults(true);
         progressLine(io, '');
         io.stderr.write(`camscope: cancelled after ${done} image(s); partial results in ${join(a.out, 'results.json')}\n`);
         return EXIT.cancelled;
       }
+      if (results.length) writeResults(true);
       throw e;
     }
-    writeResults();
+    writeResults(true);
     progressLine(io, '');
     io.stdout.write(`${done - failed} of ${images.length} image(s) explained with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
     return failed || methodFailures ? EXIT.someFailed : EXIT.ok;
@@ -291,6 +314,18 @@ interface EvaluateArgs {
   layer?: string;
   colormap: ColormapName;
   out: string;
+}
+
+/** "2 images changed (computed again), 1 removed, …", or '' when nothing changed. */
+export function describeChanges(c: DatasetChanges): string {
+  const n = (list: string[], what: string): string[] => (list.length ? [`${list.length} ${what}${list.length <= 3 ? ` (${list.join(', ')})` : ''}`] : []);
+  return [
+    ...n(c.changed, 'changed, computed again'),
+    ...n(c.removed, 'removed, dropped from the table'),
+    ...n(c.added, 'added'),
+    ...n(c.retried, 'failed before, tried again'),
+    ...n(c.relabelled, 'relabelled'),
+  ].join('; ');
 }
 
 /** Rows of the qualitative figure: the first images of the sample, explained again (maps are not stored). */
@@ -331,6 +366,8 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       onProgress: (p) => {
         if (p.file === null) {
           io.stderr.write(`camscope: evaluating ${p.total} image(s) with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
+          const changed = p.changes ? describeChanges(p.changes) : '';
+          if (changed) io.stderr.write(`camscope: since the last session of this evaluation: ${changed}\n`);
           return;
         }
         const eta = p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`;
@@ -493,6 +530,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'evaluate': {
         const { values } = parseArgs({ args: rest, options: EVALUATE_OPTIONS, allowPositionals: false, strict: true });
+        setProjectHolderCommand('camscope evaluate');
         return await evaluateCommand(evaluateArgs(values), io);
       }
       case 'demo': {
