@@ -16,6 +16,8 @@ import { VERSION } from '../engine/version';
 import { PAPER_METHODS, runEvaluation, type DatasetChanges, type EvaluationResult } from '../engine/evaluate/run';
 import { setProjectHolderCommand } from '../engine/evaluate/project-lock';
 import { writeReports, type FigureRow } from '../engine/report';
+import { parseShard, type Shard } from '../engine/evaluate/shard';
+import { clusterCommand, mergeCommand } from './cluster';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
 
@@ -34,12 +36,21 @@ Usage:
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
-                   [--batch N] --out DIR
+                   [--batch N] [--shard I/N] --out DIR
+  camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
+  camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
+                   [--cpus-per-task C] [--mem M] [--time T] [--partition P] [--account A] [--sbatch=OPT]
+                   [--camscope CMD] --out DIR
+  camscope k8s --model M.onnx --dataset DIR [evaluate options] --shards N --image IMG --pvc CLAIM --mount PATH
+                   [--gpus-per-task 1] [--namespace NS] [--parallelism P] [--camscope CMD] --out DIR
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
 evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}; per-image results go to the project
 database (default DIR/project.camscope) as they are computed, and an interrupted run resumes where it stopped.
+--shard I/N evaluates image positions p ≡ I (mod N) of the run's seeded sample into the project; merge checks
+that its PROJECTs hold all N shards of one run and writes the reports an unsharded run would. slurm writes an
+sbatch array script, a merge job and submit.sh into DIR; k8s writes an Indexed Job, a merge Job and submit-k8s.sh.
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
 DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewritten every few seconds and at
 the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
@@ -50,7 +61,7 @@ Exit status: 0 all images explained, 1 some images failed (the others are still 
 130 cancelled.
 `;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const EXIT = { ok: 0, someFailed: 1, fatal: 2, cancelled: 130 } as const;
 
@@ -297,7 +308,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   }
 }
 
-interface EvaluateArgs {
+export interface EvaluateArgs {
   model: string;
   dataset: string;
   labels?: string;
@@ -314,6 +325,7 @@ interface EvaluateArgs {
   layer?: string;
   colormap: ColormapName;
   out: string;
+  shard?: Shard;
 }
 
 /** "2 images changed (computed again), 1 removed, …", or '' when nothing changed. */
@@ -329,7 +341,7 @@ export function describeChanges(c: DatasetChanges): string {
 }
 
 /** Rows of the qualitative figure: the first images of the sample, explained again (maps are not stored). */
-async function figureRows(result: EvaluationResult, a: EvaluateArgs, classifier: Classifier): Promise<FigureRow[]> {
+export async function figureRows(result: Pick<EvaluationResult, 'items' | 'records' | 'settings'>, a: Pick<EvaluateArgs, 'figure' | 'batch' | 'colormap'>, classifier: Classifier): Promise<FigureRow[]> {
   const chosen = result.items.filter((i) => result.records.some((r) => r.file === i.file)).slice(0, a.figure);
   const rows: FigureRow[] = [];
   const methods = parseMethodList(result.settings.methods.join(','));
@@ -362,10 +374,10 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
     let lastLine = 0;
     const result = await runEvaluation({
       classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
-      curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, signal: io.signal,
+      curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
       onProgress: (p) => {
         if (p.file === null) {
-          io.stderr.write(`camscope: evaluating ${p.total} image(s) with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
+          io.stderr.write(`camscope: evaluating ${p.total} image(s)${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of the run)` : ''} with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
           const changed = p.changes ? describeChanges(p.changes) : '';
           if (changed) io.stderr.write(`camscope: since the last session of this evaluation: ${changed}\n`);
           return;
@@ -412,6 +424,7 @@ const EVALUATE_OPTIONS = {
   layer: { type: 'string' },
   colormap: { type: 'string' },
   out: { type: 'string' },
+  shard: { type: 'string' },
 } as const;
 
 /** --ep and --precision, shared by explain and evaluate. */
@@ -432,7 +445,7 @@ function reportRuntime(classifier: Classifier, io: CliIo): void {
   if (classifier.requestedPrecision === 'fp16') io.stderr.write('camscope: ScoreCAM scoring runs in fp16 (results differ from fp32 by rounding)\n');
 }
 
-function evaluateArgs(values: Record<string, string | boolean | undefined>): EvaluateArgs {
+export function evaluateArgs(values: Record<string, string | boolean | undefined>): EvaluateArgs {
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const model = str('model');
   if (!model) throw new UsageError('--model is required.');
@@ -456,7 +469,18 @@ function evaluateArgs(values: Record<string, string | boolean | undefined>): Eva
     steps: parseIntOption('steps', str('steps'), 10, 0, 1000),
     figure: parseIntOption('figure', str('figure'), 4, 0, 100),
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
+    shard: shardOption(str('shard')),
   };
+}
+
+/** --shard I/N; SLURM_ARRAY_TASK_ID and the like are never read implicitly (the job scripts pass them). */
+function shardOption(v: string | undefined): Shard | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return parseShard(v);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
 }
 
 const EXPLAIN_OPTIONS = {
@@ -533,6 +557,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         setProjectHolderCommand('camscope evaluate');
         return await evaluateCommand(evaluateArgs(values), io);
       }
+      case 'merge':
+        return await mergeCommand(rest, io);
+      case 'slurm':
+      case 'k8s':
+        return await clusterCommand(command, rest, io);
       case 'demo': {
         const { values, positionals } = parseArgs({ args: rest, options: EXPLAIN_OPTIONS, allowPositionals: true, strict: true });
         if (values.model) throw new UsageError('demo uses the embedded model; use "camscope explain --model" for your own.');
@@ -548,7 +577,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return code;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, demo.`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, merge, slurm, k8s, demo.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

@@ -18,6 +18,7 @@ import type { Classifier } from '../model/classifier';
 import { classScore, noLogits } from '../model/scores';
 import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
+import { shardItems, shardSettings, type Shard } from './shard';
 import { ProjectDb, type ImageRow } from './project-db';
 import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable } from './types';
 
@@ -35,6 +36,8 @@ export interface EvaluateOptions {
   curveSteps?: number;
   batchSize?: number;
   projectPath: string;
+  /** Evaluate only this shard of the run's images (see ./shard); the project then holds that shard alone. */
+  shard?: Shard;
   requestedProvider?: string;
   signal?: AbortSignal;
   onProgress?: (p: EvaluateProgress) => void;
@@ -89,8 +92,10 @@ function runKey(s: EvaluationSettings): string {
   const preprocessing = { ...rest, ...Object.fromEntries(Object.entries(later).filter(([k, v]) => v !== undefined && v !== defaults[k])) };
   // fp32 keys are unchanged from before precision existed, so older projects still resume.
   const half = precision === 'fp16' ? { precision } : {};
+  // Each shard is its own run; unsharded keys are unchanged. The sample digest is left out so a shard resumes after dataset changes.
+  const shard = s.shard ? { shard: [s.shard.index, s.shard.count] } : {};
   return createHash('sha256')
-    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half }))
+    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half, ...shard }))
     .digest('hex');
 }
 
@@ -234,7 +239,9 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
   const steps = o.curveSteps ?? 10;
   const batchSize = o.batchSize ?? classifier.suggestedBatchSize();
   const dataset = loadDataset(resolve(o.datasetRoot), classifier.profile.classes, o.labelsCsv ? resolve(o.labelsCsv) : undefined);
-  const items = sampleItems(dataset.items, o.sample ?? null, seed);
+  const sample = sampleItems(dataset.items, o.sample ?? null, seed);
+  // A shard evaluates its part of the same sample (see ./shard).
+  const items = o.shard ? shardItems(sample, o.shard) : sample;
   const settings: EvaluationSettings = {
     camscope: VERSION,
     created: new Date().toISOString(),
@@ -248,6 +255,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     provider: { requested: o.requestedProvider ?? classifier.provider, used: classifier.provider },
     precision: classifier.requestedPrecision,
     curveSteps: steps,
+    ...(o.shard ? { shard: shardSettings(sample, o.shard) } : {}),
   };
 
   const db = new ProjectDb(o.projectPath);
@@ -256,7 +264,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     const releaseRun = db.claimRun(run.id);
     try {
       const plan = planResume(db.images(run.id), items);
-      const runSettings = run.settings.dataset.total === settings.dataset.total ? run.settings : { ...run.settings, dataset: { ...run.settings.dataset, total: settings.dataset.total } };
+      const runSettings = run.settings.dataset.total === settings.dataset.total && run.settings.shard?.sample === settings.shard?.sample ? run.settings : { ...run.settings, dataset: { ...run.settings.dataset, total: settings.dataset.total }, ...(settings.shard ? { shard: settings.shard } : {}) };
       db.reconcile(run.id, { drop: plan.drop, keep: plan.update, settings: runSettings === run.settings ? undefined : runSettings });
       const todo = items.map((item, idx) => ({ item, idx, content: plan.content[idx] })).filter(({ item }) => !plan.kept.has(item.file));
       const resumed = items.length - todo.length;

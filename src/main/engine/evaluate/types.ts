@@ -21,6 +21,17 @@ export interface EvaluationSettings {
   precision: Precision;
   /** Steps of the deletion/insertion curves (0 = not computed). */
   curveSteps: number;
+  /** Only in one shard of a sharded run (`evaluate --shard I/N`, see evaluate/shard.ts). */
+  shard?: ShardSettings;
+}
+
+/** The part of a sharded run one project holds: images at positions p of the run's sample with p mod count = index. */
+export interface ShardSettings {
+  index: number;
+  count: number;
+  /** Images in the whole run (its sample), and their identity (digest of their paths and label names, in order). */
+  images: number;
+  sample: string;
 }
 
 /** What one method gave on one image. */
