@@ -1,0 +1,94 @@
+/**
+ * `camscope sanity`: model-parameter and class randomization checks (Adebayo et al. 2018) from the command line;
+ * writes sanity.json, sanity.svg, sanity.png, the maps (16-bit PNGs) and, with --keep-models, the randomized models.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXECUTION_PROVIDERS, type ExecutionProviderName } from '../engine';
+import { METHODS, parseMethodList } from '../engine/methods/registry';
+import { mulberry32 } from '../engine/tensor/random';
+import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
+import { runSanity, SANITY_MODES, type SanityMode } from '../engine/sanity/run';
+
+export const SANITY_USAGE = `  camscope sanity --model M.onnx [--methods gradcam,...] [--mode cascading|independent|random-class] [--seed S]
+                   [--sample N] [--keep-models] [--layer NAME] [--ep ...] --out DIR IMAGES_OR_DIR...`;
+
+export const SANITY_OPTIONS = {
+  model: { type: 'string' },
+  methods: { type: 'string' },
+  mode: { type: 'string' },
+  seed: { type: 'string' },
+  sample: { type: 'string' },
+  'keep-models': { type: 'boolean' },
+  layer: { type: 'string' },
+  ep: { type: 'string' },
+  out: { type: 'string' },
+} as const;
+
+interface Io {
+  stdout: { write(s: string): unknown };
+  stderr: { write(s: string): unknown; isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs the command; `collect` lists the images (the CLI's collectImages), `usage` builds the usage error.
+ * Returns the exit status (0 done, 1 some images failed).
+ */
+export async function sanityCommand(
+  argv: string[],
+  io: Io,
+  collect: (inputs: string[], warn: (m: string) => void) => { file: string; stem: string }[],
+  usage: (message: string) => Error,
+): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: SANITY_OPTIONS, allowPositionals: true, strict: true });
+  if (!values.model) throw usage('--model is required.');
+  if (!values.out) throw usage('--out is required.');
+  if (positionals.length === 0) throw usage('Name at least one image or folder to check.');
+  const mode = (values.mode ?? 'cascading') as SanityMode;
+  if (!SANITY_MODES.includes(mode)) throw usage(`--mode must be one of ${SANITY_MODES.join(', ')}.`);
+  const int = (name: string, v: string | undefined, fallback: number, min: number): number => {
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) throw usage(`--${name} must be a whole number from ${min}, not "${v}".`);
+    return n;
+  };
+  const seed = int('seed', values.seed, 0, 0);
+  const sample = values.sample === undefined ? null : int('sample', values.sample, 0, 1);
+  const ep = (values.ep ?? 'cpu') as ExecutionProviderName;
+  if (!EXECUTION_PROVIDERS.includes(ep)) throw usage(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  const methods = parseMethodList(values.methods ?? 'gradcam,gradcam++,scorecam++');
+  let images = collect(positionals, (m) => io.stderr.write(`camscope: ${m}\n`));
+  if (sample !== null && sample < images.length) {
+    // A seeded sample (Fisher–Yates with the run's seed), kept in listing order.
+    const rand = mulberry32(seed);
+    const idx = images.map((_, i) => i);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    const keep = new Set(idx.slice(0, sample));
+    images = images.filter((_, i) => keep.has(i));
+  }
+  const out = resolve(values.out);
+  mkdirSync(out, { recursive: true });
+  io.stderr.write(`camscope: sanity check (${mode}, seed ${seed}) of ${methods.map((m) => m.id).join(', ')} on ${images.length} image(s)\n`);
+  const result = await runSanity({
+    modelPath: values.model, load: { ep, layer: values.layer }, methods, images, mode, seed, outDir: out, keepModels: Boolean(values['keep-models']), signal: io.signal,
+    onProgress: (p) => io.stderr.write(`stage ${p.stage}/${p.stages}: ${p.name}\n`),
+  });
+  writeFileSync(join(out, 'sanity.json'), `${JSON.stringify(result.json, null, 2)}\n`);
+  const names = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+  const svg = await buildSanitySvg(result, names);
+  writeFileSync(join(out, 'sanity.svg'), svg);
+  writeFileSync(join(out, 'sanity.png'), await renderSanityPng(svg));
+  for (const f of result.json.failed) io.stderr.write(`error: ${f.file}: ${f.message}\n`);
+  for (const n of result.json.notes) io.stderr.write(`camscope: no map at stage ${n}\n`);
+  for (const m of result.json.settings.methods) {
+    const v = result.json.methods[m].verdict;
+    io.stdout.write(`${m}: ${v.passed === null ? 'no verdict' : v.passed ? 'passes' : 'FAILS'} (${v.value === null ? 'n/a' : v.value.toFixed(3)}) — ${v.rule}\n`);
+  }
+  io.stdout.write(`sanity.json, sanity.svg, sanity.png and maps/ in ${out}\n`);
+  return result.json.failed.length ? 1 : 0;
+}
