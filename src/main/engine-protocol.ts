@@ -15,6 +15,7 @@ import type {
   ExplainSummary,
   ExportResult,
   FaithfulnessRow,
+  LayerSweep,
   JobProgress,
   MethodDescriptor,
   ModelState,
@@ -78,6 +79,12 @@ export type EngineOps = {
     result: FaithfulnessRow[];
     partial: JobProgressBody;
   };
+  /** Grad-CAM of one image at each of the last `count` candidate layers (the Model screen's layer sweep). */
+  sweepLayers: {
+    args: { image: number; classIndex: number | null; count: number };
+    result: LayerSweep;
+    partial: JobProgressBody;
+  };
   /** Opens (creating if needed) a project file; returns the context stored in it. */
   openProject: { args: { path: string }; result: { context: ProjectContext; stats: ProjectStats } };
   /** Records what the project is used with. */
@@ -85,6 +92,9 @@ export type EngineOps = {
   /** Copies the open project to `dest` and continues there. */
   saveProjectAs: { args: { dest: string }; result: { context: ProjectContext; stats: ProjectStats } };
   projectStats: { args: Record<string, never>; result: ProjectStats };
+  /** The open project's result cache: size per kind, and emptying it. */
+  cacheUsage: { args: Record<string, never>; result: Record<string, { entries: number; bytes: number }> };
+  clearCache: { args: Record<string, never>; result: Record<string, { entries: number; bytes: number }> };
   listAnnotations: { args: { image?: string }; result: Annotation[] };
   addAnnotation: { args: NewAnnotation; result: Annotation };
   updateAnnotation: { args: AnnotationPatch; result: Annotation };

@@ -101,6 +101,29 @@ export async function saveAsDestination(chosen: string): Promise<string> {
   return dest;
 }
 
+/**
+ * A model that could not be opened, in one sentence that names the file. The engine reports a damaged file with the
+ * decoder's own words in brackets ("invalid wire type 7 at offset 16", "index out of range"), which mean nothing to a
+ * user: those become what they mean. Other model errors get the file's name in front when they lack it.
+ */
+export function plainModelError(e: unknown, file: string): unknown {
+  const code = (e as { code?: unknown })?.code;
+  if (!(e instanceof Error) || code !== 'INVALID_MODEL') return e;
+  const name = path.basename(file);
+  if (/^This file is not a valid ONNX model/.test(e.message)) {
+    const empty = /no computation graph/.test(e.message);
+    return new AppError(
+      'INVALID_MODEL',
+      empty
+        ? `${name} is not an ONNX model: it holds no network, so export the model from your framework again or choose another file.`
+        : `${name} is not a valid ONNX model: the file is damaged, cut short or another kind of file, so export it again or choose another file.`,
+      { cause: e },
+    );
+  }
+  if (e.message.includes(name)) return e;
+  return new AppError('INVALID_MODEL', `${name}: ${e.message}`, { cause: e });
+}
+
 /** The handlers plus what the shell tells them (a crashed engine). */
 export class Workbench {
   private readonly deps: HandlerDeps;
@@ -257,7 +280,9 @@ export class Workbench {
     const provider = args.provider ?? settings.provider;
     const precision = args.precision ?? settings.precision;
     const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto' };
-    const state = await this.call('loadModel', model);
+    const state = await this.call('loadModel', model).catch((e: unknown) => {
+      throw plainModelError(e, args.path);
+    });
     this.mirror.model = model;
     await this.contextPatch({ modelPath: model.path, provider, precision, layer: model.layer });
     return state;
@@ -349,7 +374,9 @@ export class Workbench {
 
       'model:inspect': ({ path: p }) => {
         if (!deps.allowList.has(p)) throw notChosen('model');
-        return this.call('inspect', { path: p });
+        return this.call('inspect', { path: p }).catch((e: unknown) => {
+          throw plainModelError(e, p);
+        });
       },
       'demo:inspect': async () => {
         const inspection = await this.call('inspectDemo', {});
@@ -440,6 +467,7 @@ export class Workbench {
         ),
       'image:faithfulness': ({ jobId, ...args }) =>
         this.job(jobId, 'faithfulness', args, (v) => this.progressOrElse(jobId, v, () => {})),
+      'model:sweepLayers': ({ jobId, ...args }) => this.job(jobId, 'sweepLayers', args, (v) => this.progressOrElse(jobId, v, () => {})),
       'job:cancel': ({ jobId }) => {
         const entry = this.jobs.get(jobId);
         if (!entry) return { cancelled: false };
@@ -481,6 +509,8 @@ export class Workbench {
 
       'evaluation:run': ({ jobId, ...args }) => this.job(jobId, 'evaluate', args, (v) => this.progressOrElse(jobId, v, () => {})),
       'evaluation:list': () => this.call('listEvaluations', {}),
+      'cache:usage': () => this.call('cacheUsage', {}),
+      'cache:clear': () => this.call('clearCache', {}),
       'evaluation:get': ({ id }) => this.call('getEvaluation', { id }),
 
       'export:figure': async ({ jobId, ...args }) => {

@@ -233,6 +233,31 @@ export interface ExplainSummary {
   precision: ModelPrecision;
 }
 
+/** Most candidate layers one layer sweep computes (the last ones of the model: each needs its own session). */
+export const MAX_SWEEP_LAYERS = 12;
+
+/** One layer of a layer sweep: Grad-CAM's map of the image with that layer as the target, or why it failed. */
+export interface LayerSweepMap {
+  layer: string;
+  /** [height·width] values in [0, 1] in the frame of {@link ImageFrame}; null when the layer failed. */
+  map: Float32Array | null;
+  width: number;
+  height: number;
+  flat: boolean;
+  timeMs: number;
+  error: string | null;
+}
+
+/** The layer sweep of one image: the same class explained at each of the model's last candidate layers. */
+export interface LayerSweep {
+  image: number;
+  /** The image as the model sees it (the maps' frame). */
+  frame: ImageFrame;
+  target: ExplainTarget;
+  /** Candidate layers in model order (earliest first). */
+  layers: LayerSweepMap[];
+}
+
 /** Average Drop and Increase in Confidence of one method on one image (probability variant, as in the paper). */
 export interface FaithfulnessRow {
   method: string;
@@ -257,6 +282,11 @@ export interface Annotation {
   points: [number, number][];
   /** The original image's size (for COCO export). */
   imageSize: { width: number; height: number };
+  /**
+   * The image folder (absolute root) the annotation was drawn on; with `image` it identifies the image. null for
+   * annotations recorded before folders were (they match any folder).
+   */
+  dataset: string | null;
   created: string;
 }
 
@@ -275,6 +305,9 @@ export interface AnnotationPatch {
   note?: string;
   points?: number[][];
 }
+
+/** What the project's result cache holds, per kind (prediction, map, faithfulness). */
+export type CacheUsage = Record<string, { entries: number; bytes: number }>;
 
 export interface ProjectInfo {
   /** The project file; null for the untitled project that holds work until it is saved. */
@@ -358,7 +391,7 @@ export interface ExportResult {
 /** Progress of a job (predictions, a slow method, an evaluation, an export). */
 export interface JobProgress {
   jobId: string;
-  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export';
+  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export' | 'sweep';
   done: number;
   total: number;
   /** The method being computed (explanations). */
@@ -451,6 +484,13 @@ export const channels = {
     { jobId: string; image: number; classIndex: number | null; methods: string[] },
     FaithfulnessRow[]
   >(object({ jobId, image: imageIndex, classIndex, methods: methodList })),
+  /**
+   * Grad-CAM of one image at each of the model's last `count` candidate layers (the open layer included), so the
+   * user can pick a layer by seeing its map. Progress arrives as `job:progress` (stage 'sweep').
+   */
+  'model:sweepLayers': channel<{ jobId: string; image: number; classIndex: number | null; count: number }, LayerSweep>(
+    object({ jobId, image: imageIndex, classIndex, count: number({ integer: true, min: 1, max: MAX_SWEEP_LAYERS }) }),
+  ),
   'job:cancel': channel<{ jobId: string }, { cancelled: boolean }>(object({ jobId })),
 
   'project:current': channel<void, ProjectInfo>(none()),
@@ -483,6 +523,9 @@ export const channels = {
     }),
   ),
   'evaluation:list': channel<void, EvaluationSummary[]>(none()),
+  /** The project's result cache (predictions, maps, per-image metrics): its size, and emptying it. */
+  'cache:usage': channel<void, CacheUsage>(none()),
+  'cache:clear': channel<void, CacheUsage>(none()),
   'evaluation:get': channel<{ id: number }, EvaluationDetail>(object({ id: number({ integer: true, min: 1 }) })),
 
   /** Save dialog (a new folder), then figure.png + figure.svg of the chosen images × methods. null when cancelled. */

@@ -85,6 +85,13 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
     valid: { jobId: 'f-1', image: 0, classIndex: 2, methods: ['gradcam'] },
     invalid: [[{ jobId: 'f-1', image: -3, classIndex: 2, methods: ['gradcam'] }, /image must be at least 0/]],
   },
+  'model:sweepLayers': {
+    valid: { jobId: 's-1', image: 0, classIndex: null, count: 6 },
+    invalid: [
+      [{ jobId: 's-1', image: 0, classIndex: null, count: 13 }, /count must be at most 12/],
+      [{ jobId: 's-1', image: 0, classIndex: null }, /count/],
+    ],
+  },
   'job:cancel': { valid: { jobId: 'p-1' }, invalid: [[{ id: 3 }, /unexpected field "id"/]] },
   'project:current': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'project:open': { valid: { path: '/p.camscope' }, invalid: [[{ path: null }, /must be text, not null/]] },
@@ -114,6 +121,8 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
     ],
   },
   'evaluation:list': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'cache:usage': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'cache:clear': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'evaluation:get': { valid: { id: 1 }, invalid: [[{ id: 1.5 }, /whole number/]] },
   'export:figure': {
     valid: { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'viridis', opacity: 0.4 },

@@ -19,6 +19,7 @@ import type {
   FaithfulnessRow,
   ImageFrame,
   JobProgress,
+  LayerSweep,
   MethodDescriptor,
   ModelState,
   ModelPrecision,
@@ -35,9 +36,13 @@ import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } fro
 import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
 import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
 import { ProjectDb } from '../engine/evaluate/project-db';
-import { isCorrect, runEvaluation, scoreExplanation } from '../engine/evaluate/run';
+import { contentId, isCorrect, runEvaluation, scoreExplanation } from '../engine/evaluate/run';
+import {
+  decodeFloats, decodeJson, decodeMap, encodeFloats, encodeJson, encodeMap, faithfulnessKey, mapKey, predictionKey,
+} from '../engine/cache/results';
+import { prepareImage } from '../engine/image/preprocess';
 import type { ImageRecord } from '../engine/evaluate/types';
-import { explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
+import { explainImages, topPredictions, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { overlayHeatmap } from '../engine/image/colormap';
 import { writeFileAtomic } from '../engine/io/atomic-write';
 import type { PreparedImage } from '../engine/image/preprocess';
@@ -159,6 +164,12 @@ export class WorkbenchSession {
   private predictions = new Map<number, { classes: number[]; probs: number[] }>();
   private readonly passes = new LruCache<string, ImagePass>(16);
   private readonly maps = new LruCache<string, MethodOutcome>(MAP_CACHE_BYTES, (m) => m.result.map.byteLength + 64);
+  /**
+   * The open model opened again at other target layers, for the layer sweep (each layer is an extra output of its
+   * own inference session, so a layer needs its own classifier). Opened lazily, kept until the next model.
+   */
+  private readonly sweepModels = new Map<string, Classifier>();
+  private sweepKey = '';
 
   // ---- model ----------------------------------------------------------------------------------------------
 
@@ -171,6 +182,10 @@ export class WorkbenchSession {
     this.passes.clear();
     this.maps.clear();
     if (previous) await previous.release().catch(() => {});
+    // Another layer of the same model keeps the sweep's sessions (they do not depend on the chosen layer).
+    const sweepKey = `${next.inspection.fingerprint}|${args.provider}|${args.precision}`;
+    if (sweepKey !== this.sweepKey) await this.releaseSweepModels();
+    this.sweepKey = sweepKey;
     // Labels are mapped to the model's class names: re-read the folder with the new classes.
     if (this.dataset) this.dataset = this.readDataset(this.dataset.root);
     return this.modelState();
@@ -278,9 +293,12 @@ export class WorkbenchSession {
     const t0 = performance.now();
     const failed: PredictionRunSummary['failed'] = [];
     const total = d.items.length;
+    // Predictions the project already holds (same model, same image content) are shown at once, not computed again.
+    this.readCachedPredictions(d.items.map((_, index) => index).filter((index) => !this.predictions.has(index)));
     const cached = [...this.predictions.keys()];
     if (cached.length) ctx.partial(this.batchOf(cached));
     const todo = d.items.map((item, index) => ({ item, index })).filter(({ index }) => !this.predictions.has(index));
+    const fresh: { key: string; kind: string; bytes: Uint8Array }[] = [];
     const byPath = new Map(todo.map((t) => [t.item.path, t.index]));
     const batch = Math.max(8, Math.min(256, classifier.suggestedBatchSize()));
     let done = cached.length;
@@ -296,6 +314,8 @@ export class WorkbenchSession {
       const index = byPath.get(r.file)!;
       if (r.ok) {
         this.predictions.set(index, { classes: r.predictions.map((p) => p.classIndex), probs: r.predictions.map((p) => p.probability) });
+        const content = contentId(r.file);
+        if (content) fresh.push({ key: predictionKey(classifier, content), kind: 'prediction', bytes: encodeFloats(r.logits) });
       } else {
         failed.push({ index, message: r.error.message });
         this.predictions.set(index, { classes: [], probs: [] });
@@ -303,13 +323,84 @@ export class WorkbenchSession {
       pending.push(index);
       done++;
       if (pending.length >= batch || done === total) {
+        this.storeInCache(fresh.splice(0));
         ctx.partial(this.batchOf(pending));
         pending = [];
         progress();
       }
     }
+    this.storeInCache(fresh);
     if (pending.length) ctx.partial(this.batchOf(pending));
     return { done, failed, seconds: (performance.now() - t0) / 1000 };
+  }
+
+  // ---- the result cache (in the project; see engine/cache/results.ts) ---------------------------------------
+
+  /** Cached entries, or nothing when no project is open or its file cannot be read now (the cache is only a shortcut). */
+  private fromCache<T>(read: (get: (key: string) => Uint8Array | null) => T, none: T): T {
+    if (!this.projectPath) return none;
+    try {
+      return this.withDb((db) => read((key) => db.cacheGet(key)));
+    } catch {
+      return none;
+    }
+  }
+
+  private storeInCache(entries: { key: string; kind: string; bytes: Uint8Array }[]): void {
+    if (!entries.length || !this.projectPath) return;
+    try {
+      this.withDb((db) => db.cachePut(entries));
+    } catch {
+      // A cache that cannot be written (read-only or full disk) costs a recomputation later, never the result.
+    }
+  }
+
+  /** Loads cached predictions for these images; returns the logits found, by index. */
+  private readCachedPredictions(indices: number[]): Map<number, Float32Array> {
+    const classifier = this.requireModel();
+    const d = this.requireDataset();
+    const found = this.fromCache((get) => {
+      const out = new Map<number, Float32Array>();
+      for (const index of indices) {
+        const content = contentId(d.items[index].path);
+        const bytes = content ? get(predictionKey(classifier, content)) : null;
+        if (!bytes) continue;
+        const logits = decodeFloats(bytes);
+        if (logits.length === classifier.numClasses) out.set(index, logits);
+      }
+      return out;
+    }, new Map<number, Float32Array>());
+    for (const [index, logits] of found) {
+      try {
+        const p = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
+        this.predictions.set(index, { classes: p.map((x) => x.classIndex), probs: p.map((x) => x.probability) });
+      } catch {
+        found.delete(index);
+      }
+    }
+    return found;
+  }
+
+  /** The cached map of one method for an image and class, if the project holds it. */
+  private cachedMap(index: number, classIndex: number, methodId: string): MethodOutcome | null {
+    const classifier = this.requireModel();
+    const method = createMethod(methodId);
+    const content = contentId(this.item(index).path);
+    if (!content) return null;
+    const bytes = this.fromCache((get) => get(mapKey(classifier, content, classIndex, method)), null);
+    if (!bytes) return null;
+    const { result, timeMs } = decodeMap(bytes);
+    return { method: methodId, settings: method.settings, result, timeMs };
+  }
+
+  /** What the project's cache holds, and clears it (the Model screen's cache setting). */
+  cacheUsage(): Record<string, { entries: number; bytes: number }> {
+    return this.withDb((db) => db.cacheUsage());
+  }
+
+  clearCache(): Record<string, { entries: number; bytes: number }> {
+    this.withDb((db) => db.cacheClear());
+    return this.cacheUsage();
   }
 
   private batchOf(indices: number[]): PredictPartial {
@@ -344,6 +435,21 @@ export class WorkbenchSession {
     const key = `${this.modelKey()}|${index}|${classIndex ?? 'predicted'}`;
     const cached = this.passes.get(key);
     if (cached) return cached;
+    // With the image's logits in the project's cache, only the image is read: no model run.
+    const logits = this.readCachedPredictions([index]).get(index);
+    if (logits) {
+      const image = await prepareImage(item.path, classifier.profile);
+      const predictions = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
+      const c = classIndex ?? predictions[0].classIndex;
+      const probability = topPredictions(logits, 0, classifier.profile.classes, classifier.numClasses, classifier.scores).find((p) => p.classIndex === c)!.probability;
+      const pass: ImagePass = {
+        image, predictions, logits,
+        target: { classIndex: c, className: classifier.profile.classes[c], probability, logit: classifier.scores === 'probabilities' ? NaN : logits[c] },
+      };
+      this.passes.set(key, pass);
+      this.passes.set(`${this.modelKey()}|${index}|${c}`, pass);
+      return pass;
+    }
     let result: ImageExplanation | undefined;
     for await (const r of explainImages(classifier, [item.path], {
       methods: [],
@@ -399,8 +505,11 @@ export class WorkbenchSession {
   ): Promise<MethodOutcome> {
     const classifier = this.requireModel();
     const key = `${this.modelKey()}|${index}|${classIndex}|${methodId}`;
-    const cached = this.maps.get(key);
-    if (cached) return cached;
+    const cached = this.maps.get(key) ?? this.cachedMap(index, classIndex, methodId);
+    if (cached) {
+      this.maps.set(key, cached);
+      return cached;
+    }
     const method = createMethod(methodId);
     const item = this.item(index);
     let result: ImageExplanation | undefined;
@@ -421,6 +530,8 @@ export class WorkbenchSession {
     const outcome = result.maps.find((m) => m.method === methodId);
     if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `${method.displayName} produced no map for ${item.file}.`);
     this.maps.set(key, outcome);
+    const content = contentId(item.path);
+    if (content) this.storeInCache([{ key: mapKey(classifier, content, classIndex, method), kind: 'map', bytes: encodeMap(outcome) }]);
     return outcome;
   }
 
@@ -466,6 +577,13 @@ export class WorkbenchSession {
   async faithfulness(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<FaithfulnessRow[]> {
     const classifier = this.requireModel();
     const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const content = contentId(this.item(args.image).path);
+    const keyOf = (id: string): string => faithfulnessKey(classifier, content ?? '', pass.target.classIndex, id);
+    // Per-image values the project already holds (from this view or an evaluation) are not computed again.
+    const known = content
+      ? this.fromCache((get) => args.methods.map((id) => get(keyOf(id))).map((b) => (b ? decodeJson<FaithfulnessRow>(b) : null)), [] as (FaithfulnessRow | null)[])
+      : [];
+    if (known.length === args.methods.length && known.every(Boolean)) return known as FaithfulnessRow[];
     const maps: MethodOutcome[] = [];
     const order = fastFirst(args.methods);
     for (const [i, id] of order.entries()) {
@@ -484,11 +602,84 @@ export class WorkbenchSession {
       maps,
     };
     const scored = await scoreExplanation(classifier, r, 0, classifier.suggestedBatchSize());
-    const Y = pass.target.probability;
-    return args.methods.map((id) => {
-      const m = scored[id];
-      return { method: id, Y, O: m.O_prob, averageDropPct: Y > 0 ? (100 * Math.max(0, Y - m.O_prob)) / Y : 0, increase: m.O_prob >= Y, flat: m.flat };
-    });
+    const rows = args.methods.map((id) => faithfulnessRow(id, pass.target.probability, scored[id]));
+    if (content) this.storeInCache(rows.map((row) => ({ key: keyOf(row.method), kind: 'faithfulness', bytes: encodeJson(row) })));
+    return rows;
+  }
+
+  // ---- layer sweep ------------------------------------------------------------------------------------------
+
+  private async releaseSweepModels(): Promise<void> {
+    const open = [...this.sweepModels.values()];
+    this.sweepModels.clear();
+    await Promise.all(open.map((c) => c.release().catch(() => {})));
+  }
+
+  /** The open model at another target layer (opened once per layer and kept; the open layer is the model itself). */
+  private async sweepModel(layer: string): Promise<Classifier> {
+    const main = this.requireModel();
+    if (layer === main.layer.name) return main;
+    const key = layer;
+    const known = this.sweepModels.get(key);
+    if (known) return known;
+    const args = this.modelArgs!;
+    const c = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer });
+    // The open model may have been named after the folder's classes: the sweep's copy uses the same names.
+    c.adoptClassNames(main.profile.classes);
+    if (this.classifier !== main) {
+      await c.release().catch(() => {});
+      throw new CamscopeError('CANCELLED', 'The job was cancelled.');
+    }
+    this.sweepModels.set(key, c);
+    return c;
+  }
+
+  /**
+   * Grad-CAM (a gradient method: milliseconds per map) of one image at each of the model's last `count` candidate
+   * layers, all explaining the same class, so the user picks a layer by seeing its map. Limited to the last layers
+   * because every other layer costs one more opened session (kept for the next sweep of any image).
+   */
+  async sweepLayers(args: { image: number; classIndex: number | null; count: number }, ctx: JobContext): Promise<LayerSweep> {
+    const main = this.requireModel();
+    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const item = this.item(args.image);
+    const layers = main.inspection.candidateLayers.slice(-Math.max(1, args.count));
+    const sweep: LayerSweep = {
+      image: args.image,
+      frame: this.frame(args.image, pass.image),
+      target: { classIndex: pass.target.classIndex, className: pass.target.className, probability: pass.target.probability },
+      layers: [],
+    };
+    for (const [i, layer] of layers.entries()) {
+      throwIfCancelled(ctx.signal);
+      const p: Progress = { stage: 'sweep', done: i, total: layers.length, message: layer.name };
+      ctx.partial(p);
+      try {
+        const classifier = await this.sweepModel(layer.name);
+        let result: ImageExplanation | undefined;
+        for await (const r of explainImages(classifier, [item.path], {
+          methods: [createMethod('gradcam')],
+          classChoice: pass.target.classIndex,
+          topK: 1,
+          signal: ctx.signal,
+        })) {
+          result = r;
+        }
+        if (!result || !result.ok) throw new CamscopeError('INVALID_IMAGE', result && !result.ok ? result.error.message : `Nothing could be read from ${item.file}.`);
+        const skipped = result.methodErrors?.find((m) => m.method === 'gradcam');
+        if (skipped) throw new CamscopeError('UNSUPPORTED_MODEL', skipped.message);
+        const outcome = result.maps.find((m) => m.method === 'gradcam');
+        if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `Grad-CAM produced no map for ${item.file} at this layer.`);
+        const { map, width, height, flat } = outcome.result;
+        sweep.layers.push({ layer: layer.name, map, width, height, flat, timeMs: outcome.timeMs, error: null });
+      } catch (e) {
+        if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
+        sweep.layers.push({ layer: layer.name, map: null, width: 0, height: 0, flat: false, timeMs: 0, error: errorMessage(e) });
+      }
+    }
+    const done: Progress = { stage: 'sweep', done: layers.length, total: layers.length };
+    ctx.partial(done);
+    return sweep;
   }
 
   // ---- project ----------------------------------------------------------------------------------------------
@@ -551,7 +742,8 @@ export class WorkbenchSession {
   }
 
   addAnnotation(a: NewAnnotation): Annotation {
-    const geometry = newAnnotationGeometry(a);
+    // The open folder is recorded with the annotation: another folder's file of the same relative path is not it.
+    const geometry = newAnnotationGeometry(a, this.dataset?.root ?? null);
     return fromRow(this.withDb((db) => db.addAnnotation({ image: a.image, kind: a.kind, label: a.label.trim(), note: a.note, geometry })));
   }
 
@@ -560,7 +752,7 @@ export class WorkbenchSession {
       const current = db.annotation(patch.id);
       if (!current) throw new CamscopeError('INVALID_ARGUMENT', 'That annotation no longer exists.');
       const before = fromRow(current);
-      const geometry = patch.points ? geometryJson(before.kind, patch.points, before.imageSize) : undefined;
+      const geometry = patch.points ? geometryJson(before.kind, patch.points, before.imageSize, before.dataset) : undefined;
       return fromRow(db.updateAnnotation(patch.id, { label: patch.label?.trim(), note: patch.note, geometry })!);
     });
   }
@@ -598,6 +790,19 @@ export class WorkbenchSession {
         projectPath,
         requestedProvider: this.modelArgs?.provider,
         signal: ctx.signal,
+        // The evaluation fills the cache: drill-down, figures and per-image faithfulness then run no model.
+        onScored: (r, scored) => {
+          const content = contentId(r.file);
+          if (!content) return;
+          const c = r.target.classIndex;
+          this.storeInCache([
+            { key: predictionKey(classifier, content), kind: 'prediction', bytes: encodeFloats(r.logits) },
+            ...r.maps.flatMap((m) => [
+              { key: mapKey(classifier, content, c, { id: m.method, settings: createMethod(m.method).settings }), kind: 'map', bytes: encodeMap(m) },
+              { key: faithfulnessKey(classifier, content, c, m.method), kind: 'faithfulness', bytes: encodeJson(faithfulnessRow(m.method, r.target.probability, scored[m.method])) },
+            ]),
+          ]);
+        },
         onProgress: (p) => {
           const progress: Progress = {
             stage: 'evaluate',
@@ -757,4 +962,9 @@ export class WorkbenchSession {
     const files = await writeReports(args.dir, input);
     return { dir: args.dir, files };
   }
+}
+
+/** One method's per-image faithfulness on the probability scale (the image view's numbers). */
+function faithfulnessRow(method: string, Y: number, m: { O_prob: number; flat: boolean }): FaithfulnessRow {
+  return { method, Y, O: m.O_prob, averageDropPct: Y > 0 ? (100 * Math.max(0, Y - m.O_prob)) / Y : 0, increase: m.O_prob >= Y, flat: m.flat };
 }

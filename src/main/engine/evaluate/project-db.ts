@@ -43,6 +43,12 @@ const TABLES: Record<string, string> = {
   content TEXT,
   PRIMARY KEY (eval_id, file)
 )`,
+  results_cache: `CREATE TABLE IF NOT EXISTS results_cache (
+  key TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  created TEXT NOT NULL
+)`,
   annotations: `CREATE TABLE IF NOT EXISTS annotations (
   id INTEGER PRIMARY KEY,
   image TEXT NOT NULL,
@@ -60,6 +66,7 @@ const REQUIRED_COLUMNS: Record<string, string[]> = {
   evaluations: ['id', 'key', 'settings', 'created', 'status', 'elapsed_seconds'],
   eval_images: ['eval_id', 'idx', 'file', 'record', 'error'],
   annotations: ['id', 'image', 'kind', 'label', 'note', 'geometry', 'created'],
+  results_cache: ['key', 'kind', 'bytes', 'created'],
 };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -471,6 +478,40 @@ export class ProjectDb {
   }
 
   /** A project-level setting (e.g. the model and image folder the annotations refer to); null when unset. */
+  // ---- result cache (predictions, maps, per-image metric values; see engine/cache/results.ts) ----------
+
+  cacheGet(key: string): Uint8Array | null {
+    return this.use((db) => {
+      const row = db.get('SELECT bytes FROM results_cache WHERE key = ?', [key]) as { bytes: Uint8Array } | null;
+      return row ? new Uint8Array(row.bytes) : null;
+    });
+  }
+
+  /** Stores entries in one transaction (a key already there is replaced). */
+  cachePut(entries: readonly { key: string; kind: string; bytes: Uint8Array }[]): void {
+    if (!entries.length) return;
+    const created = new Date().toISOString();
+    this.write((db) => {
+      for (const e of entries) {
+        db.run('INSERT INTO results_cache (key, kind, bytes, created) VALUES (?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET kind = excluded.kind, bytes = excluded.bytes, created = excluded.created', [e.key, e.kind, e.bytes, created]);
+      }
+    });
+  }
+
+  /** What the cache holds, per kind. */
+  cacheUsage(): Record<string, CacheUsage> {
+    return this.use((db) => {
+      const rows = db.all('SELECT kind, COUNT(*) AS entries, COALESCE(SUM(LENGTH(bytes)), 0) AS bytes FROM results_cache GROUP BY kind') as { kind: string; entries: number; bytes: number }[];
+      return Object.fromEntries(rows.map((r) => [r.kind, { entries: Number(r.entries), bytes: Number(r.bytes) }]));
+    });
+  }
+
+  /** Empties the cache and gives the space back to the disk. */
+  cacheClear(): void {
+    this.write((db) => db.run('DELETE FROM results_cache'));
+    this.use((db) => db.exec('VACUUM'));
+  }
+
   getMeta(key: string): string | null {
     const row = this.use((db) => db.get('SELECT value FROM meta WHERE key = ?', [key]) as { value: string } | null);
     return row ? String(row.value) : null;
@@ -482,6 +523,12 @@ export class ProjectDb {
       else db.run('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', [key, value]);
     });
   }
+}
+
+/** One kind of cached result, counted. */
+export interface CacheUsage {
+  entries: number;
+  bytes: number;
 }
 
 export interface AnnotationRow {

@@ -7,6 +7,12 @@ import type { ExecutionProviderName } from '../types';
 import { countNodes, decodeModel, graphOf, type ModelProto } from './graph';
 import { PROBE_SEGMENT_NODES, planProbe, segmentModel } from './probe-plan';
 
+/** Model runs (onnxruntime session runs) in this process: what the result cache saves is counted here. */
+let modelRuns = 0;
+export function modelRunCount(): number {
+  return modelRuns;
+}
+
 export interface Session {
   readonly provider: ExecutionProviderName;
   /** Why the requested provider was not used, when it was not. */
@@ -88,6 +94,7 @@ export async function openSession(model: Uint8Array, ep: ExecutionProviderName =
       const ortFeeds: Record<string, ort.Tensor> = {};
       for (const [name, data] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', data, shapes[name]);
       let result: ort.InferenceSession.ReturnType;
+      modelRuns++;
       try {
         result = await s.run(ortFeeds, fetches);
       } catch (e) {
@@ -111,6 +118,7 @@ export async function openSession(model: Uint8Array, ep: ExecutionProviderName =
         ortFeeds[name] = t.data instanceof BigInt64Array ? new ort.Tensor('int64', t.data, t.dims) : new ort.Tensor('float32', t.data, t.dims);
       }
       let result: ort.InferenceSession.ReturnType;
+      modelRuns++;
       try {
         result = await s.run(ortFeeds, fetches);
       } catch (e) {
