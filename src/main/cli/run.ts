@@ -17,6 +17,8 @@ import { PAPER_METHODS, runEvaluation, type DatasetChanges, type EvaluationResul
 import { setProjectHolderCommand } from '../engine/evaluate/project-lock';
 import { writeReports, type FigureRow } from '../engine/report';
 import { parseShard, type Shard } from '../engine/evaluate/shard';
+import { evaluationRegions, regionArgs, REGION_OPTIONS, type RegionArgs } from './regions';
+import { SANITY_USAGE, sanityCommand } from './sanity';
 import { clusterCommand, mergeCommand } from './cluster';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
@@ -36,13 +38,15 @@ Usage:
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
-                   [--batch N] [--shard I/N] --out DIR
+                   [--batch N] [--shard I/N] [--regions PATH] [--region-class all|target]
+                   [--pointing-tolerance 15] [--iou-threshold 0.5] --out DIR
   camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
   camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
                    [--cpus-per-task C] [--mem M] [--time T] [--partition P] [--account A] [--sbatch=OPT]
                    [--camscope CMD] --out DIR
   camscope k8s --model M.onnx --dataset DIR [evaluate options] --shards N --image IMG --pvc CLAIM --mount PATH
                    [--gpus-per-task 1] [--namespace NS] [--parallelism P] [--camscope CMD] --out DIR
+${SANITY_USAGE}
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
@@ -326,6 +330,8 @@ export interface EvaluateArgs {
   colormap: ColormapName;
   out: string;
   shard?: Shard;
+  /** Expert regions for localization (see ./regions). */
+  regions: RegionArgs;
 }
 
 /** "2 images changed (computed again), 1 removed, …", or '' when nothing changed. */
@@ -371,8 +377,11 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
     reportRuntime(classifier, io);
     mkdirSync(a.out, { recursive: true });
     const project = a.project ?? join(a.out, 'project.camscope');
+    const localization = evaluationRegions(a.regions, { root: a.dataset, labels: a.labels, classes: classifier.profile.classes }, project, (m) => io.stderr.write(`camscope: ${m}\n`));
+    if (localization) io.stderr.write(`camscope: localization against ${localization.regions.images.size} image(s) with regions from ${localization.regions.source}\n`);
     let lastLine = 0;
     const result = await runEvaluation({
+      localization,
       classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
       curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
       onProgress: (p) => {
@@ -425,6 +434,7 @@ const EVALUATE_OPTIONS = {
   colormap: { type: 'string' },
   out: { type: 'string' },
   shard: { type: 'string' },
+  ...REGION_OPTIONS,
 } as const;
 
 /** --ep and --precision, shared by explain and evaluate. */
@@ -470,6 +480,7 @@ export function evaluateArgs(values: Record<string, string | boolean | undefined
     figure: parseIntOption('figure', str('figure'), 4, 0, 100),
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
     shard: shardOption(str('shard')),
+    regions: regionArgs(str, (m) => new UsageError(m)),
   };
 }
 
@@ -557,6 +568,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         setProjectHolderCommand('camscope evaluate');
         return await evaluateCommand(evaluateArgs(values), io);
       }
+      case 'sanity':
+        return await sanityCommand(rest, io, collectImages, (m) => new UsageError(m));
       case 'merge':
         return await mergeCommand(rest, io);
       case 'slurm':
@@ -577,7 +590,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return code;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, merge, slurm, k8s, demo.`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, sanity, merge, slurm, k8s, demo.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

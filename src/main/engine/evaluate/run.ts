@@ -14,6 +14,7 @@ import { explainImages, type ImageExplanation } from '../explain';
 import type { CamMethod, ScoreVariant } from '../methods/base';
 import { curveArea, curveInputs } from '../metrics/deletion-insertion';
 import { computeTable } from '../metrics/table';
+import { addLocalization, localizationSettings, withLocalization, type LocalizationSpec } from '../metrics/localization/evaluation';
 import type { Classifier } from '../model/classifier';
 import { classScore, noLogits } from '../model/scores';
 import { VERSION } from '../version';
@@ -38,6 +39,8 @@ export interface EvaluateOptions {
   projectPath: string;
   /** Evaluate only this shard of the run's images (see ./shard); the project then holds that shard alone. */
   shard?: Shard;
+  /** Expert regions: adds localization values to each image's results and localization columns to the table. */
+  localization?: LocalizationSpec;
   requestedProvider?: string;
   signal?: AbortSignal;
   onProgress?: (p: EvaluateProgress) => void;
@@ -94,8 +97,10 @@ function runKey(s: EvaluationSettings): string {
   const half = precision === 'fp16' ? { precision } : {};
   // Each shard is its own run; unsharded keys are unchanged. The sample digest is left out so a shard resumes after dataset changes.
   const shard = s.shard ? { shard: [s.shard.index, s.shard.count] } : {};
+  // Runs without regions keep their keys; regions (and how they count) make a run of their own.
+  const regions = s.localization ? { localization: s.localization } : {};
   return createHash('sha256')
-    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half, ...shard }))
+    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half, ...shard, ...regions }))
     .digest('hex');
 }
 
@@ -256,6 +261,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     precision: classifier.requestedPrecision,
     curveSteps: steps,
     ...(o.shard ? { shard: shardSettings(sample, o.shard) } : {}),
+    ...(o.localization ? { localization: localizationSettings(o.localization) } : {}),
   };
 
   const db = new ProjectDb(o.projectPath);
@@ -285,6 +291,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
             db.addImage(run.id, idx, item.file, { error: r.methodErrors.map((e) => `${e.method}: ${e.message}`).join('; ') }, elapsed(), content);
           } else {
             const methods = await scoreExplanation(classifier, r, steps, batchSize);
+            if (o.localization) await addLocalization(methods, r, item.file, o.localization, classifier.profile);
             const record: ImageRecord = {
               file: item.file,
               label: item.label,
@@ -321,7 +328,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
         settings: runSettings,
         records,
         failed,
-        table: computeTable(records, settings.methods, score),
+        table: withLocalization(computeTable(records, settings.methods, score), records),
         accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
         elapsedSeconds: elapsed(),
         resumed,

@@ -23,6 +23,15 @@ export interface EvaluationSettings {
   curveSteps: number;
   /** Only in one shard of a sharded run (`evaluate --shard I/N`, see evaluate/shard.ts). */
   shard?: ShardSettings;
+  /** Localization against expert regions (absent when the run had none): where the regions came from and how they count. */
+  localization?: {
+    source: string;
+    /** sha256 of the regions' content. */
+    fingerprint: string;
+    regionClass: 'all' | 'target';
+    pointingTolerance: number;
+    iouThreshold: number;
+  };
 }
 
 /** The part of a sharded run one project holds: images at positions p of the run's sample with p mod count = index. */
@@ -48,6 +57,11 @@ export interface MethodResult {
   /** First 16 hex digits of sha256 over the map's float32 bytes. */
   mapSha: string;
   timeMs: number;
+  /** Localization against the image's expert regions (metrics/localization); absent without regions, null where undefined. */
+  pointing_hit?: boolean | null;
+  energy_in_region?: number | null;
+  rank_accuracy?: number | null;
+  iou?: number | null;
 }
 
 export interface ImageRecord {
@@ -76,6 +90,14 @@ export interface MethodRow {
   images: number;
   excluded_nonpositive_Y: number;
   flat_maps: number;
+  /** Localization against expert regions (only in runs with regions; see metrics/localization/index.ts). */
+  pointing_game_pct?: number | null;
+  energy_pointing_game?: number | null;
+  rank_accuracy?: number | null;
+  iou?: number | null;
+  images_with_regions?: number;
+  images_with_region_pixels?: number;
+  energy_excluded_flat?: number;
 }
 
 export interface MetricTable {
