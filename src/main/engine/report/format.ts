@@ -13,7 +13,7 @@ export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win
 export type LocalizationKey = 'pointing_game_pct' | 'energy_pointing_game' | 'rank_accuracy' | 'iou';
 
 export interface MetricInfo {
-  key: MetricKey | LocalizationKey;
+  key: MetricKey;
   label: string;
   better: 'higher' | 'lower';
   /** Decimals shown; "best" is decided on the shown (rounded) values, so equal-looking cells are all marked. */
@@ -50,8 +50,16 @@ export const METRICS: readonly MetricInfo[] = [
   },
 ];
 
+/** A row of the "Localization (expert regions)" block. */
+export interface LocalizationMetricInfo extends Omit<MetricInfo, 'key'> {
+  key: LocalizationKey;
+}
+
+/** A row of either table. */
+export type AnyMetricInfo = MetricInfo | LocalizationMetricInfo;
+
 /** The rows of the "Localization (expert regions)" block (metrics/localization). */
-export const LOCALIZATION_METRICS: readonly MetricInfo[] = [
+export const LOCALIZATION_METRICS: readonly LocalizationMetricInfo[] = [
   {
     key: 'pointing_game_pct', label: 'Pointing game (%)', better: 'higher', digits: 2,
     description: 'Share of images whose map maximum (first in row-major order) lies within the pointing tolerance of an expert region pixel or point.',
@@ -103,7 +111,7 @@ export function formatNumber(v: number | null | undefined, digits: number): stri
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
 }
 
-export function formatMetric(info: MetricInfo, v: number | null | undefined): string {
+export function formatMetric(info: AnyMetricInfo, v: number | null | undefined): string {
   return formatNumber(v, info.digits);
 }
 
@@ -121,7 +129,7 @@ export function bestMask(values: readonly (number | null | undefined)[], better:
 
 /** The metric table as rows of cells, in settings.methods order. */
 export interface TableCell { text: string; best: boolean }
-export interface TableRowView { info: MetricInfo; cells: TableCell[] }
+export interface TableRowView { info: AnyMetricInfo; cells: TableCell[] }
 
 export function methodRow(input: ReportInput, id: string): MethodRow {
   const row = input.table.rows[id];
@@ -129,7 +137,7 @@ export function methodRow(input: ReportInput, id: string): MethodRow {
   return row;
 }
 
-export function metricRows(input: ReportInput, metrics: readonly MetricInfo[] = METRICS): TableRowView[] {
+export function metricRows(input: ReportInput, metrics: readonly AnyMetricInfo[] = METRICS): TableRowView[] {
   const ids = input.settings.methods;
   const rows = ids.map((id) => methodRow(input, id));
   return metrics.map((info) => {

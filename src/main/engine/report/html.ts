@@ -9,7 +9,7 @@ import {
   METRICS,
   hasLocalization,
   isReference,
-  type MetricInfo,
+  type AnyMetricInfo,
   NULL_CELL,
   accuracyPct,
   baseName,
@@ -110,7 +110,7 @@ function arrow(better: 'higher' | 'lower'): string {
 
 function metricTable(
   input: ReportInput,
-  metrics: readonly MetricInfo[] = METRICS,
+  metrics: readonly AnyMetricInfo[] = METRICS,
   counts: readonly { key: keyof ReturnType<typeof methodRow>; label: string }[] = COUNT_ROWS,
   id = 'metrics',
 ): string {

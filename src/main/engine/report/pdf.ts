@@ -11,7 +11,7 @@ import {
   LOCALIZATION_METRICS,
   hasLocalization,
   isReference,
-  type MetricInfo,
+  type AnyMetricInfo,
   METRICS,
   accuracyPct,
   baseName,
@@ -131,7 +131,7 @@ const TABLE_MIN_COLUMN = 62;
 /** The paper-form table for a slice of the methods (wide runs are split into several tables of equal columns). */
 function metricTable(
   doc: Doc, input: ReportInput, from: number, to: number, columns: number,
-  metrics: readonly MetricInfo[] = METRICS,
+  metrics: readonly AnyMetricInfo[] = METRICS,
   counts: readonly { key: keyof ReturnType<typeof methodRow>; label: string }[] = COUNT_ROWS,
 ): void {
   const ids = input.settings.methods.slice(from, to);
