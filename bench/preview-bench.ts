@@ -8,7 +8,9 @@
  *     min-max normalised) first falls to 0.02 and to 0.01 — median and worst over the photos;
  *   - top-k (k = 32, 64, 128, 256) and score-free: time / T, r and max |Δ| against the exact map, and Average Drop,
  *     Increase in Confidence and Win % (among exact and the top-k) on the photos.
- *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2]
+ *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M]
+ * --budget-min M: take no new photo after M minutes per model (the tables say how many photos were done); every
+ * photo's raw figures also go to stderr as one JSON line.
  * Times on a shared machine are noisy: read the ratios.
  */
 import { execFileSync } from 'node:child_process';
@@ -26,7 +28,8 @@ import { averageDrop } from '../src/main/engine/metrics/average-drop';
 import { increaseInConfidence } from '../src/main/engine/metrics/increase-in-confidence';
 import { winPercentages } from '../src/main/engine/metrics/win';
 
-const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' } } });
+const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' } } });
+const budgetMs = values['budget-min'] ? Number(values['budget-min']) * 60_000 : Infinity;
 const nImages = Number(values.images ?? 20);
 const every = Number(values.every ?? 32);
 const wanted = (values.models ?? 'resnet18,mobilenetv2-rand').split(',');
@@ -95,10 +98,12 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
       classifier, image, logits, activations, batchSize, target: { classIndex, score: 'prob' },
     });
     const top = (l: Float32Array) => classProbabilities(l, 0, classifier.numClasses, classifier.scores).reduce((b, p, i, a) => (p > a[b] ? i : b), 0);
-    await exact.compute({ ...ctxOf(warm.tensor, w0.logits, w0.activations!, top(w0.logits)), onPreview: () => undefined });
-    for (const m of approx) await m.compute(ctxOf(warm.tensor, w0.logits, w0.activations!, top(w0.logits)));
+    // scorecam++@topk=8 with previews opens the same scoring and combining sessions as every method here.
+    await createMethod('scorecam++@topk=8').compute({ ...ctxOf(warm.tensor, w0.logits, w0.activations!, top(w0.logits)), onPreview: () => undefined });
 
+    const started = performance.now();
     for (const file of files) {
+      if (performance.now() - started > budgetMs) break;
       const img = await prepareImage(file, classifier.profile);
       const { logits, activations } = await classifier.forward(img.tensor, 1, true);
       const cls = top(logits);
@@ -140,12 +145,16 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
       const K = classifier.numClasses;
       Y.push(classProbabilities(logits, 0, K, classifier.scores)[cls]);
       O.push(maps.map((_, j) => classProbabilities(out.logits, j * K, K, classifier.scores)[cls]));
-      process.stderr.write(`${name} ${file}: exact ${T.toFixed(0)} ms, ${channels} passes\n`);
+      process.stderr.write(`${JSON.stringify({
+        model: name, file, exactMs: T, passes: channels, first: firstFrac.at(-1), firstDiff: firstDiff.at(-1), atQuarter: atQuarter.at(-1), overhead: overhead.at(-1),
+        reach02: reach['0.02'].at(-1), reach01: reach['0.01'].at(-1),
+        approx: approx.map((m, i) => ({ id: m.id, time: approxStats[i].time.at(-1), r: approxStats[i].r.at(-1), diff: approxStats[i].diff.at(-1) })), Y: Y.at(-1), O: O.at(-1),
+      })}\n`);
     }
   } finally {
     await classifier.release();
   }
-  const n = files.length;
+  const n = Y.length;
   console.log(`\n### ${name}: ScoreCAM++ previews (${n} photos, CPU, batch ${batchSize}, a preview every ${every} passes; exact map median ${median(exactMs).toFixed(0)} ms, ${channels} passes on the last photo)\n`);
   console.log('| | median | worst |');
   console.log('|---|---|---|');
