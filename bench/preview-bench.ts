@@ -3,12 +3,13 @@
  * Per model (the shared ResNet-18 when ../shared exists; a random-init MobileNetV2 exported with Debian's python3 +
  * torch, seed 0), over N photos (half cats, half dogs from ../shared/data/catsdogs):
  *   - the exact ScoreCAM++ map and its time T (no previews);
- *   - the same with previews every P masked passes: time to the first preview, and the time (as a fraction of T),
+ *   - the same with previews (as the app gets them: after every batch of --batch passes, default 32, frames skipped
+ *     while previews have cost over 10 % of the elapsed time; --every P: after every P passes, none skipped): time to the first preview, and the time (as a fraction of T),
  *     the passes (as a fraction of all) and the Pearson r at which the preview's max |Δ| from the exact map (both
  *     min-max normalised) first falls to 0.02 and to 0.01 — median and worst over the photos;
  *   - top-k (k = 32, 64, 128, 256) and score-free: time / T, r and max |Δ| against the exact map, and Average Drop,
  *     Increase in Confidence and Win % (among exact and the top-k) on the photos.
- *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M]
+ *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M] [--batch 32] [--every P]
  * --budget-min M: take no new photo after M minutes per model (the tables say how many photos were done); every
  * photo's raw figures also go to stderr as one JSON line.
  * Times on a shared machine are noisy: read the ratios.
@@ -28,10 +29,11 @@ import { averageDrop } from '../src/main/engine/metrics/average-drop';
 import { increaseInConfidence } from '../src/main/engine/metrics/increase-in-confidence';
 import { winPercentages } from '../src/main/engine/metrics/win';
 
-const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' } } });
+const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' }, batch: { type: 'string' } } });
 const budgetMs = values['budget-min'] ? Number(values['budget-min']) * 60_000 : Infinity;
 const nImages = Number(values.images ?? 20);
-const every = Number(values.every ?? 32);
+const every = values.every ? Number(values.every) : undefined;
+const batchArg = values.batch ? Number(values.batch) : 32;
 const wanted = (values.models ?? 'resnet18,mobilenetv2-rand').split(',');
 const root = resolve(import.meta.dirname, '..');
 const shared = resolve(process.env.CAMSCOPE_SHARED ?? join(root, '..', 'shared'));
@@ -77,7 +79,7 @@ interface Reach {
 
 async function benchModel(name: string, modelPath: string, files: string[]): Promise<void> {
   const classifier = await Classifier.load(modelPath);
-  const batchSize = classifier.suggestedBatchSize();
+  const batchSize = batchArg;
   const exact = createMethod('scorecam++');
   const approx = [...TOPK.map((k) => createMethod(`scorecam++@topk=${k}`)), createMethod('scorecam++@noscore')];
   const firstFrac: number[] = [];
@@ -115,7 +117,7 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
       channels = ex.forwardPasses;
       const frames: PreviewFrame[] = [];
       t = performance.now();
-      await exact.compute({ ...ctx, previewEvery: every, onPreview: (f) => frames.push(f) });
+      await exact.compute({ ...ctx, ...(every ? { previewEvery: every } : {}), onPreview: (f) => frames.push(f) });
       overhead.push((performance.now() - t) / T);
       firstFrac.push(frames[0].ms / T);
       firstDiff.push(compareMaps(frames[0].map, ex.map).maxAbsDiff);
@@ -155,7 +157,7 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
     await classifier.release();
   }
   const n = Y.length;
-  console.log(`\n### ${name}: ScoreCAM++ previews (${n} photos, CPU, batch ${batchSize}, a preview every ${every} passes; exact map median ${median(exactMs).toFixed(0)} ms, ${channels} passes on the last photo)\n`);
+  console.log(`\n### ${name}: ScoreCAM++ previews (${n} photos, CPU, batch ${batchSize}, ${every ? `a preview every ${every} passes` : 'previews as the app gets them'}; exact map median ${median(exactMs).toFixed(0)} ms, ${channels} passes on the last photo)\n`);
   console.log('| | median | worst |');
   console.log('|---|---|---|');
   console.log(`| first preview (score-free map, before any masked pass): time / exact time | ${f3(median(firstFrac))} | ${f3(worst(firstFrac))} |`);

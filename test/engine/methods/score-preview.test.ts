@@ -59,7 +59,7 @@ describe('progressive score-weighted maps', () => {
   afterAll(() => classifier.release());
 
   /** Runs a method, counting masked-pass runs (fused scoring runs or forward runs) as previews arrive. */
-  async function run(method: CamMethod, target: number, o: { fused: boolean; previews: boolean; batch?: number; every?: number }) {
+  async function run(method: CamMethod, target: number, o: { fused: boolean; previews: boolean; batch?: number; every?: number | null }) {
     const { logits, activations } = await classifier.forward(x, 1, true);
     let runs = 0;
     const c = classifier as unknown as { fusedScores: (...a: unknown[]) => Promise<Float32Array>; forward: (...a: unknown[]) => Promise<unknown> };
@@ -70,7 +70,7 @@ describe('progressive score-weighted maps', () => {
     const ctx: CamContext = {
       classifier, image: x, activations: activations!, logits, batchSize: o.batch ?? 5, fused: o.fused,
       target: { classIndex: target, score: (method.settings.score as 'prob' | 'logit') ?? 'prob' },
-      ...(o.previews ? { onPreview: (f: PreviewFrame) => frames.push({ ...f, runsBefore: runs }), previewEvery: o.every } : {}),
+      ...(o.previews ? { onPreview: (f: PreviewFrame) => frames.push({ ...f, runsBefore: runs }), previewEvery: o.every === null ? undefined : o.every ?? o.batch ?? 5 } : {}),
     };
     try {
       const result: CamMap = await method.compute(ctx);
@@ -124,6 +124,17 @@ describe('progressive score-weighted maps', () => {
       const total = result.forwardPasses;
       for (let k = 0; k * 3 < total; k++) expect(passes).toContain(k * 3);
       expect(passes.at(-1)).toBe(total);
+    }
+  });
+
+  it('without previewEvery, frames may be skipped to bound their cost, but the first and the exact last always come', async () => {
+    for (const fused of [true, false]) {
+      const { frames, result } = await run(scoreCamPlusPlus(), 1, { fused, previews: true, batch: 2, every: null });
+      expect(frames[0].passes).toBe(0);
+      expect(frames.at(-1)!.passes).toBe(result.forwardPasses);
+      expect(Array.from(frames.at(-1)!.map)).toEqual(Array.from(result.map));
+      expect(frames.length).toBeLessThanOrEqual(Math.ceil(result.forwardPasses / 2) + 1);
+      for (const f of frames.slice(1, -1)) expect(f.passes % 2 === 0 || f.passes === result.forwardPasses).toBe(true);
     }
   });
 

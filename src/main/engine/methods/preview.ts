@@ -119,6 +119,9 @@ export interface ScoreEstimatorOptions {
 export class ScoreEstimator {
   private readonly maxTraining: number;
   private readonly noise: number;
+  /** Kernel columns k(·, descriptor p) per training position p, valid for `cachedEll2`. */
+  private readonly columns = new Map<number, Float64Array>();
+  private cachedEll2 = NaN;
 
   constructor(private readonly descriptors: readonly Float64Array[], options: ScoreEstimatorOptions = {}) {
     this.maxTraining = options.maxTraining ?? 256;
@@ -146,18 +149,32 @@ export class ScoreEstimator {
       for (let i = 0; i < sample.length; i++) for (let j = 0; j < i; j++) d2.push(sqDist(this.descriptors[sample[i]], this.descriptors[sample[j]]));
       d2.sort((a, b) => a - b);
       const ell2 = d2[d2.length >> 1] > 0 ? d2[d2.length >> 1] : 1;
-      const kernel = (a: Float64Array, b: Float64Array): number => Math.exp(-sqDist(a, b) / (2 * ell2));
+      // The length scale is fixed once 64 channels are scored, so kernel columns are computed once per channel.
+      if (ell2 !== this.cachedEll2) {
+        this.columns.clear();
+        this.cachedEll2 = ell2;
+      }
+      const column = (p: number): Float64Array => {
+        let c = this.columns.get(p);
+        if (!c) {
+          const d = this.descriptors[p];
+          c = Float64Array.from(this.descriptors, (e) => Math.exp(-sqDist(e, d) / (2 * ell2)));
+          this.columns.set(p, c);
+        }
+        return c;
+      };
+      const cols = train.map(column);
       const K = new Float64Array(m * m);
       for (let i = 0; i < m; i++) {
         K[i * m + i] = 1 + this.noise;
-        for (let j = 0; j < i; j++) K[i * m + j] = K[j * m + i] = kernel(this.descriptors[train[i]], this.descriptors[train[j]]);
+        for (let j = 0; j < i; j++) K[i * m + j] = K[j * m + i] = cols[j][train[i]];
       }
       cholesky(K, m);
       const alpha = choleskySolve(K, m, Float64Array.from({ length: m }, (_, i) => scores[i] - mean));
-      for (let u = 0; u < n; u++) {
-        let v = mean;
-        for (let i = 0; i < m; i++) v += alpha[i] * kernel(this.descriptors[u], this.descriptors[train[i]]);
-        out[u] = v;
+      for (let i = 0; i < m; i++) {
+        const c = cols[i];
+        const a = alpha[i];
+        for (let u = 0; u < n; u++) out[u] += a * c[u];
       }
     }
     known.forEach((p, i) => (out[p] = scores[i]));
