@@ -6,7 +6,7 @@ import { frameTransform, regionsInFrame, type FrameRegions } from '../../../src/
 import type { Region } from '../../../src/main/engine/regions/types';
 import type { ModelProfile } from '../../../src/main/engine/types';
 
-const profile = (h: number, w: number, resize: ModelProfile['resize'] = 'crop'): ModelProfile => ({
+const profile = (h: number, w: number, resize: ModelProfile['resize'] = 'shorter-side-crop'): ModelProfile => ({
   classes: ['a', 'b'], inputSize: [h, w], channels: 3, resize, mean: [0, 0, 0], std: [1, 1, 1], layer: 'auto', scale: 1,
   layout: 'nchw', inputType: 'float32', scores: 'softmax', threshold: 0.5,
 });
