@@ -15,6 +15,7 @@ import type {
   EventName,
   Events,
   ExecutionProviderName,
+  ExportResult,
   ModelState,
   Precision,
   ProjectInfo,
@@ -49,6 +50,13 @@ export interface Dialogs {
 
 export type Emit = <E extends EventName>(event: E, payload: Events[E]) => void;
 
+/** The desktop's file shell (Electron's `shell`), or the web bridge's recording stand-in. */
+export interface FileShell {
+  /** Opens a file or folder with its default app; resolves to an error text ('' when it worked), as Electron's does. */
+  openPath(path: string): Promise<string>;
+  showItemInFolder(path: string): void;
+}
+
 export type EngineLike = Pick<EngineHost<EngineOps>, 'call' | 'start' | 'warmUp'>;
 
 export interface HandlerDeps {
@@ -62,6 +70,8 @@ export interface HandlerDeps {
   untitledDir: string;
   onSettingsChanged?: (settings: AppSettings) => void;
   onRecentChanged?: (recent: RecentProject[]) => void;
+  /** Opens exported files and shows them in their folder; without it those requests are refused. */
+  shell?: FileShell;
 }
 
 export type Handler<C extends ChannelName> = (payload: RequestOf<C>) => Promise<ResponseOf<C>> | ResponseOf<C>;
@@ -135,6 +145,29 @@ export class Workbench {
   private untitledCount = 0;
   /** A drop confirmation is on screen: a second one is refused, so a page cannot stack up dialogs. */
   private confirmingDrop = false;
+  /**
+   * Files and folders this app wrote in its exports (absolute paths): the only ones "Open" and "Show in folder" act
+   * on, so a page cannot make main open an arbitrary path.
+   */
+  private readonly written = new Set<string>();
+
+  private noteWritten(result: ExportResult | null): ExportResult | null {
+    if (result) {
+      this.written.add(path.resolve(result.dir));
+      for (const f of result.files) this.written.add(path.resolve(result.dir, f));
+    }
+    return result;
+  }
+
+  /** A path of {@link written}, or a refusal naming it. */
+  private exported(p: string): string {
+    const abs = path.resolve(p);
+    if (!this.written.has(abs)) {
+      throw new AppError('NOT_ALLOWED', `camscope opens only files it has just exported, and ${path.basename(abs)} is not one of them.`);
+    }
+    if (!this.deps.shell) throw new AppError('NOT_READY', 'This version of camscope cannot open files in other apps.');
+    return abs;
+  }
 
   constructor(deps: HandlerDeps) {
     this.deps = deps;
@@ -504,7 +537,9 @@ export class Workbench {
       'annotations:exportCoco': async () => {
         const chosen = await deps.dialogs.saveCoco('annotations.coco.json');
         if (!chosen) return null;
-        return this.call('exportCoco', { dest: path.resolve(chosen) });
+        const written = await this.call('exportCoco', { dest: path.resolve(chosen) });
+        this.written.add(path.resolve(written.path));
+        return written;
       },
 
       'evaluation:run': ({ jobId, ...args }) => this.job(jobId, 'evaluate', args, (v) => this.progressOrElse(jobId, v, () => {})),
@@ -516,12 +551,22 @@ export class Workbench {
       'export:figure': async ({ jobId, ...args }) => {
         const dir = await this.exportDir('figure');
         if (!dir) return null;
-        return this.job(jobId, 'exportFigure', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {}));
+        return this.noteWritten(await this.job(jobId, 'exportFigure', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {})));
       },
       'export:report': async ({ jobId, ...args }) => {
         const dir = await this.exportDir('report');
         if (!dir) return null;
-        return this.job(jobId, 'exportReport', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {}));
+        return this.noteWritten(await this.job(jobId, 'exportReport', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {})));
+      },
+      'export:open': async ({ path: p }) => {
+        const abs = this.exported(p);
+        const problem = await deps.shell!.openPath(abs);
+        if (problem) throw new AppError('INTERNAL', `${path.basename(abs)} could not be opened: ${problem.replace(/\.$/, '')}.`);
+        return { opened: true as const };
+      },
+      'export:showInFolder': ({ path: p }) => {
+        deps.shell!.showItemInFolder(this.exported(p));
+        return { shown: true as const };
       },
     };
   }

@@ -313,6 +313,8 @@ export async function bootstrap(): Promise<void> {
       rebuildMenu();
     },
     onRecentChanged: () => rebuildMenu(),
+    // Only for paths main itself wrote (handlers.ts keeps them); the renderer cannot name others.
+    shell: { openPath: (p) => shell.openPath(p), showItemInFolder: (p) => shell.showItemInFolder(p) },
   });
   onEngineCrash = (message) => workbench.engineCrashed(message);
   registerHandlers(handlers);

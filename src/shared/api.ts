@@ -549,6 +549,10 @@ export const channels = {
       opacity,
     }),
   ),
+  /** Opens a file or folder camscope itself just exported (the system's default app); any other path is refused. */
+  'export:open': channel<{ path: string }, { opened: true }>(object({ path: filePath })),
+  /** Shows a file camscope itself just exported in the system's file manager; any other path is refused. */
+  'export:showInFolder': channel<{ path: string }, { shown: true }>(object({ path: filePath })),
 } as const;
 
 export type Channels = typeof channels;

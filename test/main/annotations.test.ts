@@ -4,7 +4,7 @@ import { fromRow, geometryJson, toCoco } from '../../src/main/workbench/annotati
 
 const size = { width: 100, height: 50 };
 const ann = (over: Partial<Annotation>): Annotation => ({
-  id: 1, image: 'cats/a.jpg', kind: 'rect', label: 'ear', note: '', points: [[10, 5], [30, 25]], imageSize: size, created: '2026-01-01T00:00:00Z', ...over,
+  id: 1, image: 'cats/a.jpg', kind: 'rect', label: 'ear', note: '', points: [[10, 5], [30, 25]], imageSize: size, dataset: null, created: '2026-01-01T00:00:00Z', ...over,
 });
 
 describe('annotation geometry', () => {
@@ -17,8 +17,17 @@ describe('annotation geometry', () => {
 
   it('reads rows back, tolerating damaged geometry', () => {
     const row = { id: 4, image: 'a.png', kind: 'point', label: 'x', note: 'n', geometry: '{"points":[[1,2]],"imageSize":{"width":3,"height":4}}', created: 't' };
-    expect(fromRow(row)).toEqual({ id: 4, image: 'a.png', kind: 'point', label: 'x', note: 'n', points: [[1, 2]], imageSize: { width: 3, height: 4 }, created: 't' });
+    expect(fromRow(row)).toEqual({ id: 4, image: 'a.png', kind: 'point', label: 'x', note: 'n', points: [[1, 2]], imageSize: { width: 3, height: 4 }, dataset: null, created: 't' });
     expect(fromRow({ ...row, geometry: 'garbage' }).points).toEqual([]);
+  });
+
+  it('records the image folder with the geometry, so the same relative path in another folder is told apart', () => {
+    const g = geometryJson('point', [[1, 2]], size, '/data/cats-v2');
+    expect(JSON.parse(g)).toEqual({ points: [[1, 2]], imageSize: size, dataset: '/data/cats-v2' });
+    const row = { id: 5, image: 'dog/00003.jpg', kind: 'point', label: 'x', note: '', geometry: g, created: 't' };
+    expect(fromRow(row).dataset).toBe('/data/cats-v2');
+    // Without a folder (and in rows written before folders were recorded) nothing is added.
+    expect(JSON.parse(geometryJson('point', [[1, 2]], size))).toEqual({ points: [[1, 2]], imageSize: size });
   });
 });
 

@@ -92,6 +92,8 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
       [{ jobId: 's-1', image: 0, classIndex: null }, /count/],
     ],
   },
+  'export:open': { valid: { path: '/out/fig/figure.png' }, invalid: [[{ path: '' }, /path/]] },
+  'export:showInFolder': { valid: { path: '/out/fig/figure.png' }, invalid: [[{}, /path/]] },
   'job:cancel': { valid: { jobId: 'p-1' }, invalid: [[{ id: 3 }, /unexpected field "id"/]] },
   'project:current': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'project:open': { valid: { path: '/p.camscope' }, invalid: [[{ path: null }, /must be text, not null/]] },

@@ -379,6 +379,37 @@ describe('handlers: projects', () => {
 });
 
 describe('handlers: exports ask where first', () => {
+  it('export:open and export:showInFolder act only on files the app just exported', async () => {
+    const shellCalls: string[] = [];
+    const shell = {
+      openPath: vi.fn(async (p: string) => (shellCalls.push(`open ${p}`), '')),
+      showItemInFolder: vi.fn((p: string) => void shellCalls.push(`show ${p}`)),
+    };
+    const { handlers: h } = createHandlers({
+      engine: engine as never,
+      allowList,
+      dialogs: dialogs as unknown as Dialogs,
+      emit: () => {},
+      store,
+      app: { version: '0.1.0', electron: '45.5.0', shell: 'desktop' },
+      untitledDir: path.join(userData, 'untitled'),
+      shell,
+    });
+    const dir = path.join(tmp, 'fig-open');
+    dialogs.exportFolder.mockResolvedValueOnce(dir);
+    engine.responses.exportFigure = (a: { dir: string }) => ({ dir: a.dir, files: [path.join(a.dir, 'figure.png')] });
+    await h['export:figure']({ jobId: 'fo-1', images: [0], methods: ['gradcam'], classIndex: null, colormap: 'jet', opacity: 0.5 });
+    expect(await h['export:open']({ path: path.join(dir, 'figure.png') })).toEqual({ opened: true });
+    expect(await h['export:showInFolder']({ path: path.join(dir, 'figure.png') })).toEqual({ shown: true });
+    expect(shellCalls).toEqual([`open ${path.join(dir, 'figure.png')}`, `show ${path.join(dir, 'figure.png')}`]);
+    // Anything else, even next to the export, is refused before the shell sees it.
+    await expect(async () => h['export:open']({ path: path.join(dir, '..', 'secret.txt') })).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+    await expect(async () => h['export:showInFolder']({ path: '/etc/passwd' })).rejects.toThrow(/only files it has just exported, and passwd/);
+    expect(shell.openPath).toHaveBeenCalledTimes(1);
+    // Without a file shell (no desktop), nothing is opened.
+    await expect(async () => handlers['export:open']({ path: path.join(dir, 'figure.png') })).rejects.toMatchObject({ code: 'NOT_ALLOWED' });
+  });
+
   it('export:figure writes into the chosen new folder; cancelled returns null', async () => {
     const args = { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'jet' as const, opacity: 0.5 };
     expect(await handlers['export:figure'](args)).toBeNull();

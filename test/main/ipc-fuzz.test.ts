@@ -49,6 +49,8 @@ const VALID: Record<ChannelName, unknown> = {
   'image:explain': { jobId: 'e-1', image: 4, classIndex: 3, methods: ['gradcam', 'scorecam++'] },
   'image:faithfulness': { jobId: 'f-1', image: 0, classIndex: null, methods: ['gradcam'] },
   'model:sweepLayers': { jobId: 's-1', image: 0, classIndex: null, count: 6 },
+  'export:open': { path: '/out/fig/figure.png' },
+  'export:showInFolder': { path: '/out/fig/figure.png' },
   'job:cancel': { jobId: 'p-1' },
   'project:current': undefined,
   'project:open': { path: '/p.camscope' },

@@ -13,6 +13,7 @@
  *   POST /__test/dialog            {kind, answer}: the next answer of that native dialog (test hooks only)
  *   POST /__test/crash             SIGKILLs the engine process (test hooks only)
  *   POST /__test/abort             makes the engine process abort natively (SIGABRT; test hooks only)
+ *   POST /__test/shell             the Open / Show in folder calls made so far, as JSON (test hooks only)
  *
  * The test hooks answer dialogs, so they can allow-list any path: they need the X-Camscope-Test-Token header, a
  * random token made at each start that only whoever started the bridge sees (serve.ts prints it on its stdout,
@@ -190,6 +191,18 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     confirmDropped: async () => false,
   };
 
+  // --- the file shell: a browser cannot open files, so calls are recorded for the tests (POST /__test/shell) ---
+  const shellCalls: { action: 'open' | 'show'; path: string }[] = [];
+  const fileShell = {
+    openPath: async (p: string): Promise<string> => {
+      shellCalls.push({ action: 'open', path: p });
+      return '';
+    },
+    showItemInFolder: (p: string): void => {
+      shellCalls.push({ action: 'show', path: p });
+    },
+  };
+
   let onCrash: (message: string) => void = () => {};
   const engine = options.engine ?? sourceEngine(options.sourceRoot, (m) => onCrash(m), Boolean(options.testHooks));
   const { handlers, workbench } = createHandlers({
@@ -200,6 +213,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     store: new UserDataStore(userDataDir),
     app: { version: '0.1.0', electron: 'none (web bridge)', shell: 'web-bridge' },
     untitledDir: path.join(userDataDir, 'untitled-projects'),
+    shell: fileShell,
   });
   onCrash = (m) => workbench.engineCrashed(m);
 
@@ -298,6 +312,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             if (!checked.ok) return send(res, 400, 'text/plain', checked.error.message);
             presetDialog(checked.value.kind, checked.value.answer);
             return send(res, 200, 'application/json', '{"ok":true}');
+          }
+          if (p === '/__test/shell') {
+            // What "Open" and "Show in folder" asked of the file shell so far.
+            return send(res, 200, 'application/json', JSON.stringify(shellCalls));
           }
           if (p === '/__test/crash') {
             // A real SIGKILL of the engine process, as the OS or a user would end it.

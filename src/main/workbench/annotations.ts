@@ -9,10 +9,21 @@ import type { AnnotationRow } from '../engine/evaluate/project-db';
 interface Geometry {
   points: [number, number][];
   imageSize: { width: number; height: number };
+  /**
+   * The image folder (its absolute root) the annotation was drawn on: with the dataset-relative path it names the
+   * image, so another folder's file of the same relative name is not taken for it. Kept inside the geometry JSON, so
+   * the project database's table is unchanged; absent in annotations made before it was recorded.
+   */
+  dataset?: string;
 }
 
 /** Checks the vertex count of each kind and returns the geometry JSON stored in the database. */
-export function geometryJson(kind: AnnotationKind, points: number[][], imageSize: { width: number; height: number }): string {
+export function geometryJson(
+  kind: AnnotationKind,
+  points: number[][],
+  imageSize: { width: number; height: number },
+  dataset: string | null = null,
+): string {
   const pts = points.map((p) => [p[0], p[1]] as [number, number]);
   if (kind === 'rect' && pts.length !== 2) throw new CamscopeError('INVALID_ARGUMENT', 'A rectangle needs exactly two corners.');
   if (kind === 'point' && pts.length !== 1) throw new CamscopeError('INVALID_ARGUMENT', 'A point annotation has exactly one point.');
@@ -22,7 +33,7 @@ export function geometryJson(kind: AnnotationKind, points: number[][], imageSize
     const [[x0, y0], [x1, y1]] = pts;
     pts.splice(0, 2, [Math.min(x0, x1), Math.min(y0, y1)], [Math.max(x0, x1), Math.max(y0, y1)]);
   }
-  const geometry: Geometry = { points: pts, imageSize };
+  const geometry: Geometry = dataset ? { points: pts, imageSize, dataset } : { points: pts, imageSize };
   return JSON.stringify(geometry);
 }
 
@@ -41,12 +52,13 @@ export function fromRow(row: AnnotationRow): Annotation {
     note: row.note,
     points: Array.isArray(g.points) ? g.points : [],
     imageSize: g.imageSize ?? { width: 0, height: 0 },
+    dataset: typeof g.dataset === 'string' ? g.dataset : null,
     created: row.created,
   };
 }
 
-export function newAnnotationGeometry(a: NewAnnotation): string {
-  return geometryJson(a.kind, a.points, a.imageSize);
+export function newAnnotationGeometry(a: NewAnnotation, dataset: string | null = null): string {
+  return geometryJson(a.kind, a.points, a.imageSize, dataset);
 }
 
 export interface CocoDocument {
