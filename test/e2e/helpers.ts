@@ -26,9 +26,16 @@ export async function crashEngine(request: APIRequestContext, how: 'kill' | 'abo
   if (!r.ok()) throw new Error(`could not crash the engine: ${r.status()}`);
 }
 
+/** What "Open" and "Show in folder" asked of the bridge's file shell so far (it records instead of opening). */
+export async function shellCalls(request: APIRequestContext): Promise<{ action: 'open' | 'show'; path: string }[]> {
+  const r = await request.post('/__test/shell', { headers: hookHeaders(), data: {} });
+  if (!r.ok()) throw new Error(`could not read the file shell's calls: ${r.status()}`);
+  return (await r.json()) as { action: 'open' | 'show'; path: string }[];
+}
+
 export async function shot(page: Page, name: string): Promise<string> {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
   const file = path.join(SCREENSHOTS, `${name}.png`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   // Toasts come and go, and a focus ring on the last control clicked is noise: neither is part of the screen.
   // (Browser-side code as strings: this project's Node type-check has no DOM library.)
   await page.evaluate(`document.querySelectorAll('.toasts .toast').forEach((t) => (t.style.display = 'none'));

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { randomTinyCnn, tinyCnnOnnx } from '../helpers/tiny-models';
-import { crashEngine, presetDialog, shot, watchProblems } from './helpers';
+import { crashEngine, presetDialog, shellCalls, shot, watchProblems } from './helpers';
 
 const WORK = path.resolve('test-output/e2e-work');
-const METHOD_COUNT = 8;
+/** Every method of the registry is shown in the image view (asked of the app, so a new method does not break the suite). */
+let METHOD_COUNT = 0;
 
 test.describe.configure({ mode: 'serial' });
 
@@ -25,6 +26,7 @@ test.beforeAll(async ({ browser }) => {
   page = await browser.newPage();
   problems = watchProblems(page);
   await page.goto('/');
+  METHOD_COUNT = ((await page.evaluate(`window.camscope.invoke('methods:list')`)) as unknown[]).length;
 });
 
 test.afterAll(async () => {
@@ -116,11 +118,15 @@ test('image view: every method side by side, fast ones first', async () => {
   await waitForAllMaps();
   await expect(page.getByText('True label').locator('..')).toContainText('Trouser');
   const order = await cards().evaluateAll((els) => els.map((e) => e.getAttribute('data-method')));
-  expect(order.slice(-2)).toEqual(['scorecam', 'scorecam++']);
+  // The score methods come after the gradient ones (the random yardstick, when listed, is last of all).
+  expect(order.filter((m) => m !== 'random').slice(-2)).toEqual(['scorecam', 'scorecam++']);
   const arrivals = (await page.evaluate('window.arrivals')) as string[];
   const firstSlow = arrivals.findIndex((m) => m.startsWith('scorecam'));
   expect(arrivals.slice(0, firstSlow)).toEqual(expect.arrayContaining(['gradcam', 'layercam']));
   await expect(page.locator('.colorbar')).toBeVisible();
+  // Tooltips in plain words, not citations: what a method shows, what good looks like, when it misleads.
+  await expect(page.getByRole('group', { name: 'Methods' }).locator('.chip').first()).toHaveAttribute('title', /^Grad-CAM: .+\nGood: .+\nMisleads when: /);
+  await expect(page.locator('[data-method=gradcam] footer .muted').first()).toHaveAttribute('title', /milliseconds/);
   await page.getByLabel('Colormap').selectOption('viridis');
   await page.getByLabel('Map opacity').fill('0.6');
   await shot(page, '04-image');
@@ -133,9 +139,12 @@ test('image view: explain another class', async () => {
   await expect(page.getByText('Maps show why the model would say')).toContainText('Pullover');
   await waitForAllMaps();
   await expect(page.locator('.top5 .row.explained')).toContainText('Pullover');
+  // A class the model hardly gives: the maps still draw, and the view says the evidence is weak.
+  await expect(page.getByTestId('weak-evidence')).toContainText(/Weak evidence: the model gives Pullover only \d+\.\d %/);
   await page.getByTestId('class-picker').selectOption({ index: 0 });
   await waitForAllMaps();
   await expect(page.locator('.top5 .row.explained')).toContainText('Trouser');
+  await expect(page.getByTestId('weak-evidence')).toHaveCount(0);
 });
 
 test('image view: Average Drop and Increase in Confidence per method on demand', async () => {
@@ -153,12 +162,55 @@ test('image view: enlarge a map and compare two methods with swipe and blend', a
   await expect(dialog.getByLabel('Swipe position')).toBeVisible();
   await dialog.getByLabel('Swipe position').fill('0.35');
   await shot(page, '05-compare-swipe');
+  await expect(dialog.locator('.colorbar')).toBeVisible();
   await dialog.getByRole('radio', { name: 'Blend' }).click();
   await expect(dialog.getByLabel('Blend amount')).toBeVisible();
+  // Blend fades the image into one method's map (never two colour maps mixed): no second method to pick.
+  await expect(dialog.getByLabel('Second method')).toHaveCount(0);
+  await expect(dialog.getByTestId('compare-legend')).toContainText(/Image \d+ %/);
+  await expect(dialog.getByTestId('compare-legend')).toContainText(/Grad-CAM map \d+ %/);
+  await expect(dialog.locator('.colorbar')).toBeVisible();
+  await shot(page, '05b-compare-blend');
   await dialog.getByRole('radio', { name: 'Side by side' }).click();
   await expect(dialog.locator('figure')).toHaveCount(2);
+  await expect(dialog.locator('.colorbar')).toBeVisible();
   await page.keyboard.press('Escape');
   await expect(dialog).toBeHidden();
+});
+
+test('image view: zoom and pan with the wheel, the keyboard and the buttons, the same on every map', async () => {
+  const stage = page.locator('.main-image .zoomable');
+  const level = page.getByTestId('zoom-level');
+  await expect(level).toHaveText('100 %');
+  const box = (await stage.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
+  await page.mouse.wheel(0, -200);
+  await expect(level).toHaveText('125 %');
+  await page.mouse.wheel(0, -200);
+  await expect(level).toHaveText('156 %');
+  // Every map card shows the same region as the main image.
+  const zooms = await page.locator('[data-method] .zoomable').evaluateAll((els) => els.map((e) => e.getAttribute('data-zoom')));
+  expect(zooms.length).toBe(METHOD_COUNT);
+  expect(new Set(zooms)).toEqual(new Set(['1.56']));
+  const transform = () => page.locator('[data-method=gradcam] .zoomable .content').getAttribute('style');
+  expect(await transform()).toBe(await stage.locator('.content').getAttribute('style'));
+  // Dragging pans (the point under the wheel stayed put, so the view is already shifted; a drag shifts it more).
+  const before = await transform();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.6, { steps: 4 });
+  await page.mouse.up();
+  expect(await transform()).not.toBe(before);
+  await shot(page, '04b-image-zoomed');
+  await page.keyboard.press('0');
+  await expect(level).toHaveText('100 %');
+  await page.keyboard.press('+');
+  await expect(level).toHaveText('125 %');
+  await page.keyboard.press('-');
+  await expect(level).toHaveText('100 %');
+  await page.getByRole('button', { name: 'Zoom in' }).click();
+  await page.getByRole('button', { name: 'Fit' }).click();
+  await expect(level).toHaveText('100 %');
 });
 
 test('annotate: a rectangle and a point with labels and a note', async () => {
@@ -192,6 +244,59 @@ test('annotate: a rectangle and a point with labels and a note', async () => {
   await expect(layer.locator('g.shape polygon')).toHaveCount(1);
   await layer.scrollIntoViewIfNeeded();
   await shot(page, '06-annotations-image');
+});
+
+test('annotations: select with handles, move, resize, undo and redo, delete with an undo toast', async () => {
+  const layer = page.getByTestId('annotation-layer');
+  await page.locator('[data-tool=select]').click();
+  const listed = async () =>
+    ((await page.evaluate(`window.camscope.invoke('annotations:list', {})`)) as { id: number; label: string; points: number[][] }[]);
+  const waistband = async () => (await listed()).find((a) => a.label === 'waistband')!;
+  const original = (await waistband()).points;
+  const box = (await layer.boundingBox())!;
+  // Select the rectangle: four corner handles.
+  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.12);
+  await expect(layer.locator('g.shape.selected')).toHaveCount(1);
+  await expect(layer.locator('g.shape.selected .handle')).toHaveCount(4);
+  // Move it down by a fifth of the image.
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.12);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.32, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await waistband()).points[0][1]).toBeGreaterThan(original[0][1] + 3);
+  const moved = (await waistband()).points;
+  // Undo puts it back, redo moves it again.
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await waistband()).points).toEqual(original);
+  await page.keyboard.press('Control+Shift+z');
+  await expect.poll(async () => (await waistband()).points).toEqual(moved);
+  // Resize with the bottom-right handle.
+  const handle = (await layer.locator('g.shape.selected .handle[data-handle="2"]').boundingBox())!;
+  await page.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(handle.x + handle.width / 2 + box.width * 0.1, handle.y + handle.height / 2 + box.height * 0.1, { steps: 5 });
+  await page.mouse.up();
+  await expect.poll(async () => (await waistband()).points[1][0]).toBeGreaterThan(moved[1][0] + 1);
+  await shot(page, '06b-annotation-selected');
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await waistband()).points).toEqual(original);
+  // Delete with the Delete key: gone at once, and the toast's Undo brings it back.
+  await page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.12);
+  await expect(layer.locator('g.shape.selected')).toHaveCount(1);
+  await page.keyboard.press('Delete');
+  await expect(page.locator('[data-annotation-item]')).toHaveCount(2);
+  const toast = page.locator('.toasts .toast').filter({ hasText: 'Deleted “waistband”' });
+  await expect(toast).toBeVisible();
+  await toast.getByRole('button', { name: 'Undo' }).click();
+  await expect(page.locator('[data-annotation-item]')).toHaveCount(3);
+  expect((await waistband()).points).toEqual(original);
+  await expect(layer.locator('g.shape text')).toHaveText(['hem', 'left leg', 'waistband']);
+  // Annotations are drawn on every map card too (and can be switched off).
+  await expect(page.locator('[data-method=gradcam] [data-testid=map-annotations] g')).toHaveCount(3);
+  await page.getByLabel('Annotations on maps').uncheck();
+  await expect(page.locator('[data-testid=map-annotations]')).toHaveCount(0);
+  await page.getByLabel('Annotations on maps').check();
 });
 
 test('save the project, crash the engine, reload: the project reopens with its annotations', async ({ request }) => {
@@ -238,6 +343,8 @@ test('evaluation: 20 images, progress, the paper-form table, chart and drill-dow
   await expect(table).toBeVisible({ timeout: 120_000 });
   await expect(table.locator('thead th')).toHaveText(['Metric', 'Grad-CAM', 'Grad-CAM++', 'XGrad-CAM', 'LayerCAM', 'Score-CAM', 'ScoreCAM++']);
   await expect(table.locator('tbody th').first()).toContainText('Average Drop');
+  await expect(table.locator('tbody th').first()).toHaveAttribute('title', /confidence.+\nGood: Low/);
+  await expect(table.locator('tbody tr.count th')).toHaveAttribute('title', /same value everywhere/);
   // A star only where the metric separates the methods; a row where every method scores the same says so instead.
   const rows = await table.locator('tbody tr').count();
   for (let r = 0; r < rows - 1; r++) {
@@ -274,12 +381,28 @@ test('export a figure (PNG and SVG) of chosen images × methods', async ({ reque
   await dialog.getByLabel('Number of images').fill('3');
   await dialog.getByRole('button', { name: 'Augmented Grad-CAM++' }).click();
   await dialog.getByRole('button', { name: 'HiResCAM' }).click();
+  // The random yardstick (when the registry lists it) is not part of a figure either.
+  const random = dialog.getByRole('button', { name: 'Random', exact: true });
+  if (await random.count()) await random.click();
   await expect(page.getByTestId('export-figure')).toHaveText(/Export 3 × 6/);
   await shot(page, '09-export-figure');
   await page.getByTestId('export-figure').click();
   await expect(page.getByTestId('export-done')).toBeVisible({ timeout: 120_000 });
   for (const f of ['figure.png', 'figure.svg']) expect(fs.statSync(path.join(dir, f)).size).toBeGreaterThan(1000);
   expect(fs.readFileSync(path.join(dir, 'figure.svg'), 'utf8')).toContain('ScoreCAM++');
+  // The export ends with Open and Show in folder (main acts only on the files it just wrote).
+  await shot(page, '09b-export-done');
+  await dialog.getByTestId('export-open').click();
+  await dialog.getByTestId('export-show').click();
+  await dialog.getByRole('button', { name: 'figure.svg' }).click();
+  await expect.poll(() => shellCalls(request)).toEqual([
+    { action: 'open', path: path.join(dir, 'figure.png') },
+    { action: 'show', path: path.join(dir, 'figure.png') },
+    { action: 'open', path: path.join(dir, 'figure.svg') },
+  ]);
+  // A path the app did not write is refused.
+  const refused = await page.evaluate(`window.camscope.invoke('export:open', { path: ${JSON.stringify(path.join(WORK, 'study.camscope'))} }).then(() => 'opened', (e) => e.message)`);
+  expect(refused).toMatch(/only files it has just exported, and study\.camscope is not one of them/);
   await dialog.getByRole('button', { name: 'Done' }).click();
 });
 
@@ -303,14 +426,34 @@ test('the model panel: provider chooser falls back clearly, precision is chosen 
   await nav('Model').click();
   await expect(page.getByRole('heading', { name: 'fashion-cnn.onnx' })).toBeVisible();
   await expect(page.getByTestId('provider-used')).toHaveText('CPU');
-  await shot(page, '10-model');
+  // The layer picker: blocks grouped by module, friendly names with the raw name on hover, the default explained.
+  const strip = page.getByRole('radiogroup', { name: 'Target layer' });
+  await expect(strip.locator('[data-group="features.12"]')).toBeVisible();
+  const defaultBlock = strip.locator('.layer.default');
+  await expect(defaultBlock).toContainText('features.12 › ReLU');
+  await expect(defaultBlock).toContainText('64 × 14 × 14');
+  await expect(defaultBlock).toHaveAttribute('title', /^\/features\/features\.12\/Relu_output_0/);
+  await expect(page.getByTestId('default-layer-why')).toContainText('last spatial layer before global pooling');
   const layers = page.locator('input[name=target-layer]');
   const count = await layers.count();
   expect(count).toBeGreaterThan(1);
   await layers.nth(count - 2).check();
-  await expect(page.locator('tr.chosen')).not.toContainText('default');
+  await expect(page.locator('.layer.chosen')).not.toContainText('default');
   await layers.nth(count - 1).check();
-  await expect(page.locator('tr.chosen')).toContainText('default');
+  await expect(page.locator('.layer.chosen')).toContainText('default');
+
+  // The layer sweep: Grad-CAM at the last six layers side by side; "Use this layer" switches to it.
+  await page.getByTestId('sweep-run').click();
+  const sweep = page.getByTestId('layer-sweep');
+  await expect(sweep.locator('figure')).toHaveCount(Math.min(6, count), { timeout: 120_000 });
+  await expect(sweep.locator('figure canvas')).toHaveCount(Math.min(6, count));
+  await expect(sweep.locator('figure.chosen')).toContainText('in use');
+  await shot(page, '10-model');
+  await sweep.locator('figure').first().getByRole('button', { name: 'Use this layer' }).click();
+  await expect(sweep.locator('figure').first()).toHaveClass(/chosen/, { timeout: 60_000 });
+  await expect(sweep.locator('figure')).toHaveCount(Math.min(6, count));
+  await layers.nth(count - 1).check();
+  await expect(page.locator('.layer.chosen')).toContainText('default');
   await page.getByRole('radiogroup', { name: 'Execution provider' }).getByRole('radio', { name: 'CUDA' }).click();
   await expect(page.locator('.fallback').or(page.getByText('Running on CUDA as requested.'))).toBeVisible({ timeout: 60_000 });
   await page.getByRole('radiogroup', { name: 'Execution provider' }).getByRole('radio', { name: 'CPU' }).click();
@@ -345,6 +488,16 @@ test('dark theme and the guide', async () => {
   await shot(page, '12-image-dark');
   await page.getByRole('button', { name: 'Guide' }).click();
   await expect(page.getByRole('heading', { name: 'Guide' })).toBeVisible();
+  // Every method and measure in plain words, and the words the screens use.
+  const methods = page.getByRole('region', { name: 'Methods in plain words' });
+  for (const name of ['Grad-CAM', 'LayerCAM', 'Score-CAM', 'ScoreCAM++']) await expect(methods.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(methods).toContainText('Misleads when');
+  const measures = page.getByRole('region', { name: 'Metrics in plain words' });
+  for (const name of ['Average Drop (%)', 'Increase in Confidence (%)', 'Win (%)']) await expect(measures.getByRole('heading', { name, exact: true })).toBeVisible();
+  await expect(measures).not.toContainText('max(0');
+  const terms = page.getByRole('region', { name: 'Terms' });
+  for (const t of ['Flat maps', 'Seed', 'Logit', 'Win ties', 'ms on a map', 'Weak evidence']) await expect(terms.getByText(t, { exact: true })).toBeVisible();
+  await expect(terms).toContainText('less than 20 %');
   await shot(page, '13-guide-dark');
   // 'Match the system' follows the OS setting, also when it changes while the app is open.
   await page.emulateMedia({ colorScheme: 'light' });
@@ -473,6 +626,169 @@ function writeHeavyModel(): string {
   fs.writeFileSync(path.join(WORK, 'heavy.json'), JSON.stringify({ inputSize: [64, 64], resize: 'stretch' }));
   return file;
 }
+
+test('honest states: a new sort starts at the top, Stop says Stopped, a damaged image or model is named in one sentence', async ({ request }) => {
+  // The demo is open (the previous test). A sort change shows the new list from its start.
+  await nav('Images').click();
+  await grid().evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect.poll(() => grid().evaluate((el) => el.scrollTop)).toBeGreaterThan(100);
+  await page.getByLabel('Sort by').selectOption('confidence-asc');
+  await expect.poll(() => grid().evaluate((el) => el.scrollTop)).toBe(0);
+  await expect(grid().locator('.cell').first()).toHaveClass(/cursor/);
+  await page.getByLabel('Sort by').selectOption('file');
+
+  // Stop in the middle of ScoreCAM (the heavy model): no card stays at "13 %" as if it were still running.
+  // 1,536 channels: ScoreCAM runs long enough for a Stop to land in its middle.
+  const heavy = path.join(WORK, 'slow-heavy.onnx');
+  fs.writeFileSync(heavy, tinyCnnOnnx(randomTinyCnn(5, { inC: 3, h: 32, w: 32, C: 1536, K: 10 })));
+  fs.writeFileSync(path.join(WORK, 'slow-heavy.json'), JSON.stringify({ inputSize: [64, 64], resize: 'stretch' }));
+  await presetDialog(request, 'openModel', heavy);
+  await nav('Start').click();
+  await page.locator('[data-action=model]').click();
+  await expect(page.locator('.topbar .chip').first()).toHaveText('slow-heavy.onnx', { timeout: 60_000 });
+  await expect(page.locator('[data-action=model]')).toBeHidden();
+  await nav('Images').click();
+  await grid().locator('.cell').first().dblclick();
+  const scorecam = page.locator('[data-method=scorecam]');
+  await expect(scorecam.getByRole('progressbar')).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await expect(scorecam).toHaveAttribute('data-state', 'stopped');
+  await expect(scorecam).toContainText('Stopped');
+  await expect(page.locator('[data-method] [role=progressbar]')).toHaveCount(0);
+  await expect(page.getByTestId('explain-stopped')).toContainText('maps not computed');
+  await shot(page, '16-stopped');
+  await page.getByRole('button', { name: 'Compute them' }).click();
+  await expect(scorecam.getByRole('progressbar').or(scorecam.locator('canvas'))).toBeVisible({ timeout: 60_000 });
+  await page.getByRole('button', { name: 'Stop' }).click();
+
+  // A damaged image: one error state naming the file and one next action; no spinner, no prediction, no "Try again".
+  const folder = path.join(WORK, 'damaged');
+  fs.mkdirSync(folder, { recursive: true });
+  const demo = path.resolve('resources/demo/images');
+  for (const f of fs.readdirSync(demo).filter((n) => n.endsWith('.png')).slice(0, 4)) fs.copyFileSync(path.join(demo, f), path.join(folder, f));
+  fs.writeFileSync(path.join(folder, '000_broken.png'), Buffer.concat([fs.readFileSync(path.join(demo, fs.readdirSync(demo).find((n) => n.endsWith('.png'))!)).subarray(0, 40)]));
+  await presetDialog(request, 'openFolder', folder);
+  await nav('Start').click();
+  await page.locator('[data-action=folder]').click();
+  await expect(visibleCount()).toHaveText('5 of 5', { timeout: 60_000 });
+  await grid().locator('[data-file="000_broken.png"]').dblclick();
+  const failed = page.getByTestId('image-failed');
+  await expect(failed).toBeVisible({ timeout: 60_000 });
+  await expect(failed).toContainText('000_broken.png could not be read');
+  await expect(failed.locator('p')).toContainText('000_broken.png');
+  await expect(failed.getByRole('button')).toHaveCount(1);
+  await expect(failed.getByRole('button')).toHaveText(/Next image/);
+  await expect(page.getByText('Reading the image…')).toHaveCount(0);
+  await expect(page.getByText('Predicted', { exact: true })).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Try again' })).toHaveCount(0);
+  await expect(page.locator('[data-method]')).toHaveCount(0);
+  await shot(page, '17-image-unreadable');
+  await failed.getByRole('button', { name: /Next image/ }).click();
+  await expect(page.getByRole('heading', { name: /^00[0-9]_(?!broken)/ })).toBeVisible();
+  // The same relative name in another folder is another image: the demo's 003_trouser.png annotations are not shown.
+  await nav('Images').click();
+  await grid().locator('[data-file="003_trouser.png"]').dblclick();
+  await expect(page.getByTestId('annotation-layer')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('annotation-layer').locator('g.shape')).toHaveCount(0);
+  await expect(page.getByLabel('Annotations of this image')).toContainText('none yet');
+
+  // A damaged model: the file is named, no decoder jargon ("invalid wire type …").
+  const badModel = path.join(WORK, 'damaged.onnx');
+  fs.writeFileSync(badModel, Buffer.from([0x08, 0x07, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f]));
+  await presetDialog(request, 'openModel', badModel);
+  await nav('Start').click();
+  await page.locator('[data-action=model]').click();
+  const toast = page.locator('.toasts .toast').filter({ hasText: 'damaged.onnx' });
+  await expect(toast).toContainText('damaged.onnx is not a valid ONNX model');
+  await expect(toast).not.toContainText(/wire type|offset \d/);
+
+  // The recent project's path reads left to right (its leading slash stays in front) and opening it shows a
+  // loading state, never "No evaluation yet" for a project that has runs.
+  const recentPath = page.getByTestId('recent-path').first();
+  await expect(recentPath.locator('bdi')).toHaveAttribute('dir', 'ltr');
+  expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-testid=recent-path] bdi')).direction`)).toBe('ltr');
+  await page.evaluate(`window.flashes = [];
+    new MutationObserver(() => {
+      if (document.body.innerText.includes('No evaluation in this project yet')) window.flashes.push('no-evaluation');
+      if (document.querySelector('[data-testid=project-loading], [data-testid=eval-loading]')) window.flashes.push('loading');
+    }).observe(document.body, { subtree: true, childList: true, characterData: true });`);
+  await page.locator('.recent').getByRole('button', { name: /study/ }).click();
+  await expect(visibleCount()).toHaveText('100 of 100', { timeout: 60_000 });
+  await nav('Evaluation').click();
+  await expect(page.getByTestId('metric-table')).toBeVisible({ timeout: 60_000 });
+  const flashes = (await page.evaluate('window.flashes')) as string[];
+  expect(flashes).not.toContain('no-evaluation');
+  expect(flashes).toContain('loading');
+
+  // Another model open: the project's runs are marked as runs of another model, never shown as the current one's.
+  await presetDialog(request, 'openModel', heavy);
+  await nav('Start').click();
+  await page.locator('[data-action=model]').click();
+  await expect(page.locator('.topbar .chip').first()).toHaveText('slow-heavy.onnx', { timeout: 60_000 });
+  await nav('Evaluation').click();
+  await expect(page.getByTestId('other-run')).toContainText('Other model');
+  await expect(page.getByTestId('other-run')).toContainText('fashion-cnn.onnx');
+  await expect(page.getByLabel('Evaluation run').locator('option').first()).toContainText('other model');
+  await shot(page, '18-evaluation-other-model');
+});
+
+test('every screen at 1280×720 and 1920×1080, light and dark: nothing overlaps, screenshots for the README', async () => {
+  await nav('Start').click();
+  await page.locator('[data-action=demo]').click();
+  await expect(visibleCount()).toHaveText('100 of 100', { timeout: 60_000 });
+  await expect(page.getByText('Predictions ready')).toBeVisible({ timeout: 60_000 });
+  await grid().locator('[data-file="003_trouser.png"]').dblclick();
+  await waitForAllMaps();
+  const screens: [string, () => Promise<void>][] = [
+    ['start', async () => {
+      await nav('Start').click();
+      await expect(page.getByRole('heading', { name: 'See what your classifier looks at' })).toBeVisible();
+    }],
+    ['model', async () => {
+      await nav('Model').click();
+      await expect(page.getByRole('radiogroup', { name: 'Target layer' })).toBeVisible();
+    }],
+    ['images', async () => {
+      await nav('Images').click();
+      await expect(grid().locator('.cell img').first()).toBeVisible();
+      // The filters sit above the grid, never over it.
+      const filters = (await page.getByRole('toolbar', { name: 'Filters' }).boundingBox())!;
+      const cells = (await grid().boundingBox())!;
+      expect(filters.y + filters.height).toBeLessThanOrEqual(cells.y + 1);
+    }],
+    ['image', async () => {
+      await nav('Image').click();
+      await waitForAllMaps();
+    }],
+    ['annotations', async () => {
+      await nav('Annotations').click();
+      await expect(page.locator('tbody tr').first()).toBeVisible();
+    }],
+    ['evaluation', async () => {
+      await nav('Evaluation').click();
+      await expect(page.getByTestId('metric-table')).toBeVisible({ timeout: 60_000 });
+    }],
+    ['guide', async () => {
+      await page.getByRole('button', { name: 'Guide' }).click();
+      await expect(page.getByRole('heading', { name: 'Guide' })).toBeVisible();
+    }],
+  ];
+  for (const [width, height] of [[1280, 720], [1920, 1080]]) {
+    await page.setViewportSize({ width, height });
+    for (const theme of ['light', 'dark'] as const) {
+      await page.getByRole('radio', { name: theme === 'light' ? 'Light theme' : 'Dark theme' }).click();
+      await expect(page.locator('html')).toHaveAttribute('data-scheme', theme);
+      for (const [name, show] of screens) {
+        await show();
+        // Nothing wider than the window: no sideways scrolling at either size.
+        expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+        await shot(page, `gallery/${width}x${height}-${theme}-${name}`);
+      }
+    }
+  }
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await page.getByRole('radio', { name: 'Light theme' }).click();
+});
 
 test('no Content-Security-Policy violations or page errors happened', async () => {
   expect(problems).toEqual([]);

@@ -24,6 +24,7 @@ import { errorText, getApi } from '../api';
 import { BrowserState } from './browser.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ImageViewState } from './image.svelte';
+import { SweepState } from './sweep.svelte';
 
 export type Screen = 'start' | 'model' | 'browser' | 'image' | 'annotations' | 'evaluation' | 'guide';
 export type Modal = 'exportFigure' | 'exportReport' | null;
@@ -33,6 +34,15 @@ export interface Toast {
   kind: 'info' | 'success' | 'error';
   title: string;
   detail?: string;
+  /** One button on the toast (e.g. Undo after a delete). */
+  action?: { label: string; run: () => void };
+}
+
+/** One undoable annotation edit. */
+interface HistoryStep {
+  label: string;
+  undo: () => Promise<void>;
+  redo: () => Promise<void>;
 }
 
 let toastId = 0;
@@ -60,6 +70,7 @@ export class AppState {
   readonly browser = new BrowserState();
   readonly viewer = new ImageViewState();
   readonly evaluation = new EvaluationState();
+  readonly sweep = new SweepState();
 
   readonly dataset = $derived(this.browser.dataset);
   readonly classes = $derived(this.model?.inspection.profile.classes ?? []);
@@ -93,6 +104,7 @@ export class AppState {
       if (p.stage === 'predict') this.browser.onPredictionProgress(p.jobId, p);
       else if (p.stage === 'evaluate') this.evaluation.onProgress(p);
       else if (p.stage === 'export') this.exportProgress = p.total ? p.done / p.total : null;
+      else if (p.stage === 'sweep') this.sweep.onProgress(p);
       else this.viewer.onProgress(p);
     });
     api.on('engine:status', (s) => this.onEngineStatus(s));
@@ -119,10 +131,10 @@ export class AppState {
 
   // ---- notices ----
 
-  toast(kind: Toast['kind'], title: string, detail?: string): void {
+  toast(kind: Toast['kind'], title: string, detail?: string, action?: Toast['action']): void {
     const id = ++toastId;
-    this.toasts = [...this.toasts, { id, kind, title, detail }];
-    setTimeout(() => this.dismiss(id), kind === 'error' ? 9_000 : 5_000);
+    this.toasts = [...this.toasts, { id, kind, title, detail, action }];
+    setTimeout(() => this.dismiss(id), kind === 'error' || action ? 9_000 : 5_000);
   }
 
   dismiss(id: number): void {
@@ -191,6 +203,7 @@ export class AppState {
     this.viewer.methods = kept.length ? kept : ids;
     this.evaluation.methods = this.evaluation.methods.filter((m) => ids.includes(m));
     this.viewer.invalidate();
+    if (this.sweep.modelPath !== model.inspection.path) this.sweep.forget();
   }
 
   /** A folder's listing; `keepView` when it is the same folder read again (for a new model): the view stays. */
@@ -202,7 +215,10 @@ export class AppState {
     }
     const same = keepView && this.browser.dataset?.root === dataset.root;
     this.browser.reset(dataset, same);
-    if (!same) this.viewer.reset();
+    if (!same) {
+      this.viewer.reset();
+      this.sweep.forget();
+    }
     if (this.model) void this.browser.runPredictions();
   }
 
@@ -299,7 +315,7 @@ export class AppState {
     const [project, annotations] = await Promise.all([api.invoke('project:current'), api.invoke('annotations:list', {})]);
     this.project = project;
     this.annotations = annotations;
-    this.browser.annotatedFiles = new Set(annotations.map((a) => a.image));
+    this.browser.annotatedFiles = this.annotatedFiles(annotations);
   }
 
   async refreshRecent(): Promise<void> {
@@ -315,7 +331,19 @@ export class AppState {
     if (chosen) await this.openProject(chosen.path);
   }
 
+  /** The project being opened (its file name): screens show that instead of half-restored, empty panes. */
+  opening = $state<string | null>(null);
+
   async openProject(path: string): Promise<void> {
+    this.opening = path.split(/[\\/]/).pop() ?? path;
+    try {
+      await this.openProjectNow(path);
+    } finally {
+      this.opening = null;
+    }
+  }
+
+  private async openProjectNow(path: string): Promise<void> {
     await this.run('Opening the project…', async () => {
       const opened = await getApi().invoke('project:open', { path });
       if (opened.model) this.setModel(opened.model);
@@ -325,6 +353,7 @@ export class AppState {
       this.evaluation.reset();
       await this.refreshProject();
       await this.refreshRecent();
+      if (this.screen === 'evaluation') await this.evaluation.refresh();
       this.screen = this.browser.dataset ? 'browser' : this.model ? 'model' : 'start';
       this.toast('success', `Opened ${opened.project.name}`);
     });
@@ -341,36 +370,156 @@ export class AppState {
 
   // ---- annotations ----
 
+  /**
+   * Annotation edits that Ctrl+Z undoes and Ctrl+Shift+Z redoes. Steps name annotations by the id they had when the
+   * step was recorded; a deleted annotation brought back gets a new id, so `aliases` maps old ids to current ones.
+   */
+  private undoStack = $state.raw<HistoryStep[]>([]);
+  private redoStack = $state.raw<HistoryStep[]>([]);
+  private readonly aliases = new Map<number, number>();
+  readonly canUndo = $derived(this.undoStack.length > 0);
+  readonly canRedo = $derived(this.redoStack.length > 0);
+
+  private currentId(id: number): number {
+    let n = id;
+    for (let i = 0; i < 100 && this.aliases.has(n); i++) n = this.aliases.get(n)!;
+    return n;
+  }
+
+  private record(step: HistoryStep): void {
+    this.undoStack = [...this.undoStack.slice(-199), step];
+    this.redoStack = [];
+  }
+
+  async undo(): Promise<void> {
+    const step = this.undoStack[this.undoStack.length - 1];
+    if (!step) return;
+    this.undoStack = this.undoStack.slice(0, -1);
+    if (await this.historyRun(step.undo)) {
+      this.redoStack = [...this.redoStack, step];
+      this.toast('info', `Undone: ${step.label}`);
+    }
+  }
+
+  async redo(): Promise<void> {
+    const step = this.redoStack[this.redoStack.length - 1];
+    if (!step) return;
+    this.redoStack = this.redoStack.slice(0, -1);
+    if (await this.historyRun(step.redo)) {
+      this.undoStack = [...this.undoStack, step];
+      this.toast('info', `Redone: ${step.label}`);
+    }
+  }
+
+  private async historyRun(work: () => Promise<void>): Promise<boolean> {
+    const done = await this.run('Saving the annotation…', async () => {
+      await work();
+      return true;
+    });
+    return done === true;
+  }
+
+  /** Adds an annotation again from a snapshot (undoing a delete); its old id now means the new one. */
+  private async restore(snapshot: Annotation): Promise<void> {
+    const { image, kind, label, note, points, imageSize } = snapshot;
+    const created = await getApi().invoke('annotations:add', { image, kind, label, note, points, imageSize });
+    this.aliases.set(snapshot.id, created.id);
+    this.setAnnotations([...this.annotations, created]);
+  }
+
+  private async remove(id: number): Promise<void> {
+    const current = this.currentId(id);
+    await getApi().invoke('annotations:delete', { id: current });
+    this.setAnnotations(this.annotations.filter((a) => a.id !== current));
+  }
+
+  private async patch(id: number, patch: { label?: string; note?: string; points?: [number, number][] }): Promise<void> {
+    const current = this.currentId(id);
+    const updated = await getApi().invoke('annotations:update', { id: current, ...patch });
+    this.setAnnotations(this.annotations.map((a) => (a.id === current ? updated : a)));
+  }
+
   async addAnnotation(a: NewAnnotation): Promise<Annotation | undefined> {
     const created = await this.run('Saving the annotation…', () => getApi().invoke('annotations:add', a));
-    if (created) this.setAnnotations([...this.annotations, created]);
+    if (created) {
+      this.setAnnotations([...this.annotations, created]);
+      this.record({ label: `add “${created.label}”`, undo: () => this.remove(created.id), redo: () => this.restore(created) });
+    }
     return created;
   }
 
-  async updateAnnotation(id: number, patch: { label?: string; note?: string }): Promise<void> {
+  async updateAnnotation(id: number, patch: { label?: string; note?: string; points?: [number, number][] }): Promise<void> {
+    const before = this.annotations.find((a) => a.id === id);
     const updated = await this.run('Saving the annotation…', () => getApi().invoke('annotations:update', { id, ...patch }));
-    if (updated) this.setAnnotations(this.annotations.map((a) => (a.id === id ? updated : a)));
+    if (!updated) return;
+    this.setAnnotations(this.annotations.map((a) => (a.id === id ? updated : a)));
+    if (before) {
+      const previous = { label: before.label, note: before.note, points: before.points };
+      const what = patch.points ? (patch.label !== undefined || patch.note !== undefined ? 'edit' : 'move') : 'edit';
+      this.record({ label: `${what} “${updated.label}”`, undo: () => this.patch(id, previous), redo: () => this.patch(id, patch) });
+    }
   }
 
+  /** Deletes at once, and offers Undo in the toast (and Ctrl+Z). */
   async deleteAnnotation(id: number): Promise<void> {
+    const snapshot = this.annotations.find((a) => a.id === id);
     const r = await this.run('Deleting the annotation…', () => getApi().invoke('annotations:delete', { id }));
-    if (r) this.setAnnotations(this.annotations.filter((a) => a.id !== id));
+    if (!r) return;
+    this.setAnnotations(this.annotations.filter((a) => a.id !== id));
+    if (this.viewer.selected === id) this.viewer.selected = null;
+    if (!snapshot) return;
+    const step: HistoryStep = { label: `delete “${snapshot.label}”`, undo: () => this.restore(snapshot), redo: () => this.remove(snapshot.id) };
+    this.record(step);
+    this.toast('info', `Deleted “${snapshot.label}”`, 'Ctrl+Z brings it back.', {
+      label: 'Undo',
+      run: () => {
+        // Undo exactly this delete, wherever it is in the history.
+        this.undoStack = this.undoStack.filter((s) => s !== step);
+        void this.historyRun(step.undo).then((ok) => {
+          if (ok) this.redoStack = [...this.redoStack, step];
+        });
+      },
+    });
+  }
+
+  /** Is this annotation one of the open folder's (same folder, or recorded before folders were)? */
+  annotationMatchesDataset(a: Annotation): boolean {
+    return a.dataset === null || !this.browser.dataset || a.dataset === this.browser.dataset.root;
+  }
+
+  /** Files of the open folder that have annotations (another folder's same-named file does not count). */
+  private annotatedFiles(list: Annotation[]): Set<string> {
+    return new Set(list.filter((a) => this.annotationMatchesDataset(a)).map((a) => a.image));
   }
 
   private setAnnotations(list: Annotation[]): void {
     this.annotations = list;
-    this.browser.annotatedFiles = new Set(list.map((a) => a.image));
+    this.browser.annotatedFiles = this.annotatedFiles(list);
     if (this.project) this.project = { ...this.project, annotationCount: list.length };
   }
 
   async exportCoco(): Promise<void> {
     const r = await this.run('Exporting annotations…', () => getApi().invoke('annotations:exportCoco'));
-    if (r) this.toast('success', 'Annotations exported (COCO JSON)', r.path);
+    if (r) this.toast('success', 'Annotations exported (COCO JSON)', r.path, { label: 'Show in folder', run: () => void this.showExported(r.path) });
+  }
+
+  /** Opens a file an export just wrote with the system's default app (main refuses any other path). */
+  async openExported(path: string): Promise<void> {
+    await this.run(`Opening ${path.split(/[\\/]/).pop()}…`, () => getApi().invoke('export:open', { path }));
+  }
+
+  /** Shows a file an export just wrote in the file manager. */
+  async showExported(path: string): Promise<void> {
+    await this.run('Showing the file…', () => getApi().invoke('export:showInFolder', { path }));
   }
 
   // ---- navigation ----
 
-  openImage(index: number, classChoice: number | null = null): void {
+  /** The screen the open image was opened from: its back button (and Esc) return there. */
+  imageReturn = $state<'browser' | 'evaluation' | 'annotations'>('browser');
+
+  openImage(index: number, classChoice: number | null = null, from: 'browser' | 'evaluation' | 'annotations' = 'browser'): void {
+    this.imageReturn = from;
     this.screen = 'image';
     void this.viewer.open(index, classChoice);
   }

@@ -74,6 +74,11 @@ export class BrowserState {
       this.search.trim() !== '',
   );
 
+  /** Every filter and the sort order in one string: when it changes, the grid goes back to its top. */
+  readonly filterKey = $derived(
+    [this.labelFilter, this.predFilter, this.correctness, this.confMin, this.confMax, this.annotatedFilter, this.search.trim(), this.sort].join('\u0000'),
+  );
+
   /** Dataset indices that pass the filters, in the chosen order. */
   readonly visible = $derived.by((): number[] => {
     void this.predVersion;

@@ -23,10 +23,13 @@ export class EvaluationState {
   selectedId = $state<number | null>(null);
   detail = $state.raw<EvaluationDetail | null>(null);
   loadingDetail = $state(false);
+  /** The project's runs have been listed (until then the screen says it is loading, not "no evaluation yet"). */
+  loaded = $state(false);
 
   async refresh(): Promise<void> {
     try {
       this.runs = await getApi().invoke('evaluation:list');
+      this.loaded = true;
       if (this.selectedId === null && this.runs.length) await this.select(this.runs[this.runs.length - 1].id);
       else if (this.selectedId !== null && !this.runs.some((r) => r.id === this.selectedId)) {
         this.selectedId = null;
@@ -34,6 +37,7 @@ export class EvaluationState {
       }
     } catch (e) {
       this.error = errorText(e);
+      this.loaded = true;
     }
   }
 
@@ -93,6 +97,7 @@ export class EvaluationState {
   }
 
   reset(): void {
+    this.loaded = false;
     this.runs = [];
     this.selectedId = null;
     this.detail = null;

@@ -26,6 +26,16 @@ export interface MapResult {
 }
 
 export type Tool = 'select' | AnnotationKind;
+
+/**
+ * Below this probability of the explained class the image view says the evidence is weak: a map is always drawn
+ * (it is normalised to its own maximum), so a class the model gives 5 % still looks as bright as one it gives 95 %.
+ * 20 % is twice the chance level of a 10-class model and well under any class a model actually predicts confidently.
+ */
+export const WEAK_EVIDENCE = 0.2;
+
+/** The deepest zoom: 16× the fitted size (a 224-pixel frame at 16 screen pixels per frame pixel in a 224-pixel box). */
+export const MAX_ZOOM = 16;
 export type CompareMode = 'side' | 'swipe' | 'blend';
 
 export interface Draft {
@@ -51,6 +61,10 @@ export class ImageViewState {
   failures = $state.raw<Record<string, string>>({});
   running = $state(false);
   error = $state<string | null>(null);
+  /** The error's code (INVALID_IMAGE: the file itself could not be read, so trying again cannot help). */
+  errorCode = $state<string | null>(null);
+  /** The user pressed Stop: maps not finished show "Stopped" with a way to compute them again. */
+  stopped = $state(false);
   /** The explanation stopped because the engine did: one click explains the image again. */
   interrupted = $state(false);
   private jobId: string | null = null;
@@ -69,12 +83,29 @@ export class ImageViewState {
 
   compare = $state<{ a: string; b: string; mode: CompareMode; t: number } | null>(null);
 
+  /**
+   * The zoom shared by the main image, every map card and the compare view: `scale` relative to fitting the box,
+   * `x`/`y` the shift of the content's centre as a share of the box (so boxes of any size show the same region).
+   */
+  zoom = $state({ scale: 1, x: 0, y: 0 });
+  /** Draw the image's annotations on every map card too. */
+  annotationsOnMaps = $state(true);
+
   tool = $state<Tool>('select');
   draft = $state.raw<Draft | null>(null);
   highlighted = $state<number | null>(null);
+  /** The annotation selected with the Select tool (handles to move and reshape it; Delete removes it). */
+  selected = $state<number | null>(null);
 
   /** Methods still expected, in the order they will arrive (fast first). */
   readonly pending = $derived(this.methods.filter((m) => !this.maps[m] && !this.failures[m]));
+  /** The image file itself could not be read: there is no frame, no prediction and no map to show. */
+  readonly unreadable = $derived(this.error !== null && this.frame === null && !this.running);
+  /**
+   * The explained class's probability is low (under {@link WEAK_EVIDENCE}): the maps still show where the model
+   * would look for it, but that evidence is weak, and the UI says so.
+   */
+  readonly weakEvidence = $derived(this.target !== null && this.target.probability < WEAK_EVIDENCE);
 
   /** A new model or layer: the results no longer apply, but the open image stays open. */
   invalidate(): void {
@@ -101,6 +132,8 @@ export class ImageViewState {
     this.failures = {};
     this.faithfulness = {};
     this.error = null;
+    this.errorCode = null;
+    this.stopped = false;
     this.compare = null;
     this.draft = null;
   }
@@ -110,6 +143,7 @@ export class ImageViewState {
     if (index !== this.index) {
       this.draft = null;
       this.highlighted = null;
+      this.selected = null;
       this.compare = null;
     }
     this.index = index;
@@ -136,7 +170,14 @@ export class ImageViewState {
     this.jobId = jobId;
     this.running = true;
     this.error = null;
+    this.errorCode = null;
+    this.stopped = false;
     this.interrupted = false;
+    if (this.frame && this.frame.index !== this.index) {
+      this.frame = null;
+      this.predictions = [];
+      this.target = null;
+    }
     this.maps = {};
     this.progress = {};
     this.failures = {};
@@ -155,7 +196,10 @@ export class ImageViewState {
       this.failures = failures;
       this.onPrecision?.(summary.precision);
     } catch (e) {
-      if (this.jobId === jobId && !isCancelled(e)) this.error = errorText(e);
+      if (this.jobId === jobId && !isCancelled(e)) {
+        this.error = errorText(e);
+        this.errorCode = (e as { code?: string })?.code ?? null;
+      }
       if (this.jobId === jobId) this.interrupted = isEngineCrash(e);
     } finally {
       if (this.jobId === jobId) {
@@ -163,6 +207,12 @@ export class ImageViewState {
         this.running = false;
       }
     }
+  }
+
+  /** The user's Stop: what is not finished stays "Stopped" (not a progress bar frozen at its last value). */
+  async stop(): Promise<void> {
+    if (this.running) this.stopped = true;
+    await this.cancel();
   }
 
   async cancel(): Promise<void> {
@@ -216,6 +266,36 @@ export class ImageViewState {
         this.faithRunning = false;
       }
     }
+  }
+
+  /** Zooms by `factor` keeping the point (px, py) in place (its offset from the box centre, as a share of the box). */
+  zoomAt(factor: number, px = 0, py = 0): void {
+    const { scale, x, y } = this.zoom;
+    const next = Math.min(MAX_ZOOM, Math.max(1, scale * factor));
+    const k = next / scale;
+    this.setZoom(next, px - (px - x) * k, py - (py - y) * k);
+  }
+
+  /** A zoom of `scale` (1 = fit), centred on the current view. */
+  zoomTo(scale: number): void {
+    const { x, y, scale: s } = this.zoom;
+    const next = Math.min(MAX_ZOOM, Math.max(1, scale));
+    this.setZoom(next, (x * next) / s, (y * next) / s);
+  }
+
+  panTo(x: number, y: number): void {
+    this.setZoom(this.zoom.scale, x, y);
+  }
+
+  fit(): void {
+    this.zoom = { scale: 1, x: 0, y: 0 };
+  }
+
+  /** Keeps the content covering the box: the shift is at most half the overhang on each side. */
+  private setZoom(scale: number, x: number, y: number): void {
+    const limit = (scale - 1) / 2;
+    const clamp = (t: number): number => Math.min(limit, Math.max(-limit, t));
+    this.zoom = { scale, x: clamp(x), y: clamp(y) };
   }
 
   /** Frame pixels → original image pixels (where annotations are stored), and back. */
