@@ -396,6 +396,8 @@ export interface JobProgress {
   total: number;
   /** The method being computed (explanations). */
   method?: string;
+  /** Overall progress in [0, 1] including the part of the current image (evaluations), for a bar that keeps moving. */
+  fraction?: number;
   /** Images per second and seconds left (predictions, evaluations). */
   rate?: number;
   etaSeconds?: number | null;

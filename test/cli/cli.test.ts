@@ -57,7 +57,9 @@ describe('camscope explain', () => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(results.camscope).toBe(VERSION);
     expect(results.model.fingerprint).toMatch(/^[0-9a-f]{64}$/);
-    expect(results.layer).toEqual({ name: '/features/features.12/Relu_output_0', shape: [1, 64, 14, 14] });
+    expect(results.layer).toEqual({ name: '/features/features.12/Relu_output_0', shape: [1, 64, 14, 14], layout: 'nchw' });
+    expect(results.output).toMatchObject({ semantics: 'softmax', source: 'default', activation: null, binary: false });
+    expect(results.input).toMatchObject({ layout: 'nchw', type: 'float32' });
     expect(results.provider).toEqual({ requested: 'cpu', used: 'cpu', fallbackReason: null, precision: 'fp32', precisionFallbackReason: null });
     expect(results.settings.methods.map((m: { id: string }) => m.id)).toEqual(['scorecam++', 'scorecam']);
     expect(results.summary).toEqual({ images: 5, explained: 3, failed: 2, methodErrors: 0 });

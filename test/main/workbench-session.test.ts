@@ -11,7 +11,7 @@ describe('workbench session helpers', () => {
 
   it('describes every registry method, score-based ones as slow', () => {
     const d = methodDescriptors();
-    expect(d.map((m) => m.id)).toEqual(['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'hirescam', 'auggradcam++', 'scorecam', 'scorecam++']);
+    expect(d.map((m) => m.id)).toEqual(['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'hirescam', 'auggradcam++', 'scorecam', 'scorecam++', 'random']);
     expect(d.filter((m) => m.speed === 'slow').map((m) => m.id)).toEqual(['scorecam', 'scorecam++']);
   });
 

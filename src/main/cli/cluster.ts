@@ -16,6 +16,7 @@ import type { ImageRecord } from '../engine/evaluate/types';
 import { COLORMAPS, type ColormapName } from '../engine/image/colormap';
 import { METHODS } from '../engine/methods/registry';
 import { writeReports } from '../engine/report';
+import { RUN_OPTIONS } from './options';
 import { evaluateArgs, figureRows, UsageError, type CliIo, type EvaluateArgs } from './run';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -333,21 +334,7 @@ export function k8sManifests(j: K8sJob): Record<string, string> {
 }
 
 const JOB_OPTIONS = {
-  model: { type: 'string' },
-  dataset: { type: 'string' },
-  labels: { type: 'string' },
-  sample: { type: 'string' },
-  seed: { type: 'string' },
-  methods: { type: 'string' },
-  score: { type: 'string' },
-  steps: { type: 'string' },
-  figure: { type: 'string' },
-  ep: { type: 'string' },
-  precision: { type: 'string' },
-  batch: { type: 'string' },
-  layer: { type: 'string' },
-  colormap: { type: 'string' },
-  out: { type: 'string' },
+  ...RUN_OPTIONS,
   shards: { type: 'string' },
   'gpus-per-task': { type: 'string' },
   'cpus-per-task': { type: 'string' },

@@ -10,16 +10,18 @@ import {
   METHOD_IDS, parseMethodList, type ClassChoice, type ExecutionProviderName, type ImageExplanation,
 } from '../engine';
 import { IMAGE_EXTENSIONS, writeMapPng, writeRgbPng } from '../engine/image/decode';
-import { imageNamedFolderWarning, isImageNamedFolder } from '../engine/evaluate/dataset';
+import { imageNamedFolderWarning, isImageNamedFolder, loadDataset } from '../engine/evaluate/dataset';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
 import { PAPER_METHODS, runEvaluation, type DatasetChanges, type EvaluationResult } from '../engine/evaluate/run';
 import { setProjectHolderCommand } from '../engine/evaluate/project-lock';
-import { writeReports, type FigureRow } from '../engine/report';
 import { parseShard, type Shard } from '../engine/evaluate/shard';
 import { evaluationRegions, regionArgs, REGION_OPTIONS, type RegionArgs } from './regions';
 import { SANITY_USAGE, sanityCommand } from './sanity';
 import { clusterCommand, mergeCommand } from './cluster';
+import { RUN_OPTIONS } from './options';
+import { writeReports, type FigureRow } from '../engine/report';
+import { scoreVariantLabel } from '../engine/report/format';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
 
@@ -174,6 +176,7 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
   const images = collectImages(a.inputs, (m) => io.stderr.write(`camscope: ${m}\n`));
   const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
+  adoptFolderClassNames(classifier, a.inputs);
   try {
     reportRuntime(classifier, io);
     io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
@@ -203,7 +206,10 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         elapsedSeconds: (performance.now() - t0) / 1000,
         cancelled,
         model: { path: resolve(a.model), fingerprint: classifier.inspection.fingerprint, classes: classifier.profile.classes },
-        layer: { name: classifier.layer.name, shape: classifier.layer.shape },
+        layer: { name: classifier.layer.name, shape: classifier.layer.shape, layout: classifier.layer.layout },
+        // What "probability" means in this file: softmax, sigmoid per class, or the model's own output.
+        output: classifier.inspection.output,
+        input: classifier.inspection.input,
         provider: {
           requested: a.ep, used: classifier.provider, fallbackReason: classifier.fallbackReason,
           precision: classifier.precision, precisionFallbackReason: classifier.precisionFallbackReason,
@@ -271,7 +277,8 @@ async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
         progressLine(io, '');
         io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
-      addResult({ file: r.file, stem, ok: true, predictions: r.predictions, target: r.target, methods: perMethod });
+      const predictedSet = r.predictedSet ? { predictedSet: r.predictedSet.map((i) => classifier.profile.classes[i]) } : {};
+      addResult({ file: r.file, stem, ok: true, predictions: r.predictions, ...predictedSet, target: r.target, methods: perMethod });
     };
 
     try {
@@ -386,7 +393,7 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
       onProgress: (p) => {
         if (p.file === null) {
-          io.stderr.write(`camscope: evaluating ${p.total} image(s)${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of the run)` : ''} with ${methods.map((m) => m.id).join(', ')} (${a.score}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
+          io.stderr.write(`camscope: evaluating ${p.total} image(s)${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of the run)` : ''} with ${methods.map((m) => m.id).join(', ')} (${scoreVariantLabel(a.score, classifier.scores)}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
           const changed = p.changes ? describeChanges(p.changes) : '';
           if (changed) io.stderr.write(`camscope: since the last session of this evaluation: ${changed}\n`);
           return;
@@ -416,26 +423,8 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
   }
 }
 
-const EVALUATE_OPTIONS = {
-  model: { type: 'string' },
-  dataset: { type: 'string' },
-  labels: { type: 'string' },
-  sample: { type: 'string' },
-  seed: { type: 'string' },
-  methods: { type: 'string' },
-  score: { type: 'string' },
-  steps: { type: 'string' },
-  figure: { type: 'string' },
-  project: { type: 'string' },
-  ep: { type: 'string' },
-  precision: { type: 'string' },
-  batch: { type: 'string' },
-  layer: { type: 'string' },
-  colormap: { type: 'string' },
-  out: { type: 'string' },
-  shard: { type: 'string' },
-  ...REGION_OPTIONS,
-} as const;
+
+const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, ...REGION_OPTIONS } as const;
 
 /** --ep and --precision, shared by explain and evaluate. */
 function runtimeArgs(str: (k: string) => string | undefined): { ep: ExecutionProviderName; precision: Precision } {
@@ -537,6 +526,20 @@ function explainArgs(values: Record<string, string | boolean | undefined>, posit
     inputs,
     previewEvery: str('preview-every') === undefined ? undefined : parseIntOption('preview-every', str('preview-every'), 64, 1, 1_000_000),
   };
+}
+
+/**
+ * A model without class names, explaining one ImageFolder-style folder whose sub-folders match its outputs in
+ * number, takes their sorted names (torchvision's numbering) — the names a user sees in results.json.
+ */
+function adoptFolderClassNames(classifier: Classifier, inputs: string[]): void {
+  if (inputs.length !== 1 || !existsSync(inputs[0]) || !statSync(inputs[0]).isDirectory()) return;
+  try {
+    const names = loadDataset(resolve(inputs[0]), classifier.profile.classes).classNames;
+    if (names) classifier.adoptClassNames(names);
+  } catch {
+    // Not a dataset folder (no images at the top level or below): the names stay as they are.
+  }
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {

@@ -49,12 +49,15 @@ import type { PreparedImage } from '../engine/image/preprocess';
 import { makeThumbnail } from '../engine/image/thumbnail';
 import { createMethod, METHODS } from '../engine/methods/registry';
 import { computeTable } from '../engine/metrics/table';
+import { withLocalization } from '../engine/metrics/localization/evaluation';
 import { Classifier } from '../engine/model/classifier';
 import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
 import { PRECISIONS } from '../engine/types';
 import { VERSION } from '../engine/version';
 import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
 import { LruCache } from './lru';
+import { frameTransform as inputFrameTransform } from '../engine/regions/frame';
+import type { ModelProfile } from '../engine/types';
 
 type Progress = Omit<JobProgress, 'jobId'>;
 
@@ -82,7 +85,8 @@ export function methodDescriptors(): MethodDescriptor[] {
     displayName: m.displayName,
     paper: m.paper,
     needsGradients: m.needsGradients,
-    speed: m.needsGradients ? 'fast' : 'slow',
+    // Score-based methods run one forward pass per channel; gradient methods and the random reference are instant.
+    speed: m.needsGradients || m.reference ? 'fast' : 'slow',
   }));
 }
 
@@ -90,35 +94,21 @@ const displayNames = (): Record<string, string> => Object.fromEntries(METHODS.ma
 
 /** Gradient methods first (milliseconds), then the score methods (one forward pass per channel), else as asked. */
 export function fastFirst(ids: string[]): string[] {
-  const slow = new Set(METHODS.filter((m) => !m.needsGradients).map((m) => m.id));
+  const slow = new Set(METHODS.filter((m) => !m.needsGradients && !m.reference).map((m) => m.id));
   const isSlow = (id: string): boolean => slow.has(id) || id.startsWith('scorecam');
   return [...ids.filter((id) => !isSlow(id)), ...ids.filter(isSlow)];
 }
 
-/** Python's round(): halves go to the even neighbour (mirrors preprocess.ts, which torchvision's CenterCrop uses). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** Where the model's input frame sits in the original image (the inverse of preprocess.ts's resize and crop). */
 export function frameTransform(
-  resize: 'shorter-side-crop' | 'stretch',
+  resize: ModelProfile['resize'],
   original: { width: number; height: number },
   frame: { width: number; height: number },
 ): ImageFrame['transform'] {
-  const { width: w, height: h } = original;
-  const { width: outW, height: outH } = frame;
-  if (resize === 'stretch') return { scaleX: outW / w, scaleY: outH / h, offsetX: 0, offsetY: 0 };
-  let rw: number;
-  let rh: number;
-  if (outW === outH) {
-    [rw, rh] = w <= h ? [outW, Math.floor((outW * h) / w)] : [Math.floor((outW * w) / h), outW];
-  } else {
-    const scale = Math.max(outW / w, outH / h);
-    [rw, rh] = [Math.max(outW, Math.floor(w * scale)), Math.max(outH, Math.floor(h * scale))];
-  }
-  return { scaleX: rw / w, scaleY: rh / h, offsetX: roundHalfEven((rw - outW) / 2), offsetY: roundHalfEven((rh - outH) / 2) };
+  // The one geometry of preprocess.ts's resize and crop (also used to map expert regions into the model's frame).
+  const t = inputFrameTransform(original.width, original.height, { inputSize: [frame.height, frame.width], resize });
+  return { scaleX: t.sx, scaleY: t.sy, offsetX: t.left, offsetY: t.top };
 }
 
 function findLabelsCsv(root: string): string | undefined {
@@ -808,6 +798,7 @@ export class WorkbenchSession {
             stage: 'evaluate',
             done: p.done,
             total: p.total,
+            ...(p.fraction !== undefined ? { fraction: p.fraction } : {}),
             rate: p.imagesPerSecond,
             etaSeconds: p.etaSeconds,
             message: p.file ?? undefined,
@@ -841,7 +832,7 @@ export class WorkbenchSession {
       id,
       status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
       settings: run.settings,
-      table: computeTable(records, run.settings.methods, run.settings.score),
+      table: withLocalization(computeTable(records, run.settings.methods, run.settings.score), records),
       accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       failed,
       elapsedSeconds: run.elapsedSeconds,

@@ -44,6 +44,8 @@ export interface EvaluateOptions {
   requestedProvider?: string;
   signal?: AbortSignal;
   onProgress?: (p: EvaluateProgress) => void;
+  /** Called with each image's explanation and its scores once they are stored (the app fills its result cache). */
+  onScored?: (r: Extract<ImageExplanation, { ok: true }>, scored: Record<string, MethodResult>) => void;
 }
 
 export interface EvaluateProgress {
@@ -54,6 +56,11 @@ export interface EvaluateProgress {
   file: string | null;
   imagesPerSecond: number;
   etaSeconds: number | null;
+  /**
+   * Overall progress in [0, 1] counting the part of the image being explained (score-based methods report their
+   * masked passes), so a bar moves within an image and the rate and ETA count from the first seconds.
+   */
+  fraction?: number;
   /** How the dataset changed since the run's earlier sessions (first event only). */
   changes?: DatasetChanges;
 }
@@ -244,6 +251,8 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
   const steps = o.curveSteps ?? 10;
   const batchSize = o.batchSize ?? classifier.suggestedBatchSize();
   const dataset = loadDataset(resolve(o.datasetRoot), classifier.profile.classes, o.labelsCsv ? resolve(o.labelsCsv) : undefined);
+  // A model without class names takes the dataset's (sorted folder or label names, as torchvision numbers them).
+  if (dataset.classNames) classifier.adoptClassNames(dataset.classNames);
   const sample = sampleItems(dataset.items, o.sample ?? null, seed);
   // A shard evaluates its part of the same sample (see ./shard).
   const items = o.shard ? shardItems(sample, o.shard) : sample;
@@ -282,7 +291,22 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
 
       const byPath = new Map(todo.map((t) => [t.item.path, t]));
       try {
-        for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: o.methods, batchSize, signal: o.signal })) {
+        // Within-image progress: the methods done on the current image and the masked passes of the one running.
+        let lastPartial = 0;
+        const onMethodProgress = (p: { method: string; done: number; total: number }): void => {
+          const now = performance.now();
+          if (now - lastPartial < 250) return;
+          lastPartial = now;
+          const m = Math.max(0, o.methods.findIndex((x) => x.id === p.method));
+          const within = Math.min(0.999, (m + (p.total > 0 ? p.done / p.total : 0)) / Math.max(1, o.methods.length));
+          const doneNow = finished + within;
+          const rate = doneNow / Math.max(1e-3, (now - t0) / 1000);
+          o.onProgress?.({
+            done: resumed + finished, total: items.length, resumed, file: null, imagesPerSecond: rate,
+            etaSeconds: rate > 0 ? (todo.length - doneNow) / rate : null, fraction: (resumed + doneNow) / Math.max(1, items.length),
+          });
+        };
+        for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: o.methods, batchSize, signal: o.signal, onProgress: onMethodProgress })) {
           const { item, idx, content } = byPath.get(r.file)!;
           if (!r.ok) {
             db.addImage(run.id, idx, item.file, { error: r.error.message }, elapsed(), content);
@@ -304,10 +328,11 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
             };
             throwIfCancelled(o.signal);
             db.addImage(run.id, idx, item.file, { record }, elapsed(), content);
+            o.onScored?.(r, methods);
           }
           finished++;
           const rate = finished / ((performance.now() - t0) / 1000);
-          o.onProgress?.({ done: resumed + finished, total: items.length, resumed, file: item.file, imagesPerSecond: rate, etaSeconds: (todo.length - finished) / rate });
+          o.onProgress?.({ done: resumed + finished, total: items.length, resumed, file: item.file, imagesPerSecond: rate, etaSeconds: (todo.length - finished) / rate, fraction: (resumed + finished) / Math.max(1, items.length) });
         }
       } catch (e) {
         try {

@@ -89,6 +89,8 @@ export interface CamMethod {
   settings: Record<string, string | number | boolean>;
   /** True for fast approximations (`…@topk=N`, `…@noscore`): not the paper's method; reports must say so. */
   approximate?: boolean;
+  /** A reference, not an explanation (the random baseline): instant, shown for comparison, never ranked. */
+  reference?: boolean;
   /** Score-weighted methods: the same method under an approximation (id `<id>@topk=N` or `<id>@noscore`). */
   withApproximation?(a: Approximation): CamMethod;
   compute(ctx: CamContext): Promise<CamMap>;

@@ -25,6 +25,7 @@ export function randomMethod(seed = 0): CamMethod {
     displayName: 'Random',
     paper: 'Reference: uniform random map at the layer resolution (Adebayo et al., Sanity Checks for Saliency Maps, NeurIPS 2018)',
     needsGradients: false,
+    reference: true,
     settings: { seed },
     compute: async (ctx) => {
       const [, , h, w] = ctx.classifier.layer.shape;

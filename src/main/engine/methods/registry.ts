@@ -21,6 +21,8 @@ export interface MethodInfo {
   displayName: string;
   paper: string;
   needsGradients: boolean;
+  /** The random baseline: a reference, instant, never ranked. */
+  reference: boolean;
   create(): CamMethod;
 }
 
@@ -32,7 +34,7 @@ const FACTORIES: (() => CamMethod)[] = [
 
 export const METHODS: readonly MethodInfo[] = FACTORIES.map((create) => {
   const m = create();
-  return { id: m.id, displayName: m.displayName, paper: m.paper, needsGradients: m.needsGradients, create };
+  return { id: m.id, displayName: m.displayName, paper: m.paper, needsGradients: m.needsGradients, reference: Boolean(m.reference), create };
 });
 
 export const METHOD_IDS: readonly string[] = METHODS.map((m) => m.id);
