@@ -428,7 +428,7 @@ test('the model panel: provider chooser falls back clearly, precision is chosen 
   await expect(page.getByTestId('provider-used')).toHaveText('CPU');
   // The layer picker: blocks grouped by module, friendly names with the raw name on hover, the default explained.
   const strip = page.getByRole('radiogroup', { name: 'Target layer' });
-  await expect(strip.locator('[data-group="features.12"]')).toBeVisible();
+  await expect(strip.locator('[data-group="features"]')).toBeVisible();
   const defaultBlock = strip.locator('.layer.default');
   await expect(defaultBlock).toContainText('features.12 › ReLU');
   await expect(defaultBlock).toContainText('64 × 14 × 14');
@@ -691,6 +691,11 @@ test('honest states: a new sort starts at the top, Stop says Stopped, a damaged 
   await expect(page.getByTestId('annotation-layer')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByTestId('annotation-layer').locator('g.shape')).toHaveCount(0);
   await expect(page.getByLabel('Annotations of this image')).toContainText('none yet');
+  // On the Annotations screen they are listed with their own folder, not as links into this one.
+  await nav('Annotations').click();
+  await expect(page.locator('tbody tr').first()).toBeVisible();
+  await expect(page.locator('tbody').getByRole('button', { name: '003_trouser.png' })).toHaveCount(0);
+  await expect(page.locator('tbody')).toContainText('003_trouser.png · images');
 
   // A damaged model: the file is named, no decoder jargon ("invalid wire type …").
   const badModel = path.join(WORK, 'damaged.onnx');
@@ -713,7 +718,9 @@ test('honest states: a new sort starts at the top, Stop says Stopped, a damaged 
       if (document.querySelector('[data-testid=project-loading], [data-testid=eval-loading]')) window.flashes.push('loading');
     }).observe(document.body, { subtree: true, childList: true, characterData: true });`);
   await page.locator('.recent').getByRole('button', { name: /study/ }).click();
-  await expect(visibleCount()).toHaveText('100 of 100', { timeout: 60_000 });
+  // The project reopens with the model and folder it was last used with (this test's), then shows the grid.
+  await expect(page.getByTestId('project-loading')).toHaveCount(0, { timeout: 60_000 });
+  await expect(visibleCount()).toHaveText('5 of 5', { timeout: 60_000 });
   await nav('Evaluation').click();
   await expect(page.getByTestId('metric-table')).toBeVisible({ timeout: 60_000 });
   const flashes = (await page.evaluate('window.flashes')) as string[];

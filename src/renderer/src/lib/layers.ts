@@ -54,12 +54,8 @@ export function friendlyLayer(name: string): string {
   return parts.slice(-2).join(' › ');
 }
 
-/** The block a layer belongs to, for grouping: its first module ("layer4", or "features.16" under "features"). */
+/** The block a layer belongs to, for grouping: its first module ("layer4", "features", "blocks"). */
 export function layerGroup(name: string): string {
   const parts = segments(name);
-  if (parts.length <= 1) return parts[0] ?? name;
-  const [first, second] = parts;
-  // A container whose children are the blocks ("features" holding "features.16"): the child is the block.
-  if (!/\d/.test(first) && second.startsWith(`${first}.`) && parts.length > 2) return second.split('.').slice(0, 2).join('.');
-  return first;
+  return parts[0] ?? name;
 }
