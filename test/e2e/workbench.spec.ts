@@ -797,6 +797,14 @@ test('every screen at 1280×720 and 1920×1080, light and dark: nothing overlaps
   await page.getByRole('radio', { name: 'Light theme' }).click();
 });
 
+test('the model panel shows the project\'s saved results and clears them', async () => {
+  await nav('Model').click();
+  const usage = page.getByTestId('cache-usage');
+  await expect(usage).toContainText(/MB \(\d+ predictions, \d+ maps\)/);
+  await usage.getByRole('button', { name: 'Clear' }).click();
+  await expect(usage).toContainText('none yet');
+});
+
 test('no Content-Security-Policy violations or page errors happened', async () => {
   expect(problems).toEqual([]);
 });
