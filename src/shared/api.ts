@@ -223,6 +223,11 @@ export interface ExplainMapEvent {
   height: number;
   flat: boolean;
   timeMs: number;
+  /**
+   * A score-based method's estimate while its masked passes run (`passes` so far): shown as a preview, replaced by
+   * later estimates and finally by the exact map (an event without `preview`).
+   */
+  preview?: { passes: number; total: number };
 }
 
 export interface ExplainSummary {

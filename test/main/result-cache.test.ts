@@ -122,4 +122,22 @@ describe('result cache', () => {
     expect(Object.values(usage).reduce((a, u) => a + u.bytes, 0)).toBeGreaterThan(0);
     expect(t.clearCache()).toEqual({});
   });
+
+  it('the image view streams score-based maps as previews that end in the exact map', async () => {
+    const s = await openSession(join(tmp, 'previews.camscope'), root);
+    const events: { method: string; preview?: { passes: number; total: number }; map: Float32Array }[] = [];
+    await s.explain({ image: 1, classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
+      signal: new AbortController().signal,
+      partial: (p) => {
+        const m = p as { kind?: string; method: string; map: Float32Array; preview?: { passes: number; total: number } };
+        if (m.kind === 'map') events.push(m);
+      },
+    });
+    const score = events.filter((e) => e.method === 'scorecam++');
+    expect(score.length).toBeGreaterThan(1);
+    expect(score[0].preview).toMatchObject({ passes: 0 });
+    expect(score.at(-1)!.preview).toBeUndefined();
+    expect(score.slice(0, -1).every((e) => e.preview)).toBe(true);
+    expect(events.filter((e) => e.method === 'gradcam').every((e) => !e.preview)).toBe(true);
+  });
 });

@@ -34,10 +34,11 @@ describe('IPC contract', () => {
         'app:version', 'settings:get', 'settings:set', 'methods:list',
         'model:inspect', 'demo:inspect', 'dialog:openModel', 'dialog:openFolder', 'dialog:openProject', 'drop:register',
         'model:load', 'demo:open', 'dataset:open', 'dataset:thumbnails', 'predictions:run', 'image:explain',
-        'image:faithfulness', 'job:cancel',
+        'image:faithfulness', 'model:sweepLayers', 'job:cancel',
         'project:current', 'project:open', 'project:saveAs', 'project:recent',
         'annotations:list', 'annotations:add', 'annotations:update', 'annotations:delete', 'annotations:exportCoco',
-        'evaluation:run', 'evaluation:list', 'evaluation:get', 'export:figure', 'export:report',
+        'evaluation:run', 'evaluation:list', 'evaluation:get', 'cache:usage', 'cache:clear',
+        'export:figure', 'export:report', 'export:open', 'export:showInFolder',
       ].sort(),
     );
     for (const name of CHANNEL_NAMES) expect(typeof channels[name].request).toBe('function');

@@ -48,6 +48,7 @@ import { writeFileAtomic } from '../engine/io/atomic-write';
 import type { PreparedImage } from '../engine/image/preprocess';
 import { makeThumbnail } from '../engine/image/thumbnail';
 import { createMethod, METHODS } from '../engine/methods/registry';
+import type { PreviewFrame } from '../engine/methods/base';
 import { computeTable } from '../engine/metrics/table';
 import { withLocalization } from '../engine/metrics/localization/evaluation';
 import { Classifier } from '../engine/model/classifier';
@@ -492,6 +493,7 @@ export class WorkbenchSession {
     methodId: string,
     signal: AbortSignal,
     onProgress?: (done: number, total: number) => void,
+    onPreview?: (frame: PreviewFrame) => void,
   ): Promise<MethodOutcome> {
     const classifier = this.requireModel();
     const key = `${this.modelKey()}|${index}|${classIndex}|${methodId}`;
@@ -509,6 +511,7 @@ export class WorkbenchSession {
       topK: 1,
       signal,
       onProgress: (p) => onProgress?.(p.done, p.total),
+      ...(onPreview ? { onPreview: (p: { frame: PreviewFrame }) => onPreview(p.frame) } : {}),
     })) {
       result = r;
     }
@@ -540,9 +543,19 @@ export class WorkbenchSession {
     for (const [i, id] of order.entries()) {
       throwIfCancelled(ctx.signal);
       try {
-        const outcome = await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, total) => {
-          const p: Progress = { stage: 'explain', method: id, done, total, message: `${i + 1} of ${order.length}` };
+        let total = 0;
+        const outcome = await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
+          total = all;
+          const p: Progress = { stage: 'explain', method: id, done, total: all, message: `${i + 1} of ${order.length}` };
           ctx.partial(p);
+        }, (frame) => {
+          // Score-based maps sharpen while they run: each estimate is shown as a preview until the exact map arrives.
+          const [h, w] = this.requireModel().profile.inputSize;
+          const preview: ExplainPartial = {
+            kind: 'map', method: id, map: frame.map, width: w, height: h, flat: false, timeMs: frame.ms,
+            preview: { passes: frame.passes, total: Math.max(total, frame.passes) },
+          };
+          ctx.partial(preview);
         });
         const map: ExplainPartial = {
           kind: 'map',

@@ -23,6 +23,8 @@ export interface MapResult {
   height: number;
   flat: boolean;
   timeMs: number;
+  /** Set while the map is a score-based method's estimate (see ExplainMapEvent.preview). */
+  preview?: { passes: number; total: number };
 }
 
 export type Tool = 'select' | AnnotationKind;
@@ -234,7 +236,7 @@ export class ImageViewState {
 
   onMap(e: ExplainMapEvent): void {
     if (e.jobId !== this.jobId) return;
-    this.maps = { ...this.maps, [e.method]: { map: e.map, width: e.width, height: e.height, flat: e.flat, timeMs: e.timeMs } };
+    this.maps = { ...this.maps, [e.method]: { map: e.map, width: e.width, height: e.height, flat: e.flat, timeMs: e.timeMs, ...(e.preview ? { preview: e.preview } : {}) } };
   }
 
   onProgress(p: JobProgress): void {
@@ -243,7 +245,7 @@ export class ImageViewState {
 
   async measureFaithfulness(): Promise<void> {
     if (this.index === null) return;
-    const methods = this.methods.filter((m) => this.maps[m]);
+    const methods = this.methods.filter((m) => this.maps[m] && !this.maps[m].preview);
     if (!methods.length) return;
     const jobId = newJobId('faith');
     this.faithJob = jobId;
