@@ -16,7 +16,7 @@ import { computeTable } from '../metrics/table';
 import { ProjectDb } from './project-db';
 import { isCorrect } from './run';
 import { runPosition, shardLabel, shardSize } from './shard';
-import type { EvaluationSettings, ImageRecord, MetricTable } from './types';
+import type { EvaluationSettings, ImageRecord, MetricTable, RunOutcome } from './types';
 
 type ImageRow = ReturnType<ProjectDb['images']>[number];
 
@@ -31,16 +31,11 @@ export interface ShardRun {
   rows: ImageRow[];
 }
 
-export interface MergedRun {
-  /** The run's settings as an unsharded run records them: no shard, started when the first shard started. */
-  settings: EvaluationSettings;
-  /** Every image's record in the run's order (the sample in dataset order). */
-  records: ImageRecord[];
-  failed: { file: string; message: string }[];
-  table: MetricTable;
-  accuracy: { correct: number; labelled: number } | null;
-  /** The shards' computing times added up. */
-  elapsedSeconds: number;
+/**
+ * The union of the shards as one run: `settings` as an unsharded run records them (no shard, started when the first
+ * shard started), every image's record in the run's order, and the shards' computing times added up.
+ */
+export interface MergedRun extends RunOutcome {
   shards: number;
 }
 

@@ -21,7 +21,7 @@ import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
 import { shardItems, shardSettings, type Shard } from './shard';
 import { ProjectDb, type ImageRow } from './project-db';
-import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable } from './types';
+import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable, RunOutcome } from './types';
 
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
 
@@ -78,14 +78,8 @@ export interface DatasetChanges {
   relabelled: string[];
 }
 
-export interface EvaluationResult {
+export interface EvaluationResult extends RunOutcome {
   evalId: number;
-  settings: EvaluationSettings;
-  records: ImageRecord[];
-  failed: { file: string; message: string }[];
-  table: MetricTable;
-  accuracy: { correct: number; labelled: number } | null;
-  elapsedSeconds: number;
   resumed: number;
   /** What changed since the run's earlier sessions (all empty for a new run). */
   changes: DatasetChanges;

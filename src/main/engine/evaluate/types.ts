@@ -79,6 +79,16 @@ export interface ImageRecord {
   methods: Record<string, MethodResult>;
 }
 
+/** What a finished run (or the merge of its shards) reports: its settings, records, failures, table and accuracy. */
+export interface RunOutcome {
+  settings: EvaluationSettings;
+  records: ImageRecord[];
+  failed: { file: string; message: string }[];
+  table: MetricTable;
+  accuracy: { correct: number; labelled: number } | null;
+  elapsedSeconds: number;
+}
+
 export interface MethodRow {
   average_drop_pct: number | null;
   increase_in_confidence_pct: number | null;
