@@ -202,7 +202,10 @@ export class ImageViewState {
         this.error = errorText(e);
         this.errorCode = (e as { code?: string })?.code ?? null;
       }
-      if (this.jobId === jobId) this.interrupted = isEngineCrash(e);
+      if (this.jobId === jobId) {
+        this.interrupted = isEngineCrash(e);
+        this.dropPreviews();
+      }
     } finally {
       if (this.jobId === jobId) {
         this.jobId = null;
@@ -215,6 +218,12 @@ export class ImageViewState {
   async stop(): Promise<void> {
     if (this.running) this.stopped = true;
     await this.cancel();
+    this.dropPreviews();
+  }
+
+  /** A preview is not a result: when its job ends unfinished, the card says Stopped instead of showing an estimate. */
+  private dropPreviews(): void {
+    if (Object.values(this.maps).some((m) => m.preview)) this.maps = Object.fromEntries(Object.entries(this.maps).filter(([, m]) => !m.preview));
   }
 
   async cancel(): Promise<void> {
