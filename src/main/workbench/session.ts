@@ -41,6 +41,7 @@ import {
   decodeFloats, decodeJson, decodeMap, encodeFloats, encodeJson, encodeMap, faithfulnessKey, mapKey, predictionKey,
 } from '../engine/cache/results';
 import { prepareImage } from '../engine/image/preprocess';
+import { classScore } from '../engine/model/scores';
 import type { ImageRecord } from '../engine/evaluate/types';
 import { explainImages, topPredictions, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { overlayHeatmap } from '../engine/image/colormap';
@@ -432,7 +433,7 @@ export class WorkbenchSession {
       const image = await prepareImage(item.path, classifier.profile);
       const predictions = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
       const c = classIndex ?? predictions[0].classIndex;
-      const probability = topPredictions(logits, 0, classifier.profile.classes, classifier.numClasses, classifier.scores).find((p) => p.classIndex === c)!.probability;
+      const probability = classScore(logits, 0, classifier.numClasses, c, 'prob', classifier.scores);
       const pass: ImagePass = {
         image, predictions, logits,
         target: { classIndex: c, className: classifier.profile.classes[c], probability, logit: classifier.scores === 'probabilities' ? NaN : logits[c] },
