@@ -81,7 +81,7 @@ describe('camscope evaluate with regions', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('Localization (expert regions)');
     expect(html).toContain('Random (reference)');
-    expect(readFileSync(join(out, 'report.csv'), 'utf8').split('\r\n')[0]).toContain('gradcam:pointing_hit');
+    expect(readFileSync(join(out, 'report.csv'), 'utf8').split('\r\n')[0]).toContain('gradcam_pointing_hit');
   }, 120_000);
 
   it("uses the project's annotations when no --regions is given, and refuses bad options", async () => {

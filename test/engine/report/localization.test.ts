@@ -67,11 +67,11 @@ describe('localization block', () => {
   it('report.csv has the per-image columns, report.html and report.pdf the block', async () => {
     const csv = renderCsv(input()).split('\r\n');
     const head = csv[0].split(',');
-    expect(head).toContain('gradcam:pointing_hit');
-    expect(head).toContain('random:iou');
+    expect(head).toContain('gradcam_pointing_hit');
+    expect(head).toContain('random_iou');
     const first = csv[1].split(',');
-    expect(first[head.indexOf('gradcam:energy_in_region')]).toBe('0.6');
-    expect(csv[2].split(',')[head.indexOf('gradcam:iou')]).toBe('');
+    expect(first[head.indexOf('gradcam_energy_in_region')]).toBe('0.6');
+    expect(csv[2].split(',')[head.indexOf('gradcam_iou')]).toBe('');
     const html = renderHtml(input(), null);
     expect(html).toContain('<h2>Localization (expert regions)</h2>');
     const block = html.slice(html.indexOf('id="localization"'));

@@ -282,38 +282,52 @@ describe('report.csv', () => {
     expect(text.endsWith('\r\n')).toBe(true);
     const rows = parseCsv(text);
     const header = rows[0];
-    expect(header.slice(0, 6)).toEqual(['file', 'label', 'predicted', 'target', 'Y_prob', 'Y_logit']);
-    expect(header.slice(6, 12)).toEqual([
-      'gradcam:O_prob', 'gradcam:O_logit', 'gradcam:removed_logit', 'gradcam:deletion_auc', 'gradcam:insertion_auc', 'gradcam:flat',
+    expect(header.slice(0, 9)).toEqual([
+      'file', 'true_class', 'predicted_class', 'explained_class', 'true_class_index', 'predicted_class_index',
+      'explained_class_index', 'prob_full_image', 'logit_full_image',
     ]);
-    expect(header).toHaveLength(6 + 6 * METHOD_IDS.length);
-    expect(header[18]).toBe('scorecam++:O_prob');
+    expect(header.slice(9, 15)).toEqual([
+      'gradcam_prob_map_only', 'gradcam_logit_map_only', 'gradcam_logit_region_removed', 'gradcam_deletion_auc',
+      'gradcam_insertion_auc', 'gradcam_flat_map',
+    ]);
+    expect(header).toHaveLength(9 + 6 * METHOD_IDS.length);
+    expect(header[15]).toBe('gradcam_pp_prob_map_only');
+    expect(header[21]).toBe('scorecam_pp_prob_map_only');
+    // Machine-friendly: no column needs quoting, none repeats.
+    for (const h of header) expect(h).toMatch(/^[a-z0-9_]+$/);
+    expect(new Set(header).size).toBe(header.length);
     expect(rows).toHaveLength(1 + input.records.length);
 
+    const classes = input.settings.model.classes;
+    const prefix = (id: string): string => id.replace('++', '_pp');
     input.records.forEach((rec, k) => {
       const row = rows[k + 1];
       expect(row).toHaveLength(header.length);
       const col = (name: string): string => row[header.indexOf(name)];
       const num = (name: string): number | null => (col(name) === '' ? null : Number(col(name)));
       expect(col('file')).toBe(rec.file);
-      expect(num('label')).toBe(rec.label);
-      expect(num('predicted')).toBe(rec.predicted);
-      expect(num('target')).toBe(rec.target);
-      expect(num('Y_prob')).toBe(rec.Y_prob);
-      expect(num('Y_logit')).toBe(rec.Y_logit);
+      expect(col('true_class')).toBe(rec.label === null ? '' : classes[rec.label]);
+      expect(col('predicted_class')).toBe(classes[rec.predicted]);
+      expect(col('explained_class')).toBe(classes[rec.target]);
+      expect(num('true_class_index')).toBe(rec.label);
+      expect(num('predicted_class_index')).toBe(rec.predicted);
+      expect(num('explained_class_index')).toBe(rec.target);
+      expect(num('prob_full_image')).toBe(rec.Y_prob);
+      expect(num('logit_full_image')).toBe(rec.Y_logit);
       for (const id of METHOD_IDS) {
         const m = rec.methods[id];
-        expect(num(`${id}:O_prob`)).toBe(m.O_prob);
-        expect(num(`${id}:O_logit`)).toBe(m.O_logit);
-        expect(num(`${id}:removed_logit`)).toBe(m.removedLogit);
-        expect(num(`${id}:deletion_auc`)).toBe(m.deletionAuc);
-        expect(num(`${id}:insertion_auc`)).toBe(m.insertionAuc);
-        expect(col(`${id}:flat`)).toBe(String(m.flat));
+        const p = prefix(id);
+        expect(num(`${p}_prob_map_only`)).toBe(m.O_prob);
+        expect(num(`${p}_logit_map_only`)).toBe(m.O_logit);
+        expect(num(`${p}_logit_region_removed`)).toBe(m.removedLogit);
+        expect(num(`${p}_deletion_auc`)).toBe(m.deletionAuc);
+        expect(num(`${p}_insertion_auc`)).toBe(m.insertionAuc);
+        expect(col(`${p}_flat_map`)).toBe(String(m.flat));
       }
     });
     // The comma/quote name is quoted with doubled quotes on disk; the null AUC is an empty cell.
     expect(text).toContain('"n03000684/chain saw, ""big"" one.png"');
-    expect(rows[3][header.indexOf('scorecam++:deletion_auc')]).toBe('');
+    expect(rows[3][header.indexOf('scorecam_pp_deletion_auc')]).toBe('');
   });
 
   it('quotes only where RFC 4180 needs it', () => {

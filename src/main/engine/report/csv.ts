@@ -1,4 +1,10 @@
-/** report.csv: one row per evaluated image (RFC 4180: CRLF line ends, fields quoted where needed). */
+/**
+ * report.csv: one row per evaluated image (RFC 4180: CRLF line ends, fields quoted where needed).
+ *
+ * Column names are snake_case words a reader can follow in a spreadsheet and a script can address (no spaces, no
+ * commas): the image's classes by name (and by index, as before), then per method `<method>_<measure>`, where
+ * `<method>` is the method id with `++` written `_pp` (gradcam++ → gradcam_pp). README.md lists every column.
+ */
 import { hasLocalization } from './format';
 import type { ReportInput } from './types';
 
@@ -9,18 +15,53 @@ export function csvField(value: string | number | boolean | null | undefined): s
   return /[",\r\n]|^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export const CSV_METHOD_COLUMNS = ['O_prob', 'O_logit', 'removed_logit', 'deletion_auc', 'insertion_auc', 'flat'] as const;
+/** The columns every row starts with. */
+export const CSV_IMAGE_COLUMNS = [
+  'file',
+  'true_class', 'predicted_class', 'explained_class',
+  'true_class_index', 'predicted_class_index', 'explained_class_index',
+  'prob_full_image', 'logit_full_image',
+] as const;
 
-/** Per-method columns added when the run had expert regions (empty cells for images without regions). */
+/** Per-method measures, in column order (the column is `<method>_<measure>`). */
+export const CSV_METHOD_COLUMNS = [
+  'prob_map_only', 'logit_map_only', 'logit_region_removed', 'deletion_auc', 'insertion_auc', 'flat_map',
+] as const;
+
+/** Per-method measures added when the run had expert regions (empty cells for images without regions). */
 export const CSV_LOCALIZATION_COLUMNS = ['pointing_hit', 'energy_in_region', 'rank_accuracy', 'iou'] as const;
 
+/** A method id as a column prefix: lower case, `++` → `_pp`, anything else outside [a-z0-9] → `_`. */
+export function csvMethodPrefix(id: string): string {
+  const s = id.toLowerCase().replace(/\+\+/g, '_pp').replace(/\+/g, '_p').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  return s.length > 0 ? s : 'method';
+}
+
+/** Prefixes for the run's methods; two ids that would share one (e.g. `a-b` and `a_b`) get `_2`, `_3`, … in run order. */
+function methodPrefixes(methods: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return methods.map((id) => {
+    const base = csvMethodPrefix(id);
+    const k = (seen.get(base) ?? 0) + 1;
+    seen.set(base, k);
+    return k === 1 ? base : `${base}_${k}`;
+  });
+}
+
 export function csvHeader(methods: readonly string[], localization = false): string[] {
-  const cols = ['file', 'label', 'predicted', 'target', 'Y_prob', 'Y_logit'];
-  for (const id of methods) {
-    for (const c of CSV_METHOD_COLUMNS) cols.push(`${id}:${c}`);
-    if (localization) for (const c of CSV_LOCALIZATION_COLUMNS) cols.push(`${id}:${c}`);
+  const cols: string[] = [...CSV_IMAGE_COLUMNS];
+  for (const p of methodPrefixes(methods)) {
+    for (const c of CSV_METHOD_COLUMNS) cols.push(`${p}_${c}`);
+    if (localization) for (const c of CSV_LOCALIZATION_COLUMNS) cols.push(`${p}_${c}`);
   }
   return cols;
+}
+
+/** The class names of the run (the model profile's, which may have come from its sidecar or the dataset's folders/labels). */
+function className(input: ReportInput, index: number | null): string | null {
+  if (index === null) return null;
+  const names = input.settings.model.classes.length > 0 ? input.settings.model.classes : input.settings.preprocessing.classes;
+  return names[index] ?? `class ${index}`;
 }
 
 export function renderCsv(input: ReportInput): string {
@@ -28,7 +69,12 @@ export function renderCsv(input: ReportInput): string {
   const loc = hasLocalization(input);
   const lines = [csvHeader(ids, loc).map(csvField).join(',')];
   for (const r of input.records) {
-    const cells: (string | number | boolean | null)[] = [r.file, r.label, r.predicted, r.target, r.Y_prob, r.Y_logit];
+    const cells: (string | number | boolean | null)[] = [
+      r.file,
+      className(input, r.label), className(input, r.predicted), className(input, r.target),
+      r.label, r.predicted, r.target,
+      r.Y_prob, r.Y_logit,
+    ];
     for (const id of ids) {
       const m = r.methods[id];
       if (m) cells.push(m.O_prob, m.O_logit, m.removedLogit, m.deletionAuc, m.insertionAuc, m.flat);

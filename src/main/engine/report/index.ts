@@ -15,7 +15,7 @@ import type { ReportInput } from './types';
 
 export type { FigureRow, ReportInput } from './types';
 export { buildReportJson, type ReportJson, type ReportJsonImage, type ReportJsonMethod } from './json';
-export { csvField, csvHeader, renderCsv } from './csv';
+export { CSV_IMAGE_COLUMNS, CSV_LOCALIZATION_COLUMNS, CSV_METHOD_COLUMNS, csvField, csvHeader, csvMethodPrefix, renderCsv } from './csv';
 export { renderHtml } from './html';
 export { renderPdf, toWinAnsi, type FigureImage } from './pdf';
 export { buildFigureSvg, figureLayout, figurePngScale, renderFigurePng, rowBlocks, FIGURE_STYLE, type FigureLayout } from './figure';
