@@ -91,7 +91,8 @@ describe('evaluate --shard and merge', () => {
         expect(run.status).toBe('complete');
         expect(run.settings.shard).toMatchObject({ index: i, count: 3, images: 13 });
         expect(run.settings.sample).toEqual({ size: 13, seed: 3 });
-        expect(run.settings.methods).toEqual(['gradcam', 'scorecam++']);
+        // The random reference is added by default, so it is part of every shard's settings (and of the run key).
+        expect(run.settings.methods).toEqual(['gradcam', 'scorecam++', 'random']);
         digests.add(run.settings.shard!.sample);
         expect(db.images(run.id)).toHaveLength([5, 4, 4][i]);
       } finally {
@@ -129,7 +130,14 @@ describe('evaluate --shard and merge', () => {
     expect(other.code, other.stderr).toBe(0);
     const r = await cli(['merge', '--out', join(dir, 'x'), project('s0'), project('other'), project('s2')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('shard 1/3 (other.camscope) is not a shard of the same run as shard 0/3 (s0.camscope): it differs in methods (["gradcam"] vs ["gradcam","scorecam++"]), curve steps (0 vs 2)');
+    expect(r.stderr).toContain('shard 1/3 (other.camscope) is not a shard of the same run as shard 0/3 (s0.camscope): it differs in methods (["gradcam","random"] vs ["gradcam","scorecam++","random"]), curve steps (0 vs 2)');
+
+    // A shard without the reference is another run: its method list differs.
+    const bare = await cli(['evaluate', ...common, '--no-reference', '--figure', '0', '--shard', '1/3', '--project', project('bare'), '--out', join(dir, 'bare')]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const b = await cli(['merge', '--out', join(dir, 'x'), project('s0'), project('bare'), project('s2')]);
+    expect(b.code).toBe(2);
+    expect(b.stderr).toContain('it differs in methods (["gradcam","scorecam++"] vs ["gradcam","scorecam++","random"])');
 
     const seed = await cli(['evaluate', ...common.slice(0, -6), '--seed', '4', ...common.slice(-4), '--figure', '0', '--shard', '2/3', '--project', project('seed'), '--out', join(dir, 'seed')]);
     expect(seed.code, seed.stderr).toBe(0);
@@ -208,6 +216,13 @@ describe('camscope slurm and camscope k8s', () => {
     expect(g).toContain('#SBATCH --gpus-per-task=1');
     expect(g).toContain('--ep cuda');
     expect(g).toContain('#SBATCH --array=0-7');
+    expect(g).toContain('--methods gradcam,scorecam++,random ');
+    expect(g).not.toContain('--no-reference');
+
+    // --no-reference reaches every shard's command: otherwise each shard would add the reference again.
+    const bare = await cli(['slurm', ...common, '--no-reference', '--shards', '2', '--out', join(dir, 'slurm-bare')]);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'slurm-bare', 'camscope-shards.sbatch'), 'utf8')).toContain('--methods gradcam,scorecam++ --no-reference ');
   });
 
   it('writes an Indexed Job and a merge Job for Kubernetes', async () => {

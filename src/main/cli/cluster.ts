@@ -366,6 +366,7 @@ function clusterJob(values: Record<string, string | boolean | string[] | undefin
   const evaluate = [
     '--model', abs(ev.model), '--dataset', abs(ev.dataset), ...(ev.labels ? ['--labels', abs(ev.labels)] : []),
     ...(ev.sample !== null ? ['--sample', String(ev.sample)] : []), '--seed', String(ev.seed), '--methods', ev.methods,
+    ...(ev.reference ? [] : ['--no-reference']),
     '--score', ev.score, '--steps', String(ev.steps), ...(ev.layer ? ['--layer', ev.layer] : []), '--ep', ev.ep,
     '--precision', ev.precision, ...(ev.batch !== undefined ? ['--batch', String(ev.batch)] : []),
   ];

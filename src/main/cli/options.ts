@@ -6,6 +6,8 @@ export const RUN_OPTIONS = {
   sample: { type: 'string' },
   seed: { type: 'string' },
   methods: { type: 'string' },
+  // evaluate adds the `random` reference to the methods; --no-reference leaves it out.
+  'no-reference': { type: 'boolean' },
   score: { type: 'string' },
   steps: { type: 'string' },
   figure: { type: 'string' },

@@ -21,9 +21,11 @@ import { SANITY_USAGE, sanityCommand } from './sanity';
 import { clusterCommand, mergeCommand } from './cluster';
 import { RUN_OPTIONS } from './options';
 import { writeReports, type FigureRow } from '../engine/report';
+import { useProjectClassNames } from '../workbench/class-names';
 import { scoreVariantLabel } from '../engine/report/format';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
 import { METHODS } from '../engine/methods/registry';
+import { RANDOM_METHOD_ID } from '../engine/methods/random';
 
 export interface CliIo {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -38,7 +40,7 @@ Usage:
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
                    [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
-  camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...]
+  camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...] [--no-reference]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
                    [--batch N] [--shard I/N] [--regions PATH] [--region-class all|target]
                    [--pointing-tolerance 15] [--iou-threshold 0.5] --out DIR
@@ -52,8 +54,10 @@ ${SANITY_USAGE}
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
-evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}; per-image results go to the project
-database (default DIR/project.camscope) as they are computed, and an interrupted run resumes where it stopped.
+evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}. Its methods (default: the six paper
+methods) always get the random map as a reference line (never in Win %, never marked best) unless --no-reference.
+Per-image results go to the project database (default DIR/project.camscope) as they are computed, and an
+interrupted run resumes where it stopped.
 --shard I/N evaluates image positions p ≡ I (mod N) of the run's seeded sample into the project; merge checks
 that its PROJECTs hold all N shards of one run and writes the reports an unsharded run would. slurm writes an
 sbatch array script, a merge job and submit.sh into DIR; k8s writes an Indexed Job, a merge Job and submit-k8s.sh.
@@ -325,7 +329,10 @@ export interface EvaluateArgs {
   labels?: string;
   sample: number | null;
   seed: number;
+  /** The run's method ids, comma-separated: --methods (or the paper's six) and, unless reference is false, random. */
   methods: string;
+  /** False with --no-reference: the random reference is not added. */
+  reference: boolean;
   score: ScoreVariant;
   steps: number;
   figure: number;
@@ -372,6 +379,7 @@ export async function figureRows(result: Pick<EvaluationResult, 'items' | 'recor
       height: r.image.height,
       original: r.image.pixels,
       overlays,
+      colormap: a.colormap,
     });
   }
   return rows;
@@ -408,6 +416,8 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       },
     });
     progressLine(io, '');
+    // Names the user gave this model in the app's Classes editor (saved in the project) name the reports and figure.
+    useProjectClassNames(classifier, result, project);
     const methodNames = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
     for (const m of methods) methodNames[m.id] ??= m.displayName;
     const figure = a.figure > 0 ? await figureRows(result, a, classifier) : [];
@@ -444,6 +454,21 @@ function reportRuntime(classifier: Classifier, io: CliIo): void {
   if (classifier.requestedPrecision === 'fp16') io.stderr.write('camscope: ScoreCAM scoring runs in fp16 (results differ from fp32 by rounding)\n');
 }
 
+/**
+ * evaluate's method list: --methods (default: the six paper methods) with the `random` reference appended unless
+ * --no-reference. Random is a line to beat, not a contender (REFERENCE_METHODS keeps it out of Win % and "best"),
+ * so adding it changes none of the other methods' numbers. With --no-reference, `all` means every method but random.
+ */
+export function evaluateMethods(list: string | undefined, reference: boolean): string {
+  const ids = parseMethodList(list ?? PAPER_METHODS.join(',')).map((m) => m.id);
+  if (reference) return (ids.includes(RANDOM_METHOD_ID) ? ids : [...ids, RANDOM_METHOD_ID]).join(',');
+  const named = (list ?? '').split(',').some((s) => s.trim().toLowerCase() === RANDOM_METHOD_ID);
+  if (named) throw new UsageError(`--no-reference leaves out the ${RANDOM_METHOD_ID} reference, but --methods lists it; drop one of the two.`);
+  const others = ids.filter((id) => id !== RANDOM_METHOD_ID);
+  if (others.length === 0) throw new UsageError('--no-reference leaves no method to evaluate; name some with --methods.');
+  return others.join(',');
+}
+
 export function evaluateArgs(values: Record<string, string | boolean | undefined>): EvaluateArgs {
   const str = (k: string): string | undefined => values[k] as string | undefined;
   const model = str('model');
@@ -464,7 +489,8 @@ export function evaluateArgs(values: Record<string, string | boolean | undefined
     project: str('project'),
     sample: str('sample') === undefined ? null : parseIntOption('sample', str('sample'), 0, 1, 10_000_000),
     seed: parseIntOption('seed', str('seed'), 0, 0, 2 ** 31 - 1),
-    methods: str('methods') ?? PAPER_METHODS.join(','),
+    methods: evaluateMethods(str('methods'), values['no-reference'] !== true),
+    reference: values['no-reference'] !== true,
     steps: parseIntOption('steps', str('steps'), 10, 0, 1000),
     figure: parseIntOption('figure', str('figure'), 4, 0, 100),
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
