@@ -21,6 +21,8 @@ import type {
   ModelState,
   NewAnnotation,
   PredictionRunSummary,
+  RegionAgreement,
+  RegionImportResult,
   ScoreVariantName,
   Thumbnail,
   ColormapChoice,
@@ -100,6 +102,10 @@ export type EngineOps = {
   updateAnnotation: { args: AnnotationPatch; result: Annotation };
   deleteAnnotation: { args: { id: number }; result: { deleted: boolean } };
   exportCoco: { args: { dest: string }; result: { path: string } };
+  /** Imports expert regions from a path main's open dialog returned (see workbench/regions.ts). */
+  importRegions: { args: { path: string }; result: RegionImportResult };
+  /** Agreement of an image's computed maps with its expert regions. */
+  regionAgreement: { args: { image: number; classIndex: number | null; methods: string[] }; result: RegionAgreement | null };
   evaluate: {
     args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName };
     result: EvaluationSummary;

@@ -79,6 +79,8 @@ serveOps<EngineOps>(hostPort(), {
   updateAnnotation: (patch) => session.updateAnnotation(patch),
   deleteAnnotation: ({ id }) => session.deleteAnnotation(id),
   exportCoco: ({ dest }) => session.exportCoco(dest),
+  importRegions: ({ path }) => session.importRegions(path),
+  regionAgreement: (args) => session.regionAgreement(args),
   evaluate: (args, ctx) => session.evaluate(args, ctx),
   listEvaluations: () => session.listEvaluations(),
   getEvaluation: ({ id }) => session.getEvaluation(id),

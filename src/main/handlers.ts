@@ -41,6 +41,8 @@ export interface Dialogs {
   exportFolder(kind: 'figure' | 'report', defaultName: string): Promise<string | null>;
   /** Where to write the annotations' COCO JSON. */
   saveCoco(defaultName: string): Promise<string | null>;
+  /** Expert regions to import: a COCO .json file, or a folder of Pascal VOC, YOLO or mask files. */
+  openRegions(from: 'file' | 'folder'): Promise<string | null>;
   /**
    * Asks the user, in a dialog of the main process, whether to open what was dropped onto the window (true = open).
    * The renderer can claim that something was dropped; only this answer shows that a person really did it.
@@ -541,6 +543,14 @@ export class Workbench {
         this.written.add(path.resolve(written.path));
         return written;
       },
+
+      'regions:import': async ({ from }) => {
+        // The path comes from main's own dialog; the renderer only says which kind of dialog to show.
+        const chosen = await deps.dialogs.openRegions(from);
+        if (!chosen) return null;
+        return this.call('importRegions', { path: path.resolve(chosen) });
+      },
+      'regions:agreement': (args) => this.call('regionAgreement', args),
 
       'evaluation:run': ({ jobId, ...args }) => this.job(jobId, 'evaluate', args, (v) => this.progressOrElse(jobId, v, () => {})),
       'evaluation:list': () => this.call('listEvaluations', {}),

@@ -179,6 +179,15 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
         filters: [{ name: 'COCO JSON', extensions: ['json'] }],
         properties: ['showOverwriteConfirmation', 'createDirectory'],
       }),
+    openRegions: (from) =>
+      from === 'file'
+        ? open({
+            title: 'Import expert regions (COCO JSON)',
+            buttonLabel: 'Import',
+            properties: ['openFile'],
+            filters: [{ name: 'COCO JSON', extensions: ['json'] }],
+          })
+        : open({ title: 'Import expert regions (a folder of Pascal VOC, YOLO or mask files)', buttonLabel: 'Import', properties: ['openDirectory'] }),
     // Main never sees a drop (the renderer reports it), so the user confirms here, where page script cannot click.
     confirmDropped: async (p, kind) => {
       const what = { model: 'the model', folder: 'the image folder', project: 'the project' }[kind];

@@ -276,6 +276,58 @@ export interface FaithfulnessRow {
   flat: boolean;
 }
 
+/** What importing expert regions into the project added (boxes, polygons and points as annotations; masks apart). */
+export interface RegionImportResult {
+  format: 'coco' | 'voc' | 'yolo' | 'masks';
+  /** The imported file's or folder's name (a folder ends in '/'). */
+  source: string;
+  regions: number;
+  /** Images of the open folder that got regions. */
+  images: number;
+  annotations: number;
+  masks: number;
+  /** Regions of an earlier import of the same source that this one replaced. */
+  replaced: number;
+  /** Entries of the source that match no image of the open folder (left out). */
+  unmatched: string[];
+  /** One plain sentence: how many regions and images matched, and what did not. */
+  message: string;
+}
+
+/** How one method's map of an image agrees with the expert's regions of that image (engine localization values). */
+export interface MapAgreement {
+  method: string;
+  /** Share of the map's total inside the regions (null for a flat map or an image with only points). */
+  energy_in_region: number | null;
+  /** The map's peak within the pointing tolerance of a region (null when nothing to point at). */
+  pointing_hit: boolean | null;
+  rank_accuracy: number | null;
+  iou: number | null;
+}
+
+export interface RegionAgreement {
+  image: number;
+  classIndex: number;
+  /** Expert regions of this image (annotations and imported masks of the open folder). */
+  regions: number;
+  /** Methods whose map is on screen (computed); a method not computed yet is left out. */
+  methods: MapAgreement[];
+}
+
+/** Where a class's name comes from: the project (Classes editor), the model's sidecar, folder names, the labels file, or `class N`. */
+export type ClassNameSource = 'project' | 'sidecar' | 'folders' | 'labels' | 'default';
+
+/** The Classes editor's view of the open model's class names. */
+export interface ClassNames {
+  /** The names in use now, one per output. */
+  names: string[];
+  /** The names without the project's: what "Reset to the model's names" returns to. */
+  modelNames: string[];
+  modelSource: ClassNameSource;
+  /** Whether the open project holds names for this model. */
+  saved: boolean;
+}
+
 export interface Annotation {
   id: number;
   /** The image's path relative to the dataset folder ('/'-separated). */
@@ -519,6 +571,16 @@ export const channels = {
   'annotations:delete': channel<{ id: number }, { deleted: boolean }>(object({ id: number({ integer: true, min: 1 }) })),
   /** Save dialog, then the project's annotations as COCO-style JSON. null when cancelled. */
   'annotations:exportCoco': channel<void, { path: string } | null>(none()),
+
+  /**
+   * Open dialog (a COCO .json file, or a folder of Pascal VOC, YOLO or mask files), then the regions are matched to
+   * the open folder's images and stored in the project. null when cancelled.
+   */
+  'regions:import': channel<{ from: 'file' | 'folder' }, RegionImportResult | null>(object({ from: oneOf(['file', 'folder'] as const) })),
+  /** Agreement of the image's computed maps with its expert regions; null when the image has none. */
+  'regions:agreement': channel<{ image: number; classIndex: number | null; methods: string[] }, RegionAgreement | null>(
+    object({ image: imageIndex, classIndex, methods: methodList }),
+  ),
 
   'evaluation:run': channel<EvaluationRequest, EvaluationSummary>(
     object({

@@ -113,6 +113,14 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
   'annotations:update': { valid: { id: 3, label: 'ear' }, invalid: [[{ id: 0 }, /id must be at least 1/], [{ id: 1, kind: 'rect' }, /unexpected field "kind"/]] },
   'annotations:delete': { valid: { id: 3 }, invalid: [[{ id: '3' }, /must be a finite number, not a string/]] },
   'annotations:exportCoco': { valid: undefined, invalid: [[{ dest: '/etc/passwd' }, /must be empty/]] },
+  'regions:import': {
+    valid: { from: 'folder' },
+    invalid: [[{ from: 'path' }, /from must be one of "file", "folder"/], [{ from: 'file', path: '/etc/passwd' }, /unexpected field "path"/]],
+  },
+  'regions:agreement': {
+    valid: { image: 3, classIndex: null, methods: ['gradcam', 'random'] },
+    invalid: [[{ image: -1, classIndex: null, methods: ['gradcam'] }, /image must be at least 0/], [{ image: 0, classIndex: null, methods: [] }, /methods must have at least 1/]],
+  },
   'evaluation:run': {
     valid: { jobId: 'ev-1', methods: ['gradcam'], sample: 20, seed: 0, score: 'prob' },
     invalid: [

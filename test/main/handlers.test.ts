@@ -98,6 +98,7 @@ beforeEach(() => {
     saveProject: vi.fn(async () => null),
     exportFolder: vi.fn(async () => null),
     saveCoco: vi.fn(async () => null),
+    openRegions: vi.fn(async () => null),
     confirmDropped: vi.fn(async () => true),
   };
   events = [];

@@ -61,6 +61,8 @@ const VALID: Record<ChannelName, unknown> = {
   'annotations:update': { id: 3, label: 'ear', note: '', points: [[1, 2], [3, 4]] },
   'annotations:delete': { id: 3 },
   'annotations:exportCoco': undefined,
+  'regions:import': { from: 'file' },
+  'regions:agreement': { image: 2, classIndex: 1, methods: ['gradcam'] },
   'evaluation:run': { jobId: 'ev-1', methods: ['gradcam'], sample: 20, seed: 7, score: 'logit' },
   'evaluation:list': undefined,
   'cache:usage': undefined,

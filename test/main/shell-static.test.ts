@@ -37,6 +37,7 @@ describe('IPC contract', () => {
         'image:faithfulness', 'model:sweepLayers', 'job:cancel',
         'project:current', 'project:open', 'project:saveAs', 'project:recent',
         'annotations:list', 'annotations:add', 'annotations:update', 'annotations:delete', 'annotations:exportCoco',
+        'regions:import', 'regions:agreement',
         'evaluation:run', 'evaluation:list', 'evaluation:get', 'cache:usage', 'cache:clear',
         'export:figure', 'export:report', 'export:open', 'export:showInFolder',
       ].sort(),

@@ -43,7 +43,7 @@ import { createHandlers, type Dialogs, type Handlers } from '../handlers';
 import { PathAllowList } from '../model-access';
 import { UserDataStore } from '../user-data';
 
-export const DIALOG_KINDS = ['openModel', 'openFolder', 'openProject', 'saveProject', 'exportFigure', 'exportReport', 'saveCoco'] as const;
+export const DIALOG_KINDS = ['openModel', 'openFolder', 'openProject', 'saveProject', 'exportFigure', 'exportReport', 'saveCoco', 'openRegionsFile', 'openRegionsFolder'] as const;
 export type DialogKind = (typeof DIALOG_KINDS)[number];
 
 export interface BridgeOptions {
@@ -187,6 +187,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     saveProject: answer('saveProject'),
     exportFolder: (kind) => answer(kind === 'figure' ? 'exportFigure' : 'exportReport')(),
     saveCoco: answer('saveCoco'),
+    openRegions: (from) => answer(from === 'file' ? 'openRegionsFile' : 'openRegionsFolder')(),
     // A browser has no dropped paths (drop:register is refused below); were one to get here, it is declined.
     confirmDropped: async () => false,
   };

@@ -27,6 +27,8 @@ import type {
   Precision,
   PredictionRunSummary,
   Prediction,
+  RegionAgreement,
+  RegionImportResult,
   Thumbnail,
   ColormapChoice,
   IpcErrorCode,
@@ -58,6 +60,10 @@ import { PRECISIONS } from '../engine/types';
 import { VERSION } from '../engine/version';
 import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
 import { LruCache } from './lru';
+import { evaluationRegionsOf, importRegions, projectFolderRegions } from './regions';
+import { DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
+import { imageFrameRegions } from '../engine/metrics/localization/image';
+import { openImageFile } from '../engine/image/decode';
 import { frameTransform as inputFrameTransform } from '../engine/regions/frame';
 import type { ModelProfile } from '../engine/types';
 
@@ -772,6 +778,52 @@ export class WorkbenchSession {
     return { path: dest };
   }
 
+  // ---- expert regions (workbench/regions.ts) ----------------------------------------------------------------
+
+  /** Imports regions from a path main's open dialog returned, matched to the open folder's images. */
+  async importRegions(path: string): Promise<RegionImportResult> {
+    const d = this.requireDataset();
+    const projectPath = this.requireProject();
+    const byFile = new Map(d.items.map((i) => [i.file, i.path]));
+    const db = new ProjectDb(projectPath);
+    try {
+      return await importRegions(db, path, {
+        root: d.root,
+        files: d.items.map((i) => i.file),
+        sizeOf: async (file) => {
+          const image = await openImageFile(byFile.get(file)!);
+          return { width: image.width, height: image.height };
+        },
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * How each computed map of an image agrees with its expert regions (the engine's localization functions, CLI
+   * defaults). Only maps already computed are used: this never starts a slow method.
+   */
+  async regionAgreement(args: { image: number; classIndex: number | null; methods: string[] }): Promise<RegionAgreement | null> {
+    const d = this.requireDataset();
+    if (!this.projectPath) return null;
+    const classifier = this.requireModel();
+    const item = this.item(args.image);
+    const regions = this.withDb((db) => projectFolderRegions(db, d.root, undefined, item.file)).images.get(item.file) ?? [];
+    if (!regions.length) return null;
+    const pass = await this.pass(args.image, args.classIndex, new AbortController().signal);
+    const c = pass.target.classIndex;
+    const original = { width: pass.image.originalWidth, height: pass.image.originalHeight };
+    const frame = await imageFrameRegions(regions, pass.target.className, original, classifier.profile, 'all');
+    if (!frame) return null;
+    const methods = args.methods.flatMap((id) => {
+      const m = this.maps.get(`${this.modelKey()}|${args.image}|${c}|${id}`) ?? this.cachedMap(args.image, c, id);
+      if (!m || m.result.width !== frame.width || m.result.height !== frame.height) return [];
+      return [{ method: id, ...localize(m.result.map, frame, DEFAULT_LOCALIZATION) }];
+    });
+    return { image: args.image, classIndex: c, regions: regions.length, methods };
+  }
+
   // ---- evaluations ------------------------------------------------------------------------------------------
 
   async evaluate(args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName }, ctx: JobContext): Promise<EvaluationSummary> {
@@ -783,7 +835,10 @@ export class WorkbenchSession {
     }
     this.evaluating = true;
     try {
+      // The project's expert regions for this folder, as `camscope evaluate` uses them (CLI defaults).
+      const localization = this.withDb((db) => evaluationRegionsOf(db, d.root, d.items.map((i) => i.file)));
       const result = await runEvaluation({
+        ...(localization ? { localization } : {}),
         classifier,
         methods: args.methods.map(createMethod),
         datasetRoot: d.root,

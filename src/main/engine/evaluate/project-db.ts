@@ -58,6 +58,19 @@ const TABLES: Record<string, string> = {
   geometry TEXT NOT NULL,
   created TEXT NOT NULL
 )`,
+  // Imported expert masks (boxes, polygons and points are imported as annotations, which the user can edit; a mask
+  // has no vertices to edit, so it is kept here). data: zlib-deflated width·height bytes, 1 = in the region.
+  region_masks: `CREATE TABLE IF NOT EXISTS region_masks (
+  id INTEGER PRIMARY KEY,
+  image TEXT NOT NULL,
+  dataset TEXT,
+  label TEXT NOT NULL,
+  source TEXT NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  created TEXT NOT NULL
+)`,
 };
 
 /** Columns camscope reads from each table (eval_images.content is added to schema-1 files when they are opened). */
@@ -67,6 +80,7 @@ const REQUIRED_COLUMNS: Record<string, string[]> = {
   eval_images: ['eval_id', 'idx', 'file', 'record', 'error'],
   annotations: ['id', 'image', 'kind', 'label', 'note', 'geometry', 'created'],
   results_cache: ['key', 'kind', 'bytes', 'created'],
+  region_masks: ['id', 'image', 'dataset', 'label', 'source', 'width', 'height', 'data', 'created'],
 };
 
 const SQLITE_MAGIC = 'SQLite format 3\0';
@@ -473,6 +487,50 @@ export class ProjectDb {
     return existed;
   }
 
+  /** Stores many annotations in one transaction (an import); returns how many. */
+  addAnnotations(rows: readonly { image: string; kind: string; label: string; note: string; geometry: string }[]): number {
+    const created = new Date().toISOString();
+    this.write((db) => {
+      for (const a of rows) db.run('INSERT INTO annotations (image, kind, label, note, geometry, created) VALUES (?, ?, ?, ?, ?, ?)', [a.image, a.kind, a.label, a.note, a.geometry, created]);
+    });
+    return rows.length;
+  }
+
+  /** Deletes annotations by id in one transaction. */
+  deleteAnnotations(ids: readonly number[]): void {
+    if (!ids.length) return;
+    this.write((db) => {
+      for (const id of ids) db.run('DELETE FROM annotations WHERE id = ?', [id]);
+    });
+  }
+
+  /** Imported expert masks, oldest first (data still deflated); only those of one image when given. */
+  regionMasks(image?: string): RegionMaskRow[] {
+    const rows = this.use((db) => (image === undefined
+      ? db.all('SELECT * FROM region_masks ORDER BY id')
+      : db.all('SELECT * FROM region_masks WHERE image = ? ORDER BY id', [image])) as Record<string, unknown>[]);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      image: String(r.image),
+      dataset: r.dataset === null ? null : String(r.dataset),
+      label: String(r.label),
+      source: String(r.source),
+      width: Number(r.width),
+      height: Number(r.height),
+      data: new Uint8Array(r.data as Uint8Array),
+      created: String(r.created),
+    }));
+  }
+
+  /** Replaces the masks of one import (same source name and image folder) with `rows`, in one transaction. */
+  replaceRegionMasks(source: string, dataset: string | null, rows: readonly Omit<RegionMaskRow, 'id' | 'created' | 'source' | 'dataset'>[]): void {
+    const created = new Date().toISOString();
+    this.write((db) => {
+      db.run('DELETE FROM region_masks WHERE source = ? AND dataset IS ?', [source, dataset]);
+      for (const m of rows) db.run('INSERT INTO region_masks (image, dataset, label, source, width, height, data, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [m.image, dataset, m.label, source, m.width, m.height, m.data, created]);
+    });
+  }
+
   annotationCount(): number {
     return Number(this.use((db) => db.get('SELECT COUNT(*) AS n FROM annotations') as { n: number }).n);
   }
@@ -529,6 +587,21 @@ export class ProjectDb {
 export interface CacheUsage {
   entries: number;
   bytes: number;
+}
+
+/** An imported expert mask; `data` is deflated (zlib) width·height bytes, 1 = in the region. */
+export interface RegionMaskRow {
+  id: number;
+  image: string;
+  /** The image folder it was imported for (as annotations' geometry records it); null when unknown. */
+  dataset: string | null;
+  label: string;
+  /** The imported file or folder's name, e.g. `masks/`. */
+  source: string;
+  width: number;
+  height: number;
+  data: Uint8Array;
+  created: string;
 }
 
 export interface AnnotationRow {

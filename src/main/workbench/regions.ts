@@ -1,0 +1,152 @@
+/**
+ * Expert regions in the workbench: importing COCO / VOC / YOLO / mask files into the project, and the regions an
+ * app evaluation or a map card compares maps with.
+ *
+ * Where imported regions live: boxes, polygons and points become annotations labelled with their class (note
+ * "Imported from NAME"), so the user sees them on the image and can move, relabel or delete them like their own.
+ * Masks have no vertices to edit, so they go to the project's region_masks table. Importing the same file or folder
+ * again replaces what its earlier import added for the open image folder.
+ */
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
+import type { RegionImportResult } from '../../shared/api';
+import type { AnnotationRow, ProjectDb } from '../engine/evaluate/project-db';
+import { DEFAULT_LOCALIZATION } from '../engine/metrics/localization';
+import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
+import { readMaskPng } from '../engine/regions/frame';
+import { loadRegions, projectRegions, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
+import type { Region } from '../engine/regions/types';
+import { geometryJson } from './annotations';
+
+const FORMAT_NAMES: Record<RegionFormat, string> = { coco: 'COCO', voc: 'Pascal VOC', yolo: 'YOLO', masks: 'mask' };
+
+/** The note of annotations an import adds (and how a later import of the same source finds them). */
+export function importNote(sourceName: string): string {
+  return `Imported from ${sourceName}`;
+}
+
+/** The image folder recorded in an annotation's geometry (null for annotations made before it was recorded). */
+function annotationDataset(row: AnnotationRow): string | null {
+  try {
+    const g = JSON.parse(row.geometry) as { dataset?: unknown };
+    return typeof g.dataset === 'string' ? g.dataset : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Rows that belong to this image folder: recorded for it, or recorded for no folder (older annotations). */
+const ofFolder = <T>(rows: readonly T[], folder: (r: T) => string | null, root: string): T[] => rows.filter((r) => {
+  const f = folder(r);
+  return f === null || f === root;
+});
+
+export interface ImportTarget {
+  /** The open image folder (absolute). */
+  root: string;
+  /** Its images, relative paths with '/'. */
+  files: readonly string[];
+  /** An image's size in pixels after EXIF orientation (what annotations and maps use). */
+  sizeOf: (file: string) => Promise<{ width: number; height: number }>;
+}
+
+/**
+ * Reads regions from `path` (a COCO .json file, or a VOC / YOLO / mask folder), matches them to the open folder's
+ * images and stores them in the project. Throws a one-sentence error naming the file when the source is unreadable.
+ */
+export async function importRegions(db: ProjectDb, path: string, target: ImportTarget): Promise<RegionImportResult> {
+  const loaded = loadRegions(path, target.files);
+  const format = loaded.format as RegionFormat;
+  const sourceName = basename(path) + (format === 'coco' ? '' : '/');
+  const note = importNote(sourceName);
+  const annotations: { image: string; kind: string; label: string; note: string; geometry: string }[] = [];
+  const masks: { image: string; label: string; width: number; height: number; data: Uint8Array }[] = [];
+  let skipped = 0;
+  for (const [image, regions] of [...loaded.images].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const size = await target.sizeOf(image);
+    for (const r of regions) {
+      // YOLO coordinates are fractions of the image's size: stored in pixels, like every annotation.
+      const kx = r.relative ? size.width : 1;
+      const ky = r.relative ? size.height : 1;
+      const label = r.className ?? '';
+      const s = r.shape;
+      const add = (kind: 'rect' | 'polygon' | 'point', points: number[][]): void => {
+        // A polygon of fewer than three corners encloses nothing: counted and named in the message, not stored.
+        if (kind === 'polygon' && points.length < 3) skipped++;
+        else annotations.push({ image, kind, label, note, geometry: geometryJson(kind, points, size, target.root) });
+      };
+      if (s.kind === 'box') add('rect', [[s.x0 * kx, s.y0 * ky], [s.x1 * kx, s.y1 * ky]]);
+      else if (s.kind === 'polygon') add('polygon', s.points.map(([x, y]) => [x * kx, y * ky]));
+      else if (s.kind === 'point') add('point', [[s.x * kx, s.y * ky]]);
+      else {
+        const m = s.kind === 'mask' ? s : await readMaskPng(s.path);
+        masks.push({ image, label, width: m.width, height: m.height, data: deflateSync(m.data) });
+      }
+    }
+  }
+  // A second import of the same source replaces the first (for this folder), so importing twice does not double.
+  const earlier = ofFolder(db.annotations().filter((a) => a.note === note), annotationDataset, target.root);
+  db.deleteAnnotations(earlier.map((a) => a.id));
+  db.addAnnotations(annotations);
+  db.replaceRegionMasks(sourceName, target.root, masks);
+  const count = annotations.length + masks.length;
+  const shown = loaded.unmatched.slice(0, 3).join(', ') + (loaded.unmatched.length > 3 ? ', …' : '');
+  const unmatchedText = loaded.unmatched.length
+    ? `; ${loaded.unmatched.length} ${loaded.unmatched.length === 1 ? 'entry matches' : 'entries match'} no image of the open folder and ${loaded.unmatched.length === 1 ? 'was' : 'were'} left out (${shown})`
+    : '';
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const message = loaded.images.size === 0
+    ? `No region in ${sourceName} matches an image of the open folder, so nothing was imported${unmatchedText}.`
+    : `Imported ${plural(count, 'region', 'regions')} for ${plural(loaded.images.size, 'image', 'images')} from ${sourceName} (${FORMAT_NAMES[format]})${unmatchedText}${skipped ? `; ${plural(skipped, 'polygon', 'polygons')} with fewer than three corners left out` : ''}.`;
+  return {
+    format,
+    source: sourceName,
+    regions: count,
+    images: loaded.images.size,
+    annotations: annotations.length,
+    masks: masks.length,
+    replaced: earlier.length,
+    unmatched: loaded.unmatched,
+    message,
+  };
+}
+
+function maskRegion(m: { label: string; width: number; height: number; data: Uint8Array }): Region {
+  return { shape: { kind: 'mask', width: m.width, height: m.height, data: new Uint8Array(inflateSync(m.data)) }, className: m.label || null };
+}
+
+/**
+ * The project's regions for the open folder: its annotations (the user's and imported ones) and imported masks,
+ * keyed by image. Unlabelled annotations and masks have no class (they count with region class "all").
+ */
+export function projectFolderRegions(db: ProjectDb, root: string, files?: readonly string[], image?: string): LoadedRegions {
+  const rows = ofFolder(db.annotations(image), annotationDataset, root);
+  const base = projectRegions(rows, files);
+  const known = files ? new Set(files) : null;
+  const masks = ofFolder(db.regionMasks(image), (m) => m.dataset, root);
+  if (!masks.length) return base;
+  const hash = createHash('sha256').update(base.fingerprint);
+  const images = new Map(base.images);
+  const unmatched = [...base.unmatched];
+  for (const m of masks) {
+    hash.update(JSON.stringify([m.image, m.label, m.width, m.height])).update(m.data);
+    if (known && !known.has(m.image)) {
+      unmatched.push(m.image);
+      continue;
+    }
+    images.set(m.image, [...(images.get(m.image) ?? []), maskRegion(m)]);
+  }
+  return { ...base, source: 'project annotations and masks', images, fingerprint: hash.digest('hex'), unmatched: [...new Set(unmatched)] };
+}
+
+/**
+ * What an app evaluation compares maps with, as the CLI's `evaluate` without `--regions` does (cli/regions.ts): the
+ * project's regions, with the CLI's defaults for region class (all), pointing tolerance and IoU threshold.
+ * undefined when no region matches an image of the folder.
+ */
+export function evaluationRegionsOf(db: ProjectDb, root: string, files: readonly string[]): LocalizationSpec | undefined {
+  const regions = projectFolderRegions(db, root, files);
+  if (regions.images.size === 0) return undefined;
+  return { regions, regionClass: 'all', pointingTolerance: DEFAULT_LOCALIZATION.pointingTolerance, iouThreshold: DEFAULT_LOCALIZATION.iouThreshold };
+}
