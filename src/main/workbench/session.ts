@@ -54,6 +54,7 @@ import { createMethod, METHODS } from '../engine/methods/registry';
 import type { PreviewFrame } from '../engine/methods/base';
 import { computeTable } from '../engine/metrics/table';
 import { withLocalization } from '../engine/metrics/localization/evaluation';
+import { withScoreFree } from '../engine/evaluate/score-free';
 import { Classifier } from '../engine/model/classifier';
 import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
 import { PRECISIONS } from '../engine/types';
@@ -901,7 +902,7 @@ export class WorkbenchSession {
       id,
       status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
       settings: run.settings,
-      table: withLocalization(computeTable(records, run.settings.methods, run.settings.score), records),
+      table: withScoreFree(withLocalization(computeTable(records, run.settings.methods, run.settings.score), records), records),
       accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       failed,
       elapsedSeconds: run.elapsedSeconds,

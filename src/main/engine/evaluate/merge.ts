@@ -15,6 +15,7 @@ import { withLocalization } from '../metrics/localization/evaluation';
 import { computeTable } from '../metrics/table';
 import { ProjectDb } from './project-db';
 import { isCorrect } from './run';
+import { withScoreFree } from './score-free';
 import { runPosition, shardLabel, shardSize } from './shard';
 import type { EvaluationSettings, ImageRecord, MetricTable, RunOutcome } from './types';
 
@@ -175,7 +176,7 @@ export function mergeShards(shards: ShardRun[]): MergedRun {
     records,
     failed,
     // Computed exactly as runEvaluation computes an unsharded run's table.
-    table: withLocalization(computeTable(records, settings.methods, settings.score), records),
+    table: withScoreFree(withLocalization(computeTable(records, settings.methods, settings.score), records), records),
     accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
     elapsedSeconds: sorted.reduce((sum, s) => sum + s.elapsedSeconds, 0),
     shards: count,

@@ -21,6 +21,7 @@ import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
 import { shardItems, shardSettings, type Shard } from './shard';
 import { ProjectDb, type ImageRow } from './project-db';
+import { withScoreFree } from './score-free';
 import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable, RunOutcome } from './types';
 
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
@@ -224,6 +225,7 @@ export async function scoreExplanation(classifier: Classifier, r: Extract<ImageE
       flat: m.result.flat,
       mapSha: mapSha(m.result.map),
       timeMs: m.timeMs,
+      ...(m.result.scoreFree ? { scoreFree: { maxAbsDiff: m.result.scoreFree.maxAbsDiff, pearson: m.result.scoreFree.pearson } } : {}),
     };
   });
   return results;
@@ -347,7 +349,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
         settings: runSettings,
         records,
         failed,
-        table: withLocalization(computeTable(records, settings.methods, score), records),
+        table: withScoreFree(withLocalization(computeTable(records, settings.methods, score), records), records),
         accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
         elapsedSeconds: elapsed(),
         resumed,

@@ -57,6 +57,11 @@ export interface MethodResult {
   /** First 16 hex digits of sha256 over the map's float32 bytes. */
   mapSha: string;
   timeMs: number;
+  /**
+   * Score-weighted methods: how far the map is from its score-free form (Σ term(up_k), every channel weight equal;
+   * no model pass), both min-max normalised. Absent for other methods and in records of older runs.
+   */
+  scoreFree?: { maxAbsDiff: number; pearson: number };
   /** Localization against the image's expert regions (metrics/localization); absent without regions, null where undefined. */
   pointing_hit?: boolean | null;
   energy_in_region?: number | null;
@@ -108,6 +113,15 @@ export interface MethodRow {
   images_with_regions?: number;
   images_with_region_pixels?: number;
   energy_excluded_flat?: number;
+  /**
+   * Score-weighted methods: max |diff| between the exact and the score-free map (median and worst over the images
+   * that recorded it), Pearson r (median and lowest), and how many images recorded it. Absent for other methods.
+   */
+  score_free_max_diff_median?: number;
+  score_free_max_diff_worst?: number;
+  score_free_pearson_median?: number;
+  score_free_pearson_lowest?: number;
+  score_free_images?: number;
 }
 
 export interface MetricTable {

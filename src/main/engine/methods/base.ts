@@ -72,8 +72,8 @@ export interface CamMap {
   /** Forward passes this method ran (beyond the shared prediction pass). */
   forwardPasses: number;
   /**
-   * Score-weighted methods run with previews: how far this map is from the score-free map (every channel weight
-   * equal, the first preview), both min-max normalised.
+   * Score-weighted methods (all but the score-free approximation): how far this map is from the score-free map
+   * (every channel weight equal, the first preview), both min-max normalised.
    */
   scoreFree?: { maxAbsDiff: number; pearson: number };
 }

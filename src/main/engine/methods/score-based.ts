@@ -9,6 +9,7 @@
  * path: the same combine run over the channels in their natural order; the JS path: the same float64 sum, in
  * scoring order), so previews change when each score is known, not the result.
  * Approximations (`approximation`): top-k channels by activation energy, or no scores at all (every weight 1).
+ * Every map but the score-free one records its distance from the score-free map (`CamMap.scoreFree`).
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
 import type { ChannelTransform } from '../onnx/fused-score';
@@ -137,6 +138,16 @@ function batchCount(start: number, total: number, batch: number, every: number |
   return every && every > 0 ? Math.min(n, every - (start % every)) : n;
 }
 
+/**
+ * The exact map's distance from the score-free map (`raw`: Σ term(up_k), every weight 1, over the same channels):
+ * users see how much the masked passes changed their model's map. Costs one combine, no model pass.
+ */
+function withScoreFree(result: CamMap, raw: RawMap): CamMap {
+  const free = new Float32Array(raw.length);
+  reluMinMax(raw, free);
+  return { ...result, scoreFree: compareMaps(result.map, free) };
+}
+
 /** Min-max normalised result of a raw map. */
 function finalMap(cam: RawMap, W: number, H: number, passes: number): CamMap {
   const map = new Float32Array(W * H);
@@ -155,7 +166,8 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   kept.forEach((k, i) => acts.set(activations.subarray(k * hw, (k + 1) * hw), i * hw));
   const weights = new Float32Array(kept.length);
   if (kept.length === 0) return finalMap(new Float32Array(H * W), W, H, 0);
-  if (w.approximation?.kind === 'noscore') return finalMap(await classifier.fusedCombine(acts, weights.fill(1), kept.length, w.termKind), W, H, 0);
+  const scoreFreeRaw = () => classifier.fusedCombine(acts, new Float32Array(kept.length).fill(1), kept.length, w.termKind);
+  if (w.approximation?.kind === 'noscore') return finalMap(await scoreFreeRaw(), W, H, 0);
 
   const previewer = ctx.onPreview
     ? new Previewer(ctx, t0, activations, kept, hw, w.mask, (est) => classifier.fusedCombine(acts, Float32Array.from(est), kept.length, w.termKind))
@@ -186,7 +198,7 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   }
   throwIfCancelled(ctx.signal);
   const result = finalMap(await classifier.fusedCombine(acts, weights, kept.length, w.termKind), W, H, kept.length);
-  return previewer ? previewer.finish(result) : result;
+  return previewer ? previewer.finish(result) : withScoreFree(result, await scoreFreeRaw());
 }
 
 export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Promise<CamMap> {
@@ -210,15 +222,16 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
     resampler.resize(activations, k * hw, up);
     w.term(up, out);
   };
-  if (w.approximation?.kind === 'noscore') {
+  const scoreFreeRaw = (): Float64Array => {
     const cam = new Float64Array(plane);
     const term = new Float32Array(plane);
     for (const k of kept) {
       termOf(k, term);
       for (let i = 0; i < plane; i++) cam[i] += term[i];
     }
-    return finalMap(cam, W, H, 0);
-  }
+    return cam;
+  };
+  if (w.approximation?.kind === 'noscore') return finalMap(scoreFreeRaw(), W, H, 0);
 
   const baseline = w.subtractBaseline ? scoreOf(ctx.logits, 0, numClasses, target, classifier.scores) : 0;
   const batch = Math.max(1, Math.min(ctx.batchSize, kept.length));
@@ -297,7 +310,8 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
   throwIfCancelled(ctx.signal);
 
   const result = finalMap(cam, W, H, kept.length);
-  return previewer ? previewer.finish(result) : result;
+  if (previewer) return previewer.finish(result);
+  return kept.length ? withScoreFree(result, scoreFreeRaw()) : result;
 }
 
 /** A_k is all zeros. */

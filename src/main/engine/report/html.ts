@@ -21,6 +21,7 @@ import {
   metricRows,
   scoreVariantLabel,
 } from './format';
+import { SCORE_FREE_HEADING, SCORE_FREE_NOTE, scoreFreeLines } from './score-free';
 import { settingGroups } from './settings';
 import type { ReportInput } from './types';
 
@@ -139,6 +140,14 @@ function metricTable(
     `<thead><tr><th scope="col">Metric</th>${head}</tr></thead>` +
     `<tbody>\n${body.join('\n')}\n</tbody></table></div>`
   );
+}
+
+/** One line per score-weighted method: its maps' distance from their score-free form (nothing without such methods). */
+function scoreFreeSection(input: ReportInput): string {
+  const lines = scoreFreeLines(input);
+  if (!lines.length) return '';
+  return `<h2>${esc(SCORE_FREE_HEADING)}</h2>\n<ul id="score-free">${lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>` +
+    `<p class="note">${esc(SCORE_FREE_NOTE)}</p>`;
 }
 
 /** The "Localization (expert regions)" block: where the regions came from, the table with counts, definitions. */
@@ -308,6 +317,7 @@ ${metricTable(input)}
 <p class="note">${note}</p>
 <dl class="defs">${defs}</dl>
 ${localizationSection(input)}
+${scoreFreeSection(input)}
 ${accuracySection(input)}
 ${exclusionsSection(input)}
 ${figureHtml}

@@ -58,6 +58,16 @@ function tableRow(r: MethodRow): MethodRow {
           images_with_region_pixels: r.images_with_region_pixels ?? 0,
           energy_excluded_flat: r.energy_excluded_flat ?? 0,
         }),
+    // Score-weighted methods: distance of the maps from their score-free form.
+    ...(r.score_free_images === undefined
+      ? {}
+      : {
+          score_free_max_diff_median: r.score_free_max_diff_median,
+          score_free_max_diff_worst: r.score_free_max_diff_worst,
+          score_free_pearson_median: r.score_free_pearson_median,
+          score_free_pearson_lowest: r.score_free_pearson_lowest,
+          score_free_images: r.score_free_images,
+        }),
   };
 }
 
@@ -90,6 +100,7 @@ export function buildReportJson(input: ReportInput): ReportJson {
             ...(m.pointing_hit === undefined
               ? {}
               : { pointing_hit: m.pointing_hit, energy_in_region: m.energy_in_region ?? null, rank_accuracy: m.rank_accuracy ?? null, iou: m.iou ?? null }),
+            ...(m.scoreFree ? { scoreFree: { maxAbsDiff: m.scoreFree.maxAbsDiff, pearson: m.scoreFree.pearson } } : {}),
           }
         : null;
     }

@@ -23,6 +23,7 @@ import {
   scoreVariantLabel,
 } from './format';
 import { FIGURE_STYLE, figureLayout, renderFigurePng, rowBlocks } from './figure';
+import { SCORE_FREE_HEADING, SCORE_FREE_NOTE, scoreFreeLines } from './score-free';
 import { settingGroups } from './settings';
 import type { ReportInput } from './types';
 
@@ -534,6 +535,13 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
         );
       }
       for (const m of LOCALIZATION_METRICS) paragraph(doc, `${m.label}: ${m.description}`, { size: 8.5 });
+    }
+
+    const scoreFree = scoreFreeLines(input);
+    if (scoreFree.length) {
+      heading(doc, SCORE_FREE_HEADING);
+      for (const line of scoreFree) paragraph(doc, line);
+      paragraph(doc, SCORE_FREE_NOTE, { size: 8.5, color: COLOR.muted });
     }
 
     heading(doc, 'Model accuracy on the sample');
