@@ -17,6 +17,8 @@ import type {
   FaithfulnessRow,
   LayerSweep,
   JobProgress,
+  SanityRequest,
+  SanityResult,
   MethodDescriptor,
   ModelState,
   NewAnnotation,
@@ -85,6 +87,12 @@ export type EngineOps = {
   sweepLayers: {
     args: { image: number; classIndex: number | null; count: number };
     result: LayerSweep;
+    partial: JobProgressBody;
+  };
+  /** A sanity check of the open model and folder, written to `dir` (chosen by main; see workbench/sanity-job.ts). */
+  sanity: {
+    args: Omit<SanityRequest, 'jobId'> & { dir: string };
+    result: SanityResult;
     partial: JobProgressBody;
   };
   /** Opens (creating if needed) a project file; returns the context stored in it. */

@@ -9,6 +9,7 @@ import { parentPort as threadPort } from 'node:worker_threads';
 import { demoImagesDir, demoModelPath, inspectModel } from './engine';
 import type { EngineOps } from './engine-protocol';
 import { serveOps, type PortLike } from './engine-worker-runtime';
+import { runSanityJob } from './workbench/sanity-job';
 import { methodDescriptors, WorkbenchSession } from './workbench/session';
 
 /** Electron's utility-process port: messages arrive wrapped as `{ data }`. */
@@ -68,6 +69,7 @@ serveOps<EngineOps>(hostPort(), {
   explain: (args, ctx) => session.explain(args, ctx),
   faithfulness: (args, ctx) => session.faithfulness(args, ctx),
   sweepLayers: (args, ctx) => session.sweepLayers(args, ctx),
+  sanity: (args, ctx) => runSanityJob(session, args, ctx),
   openProject: ({ path }) => session.openProject(path),
   setProjectContext: (patch) => session.setContext(patch),
   saveProjectAs: ({ dest }) => session.saveProjectAs(dest),

@@ -503,6 +503,14 @@ export class Workbench {
       'image:faithfulness': ({ jobId, ...args }) =>
         this.job(jobId, 'faithfulness', args, (v) => this.progressOrElse(jobId, v, () => {})),
       'model:sweepLayers': ({ jobId, ...args }) => this.job(jobId, 'sweepLayers', args, (v) => this.progressOrElse(jobId, v, () => {})),
+      'sanity:run': async ({ jobId, ...args }) => {
+        // Main picks the folder (the renderer never sends a path): a new one under the app's user-data folder.
+        const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+        const dir = path.join(deps.store.dir, 'sanity-checks', `${stamp}-${args.mode}-${jobId}`);
+        const result = await this.job(jobId, 'sanity', { dir, ...args }, (v) => this.progressOrElse(jobId, v, () => {}));
+        this.noteWritten({ dir: result.dir, files: result.files });
+        return result;
+      },
       'job:cancel': ({ jobId }) => {
         const entry = this.jobs.get(jobId);
         if (!entry) return { cancelled: false };

@@ -50,6 +50,8 @@ export const MAX_THUMBNAILS_PER_REQUEST = 400;
 export const MAX_FIGURE_IMAGES = 24;
 /** Most vertices of one polygon annotation. */
 export const MAX_POLYGON_POINTS = 1_000;
+/** Most images one sanity check of the app explains (each is explained once per randomization stage). */
+export const MAX_SANITY_IMAGES = 100;
 
 // The engine's own lists (engine/types.ts imports nothing, so the renderer and preload can bundle it).
 export { EXECUTION_PROVIDERS, PRECISIONS };
@@ -75,6 +77,11 @@ const note = string({ maxLength: 10_000 });
 const imageFile = string({ minLength: 1, maxLength: 4_096 });
 const colormap = oneOf(COLORMAP_NAMES);
 const opacity = number({ min: 0, max: 1 });
+const sanityIndices = object({ indices: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_SANITY_IMAGES }) });
+const sanitySample = object({ sample: number({ integer: true, min: 1, max: MAX_SANITY_IMAGES }) });
+/** `{ indices }` or `{ sample }`: an object with `indices` is read as the first, anything else must be the second. */
+const sanityImages: Validator<{ indices: number[] } | { sample: number }> = (value, path) =>
+  typeof value === 'object' && value !== null && Object.hasOwn(value, 'indices') ? sanityIndices(value, path) : sanitySample(value, path);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Data types
@@ -263,6 +270,56 @@ export interface LayerSweep {
   layers: LayerSweepMap[];
 }
 
+/** The sanity check's modes (the engine's SANITY_MODES; engine/sanity/run.ts pulls in ONNX code the renderer cannot bundle). */
+export const SANITY_MODE_NAMES = ['cascading', 'independent', 'random-class'] as const;
+export type SanityModeName = (typeof SANITY_MODE_NAMES)[number];
+
+export interface SanityRequest {
+  /** Progress arrives as `job:progress` events (stage 'sanity') with this id; `job:cancel` stops the check. */
+  jobId: string;
+  methods: string[];
+  /** The folder's images by index, or a seeded sample of N of them (the CLI's `--sample N` with the same seed). */
+  images: { indices: number[] } | { sample: number };
+  mode: SanityModeName;
+  seed: number;
+}
+
+/** A similarity's mean and population standard deviation over the images at one stage (null: no defined value). */
+export interface SanityStat {
+  mean: number | null;
+  std: number | null;
+  n: number;
+}
+
+export interface SanityMethodResult {
+  method: string;
+  /** One entry per stage (stage 0 = the original model, so 1). */
+  spearman: SanityStat[];
+  ssim: SanityStat[];
+  pearson: SanityStat[];
+  /** passed = the maps changed as they should; null = nothing to compare. `sentence` says it in plain words. */
+  verdict: { passed: boolean | null; value: number | null; rule: string; sentence: string };
+}
+
+export interface SanityResult {
+  mode: SanityModeName;
+  seed: number;
+  /** Stage 0 = the original model, then each randomization (or the random other class); `layers` = tensors randomized. */
+  stages: { name: string; layers: number }[];
+  methods: SanityMethodResult[];
+  /** The images compared (folder index, file, the class explained). */
+  images: { index: number; file: string; target: number; className: string }[];
+  failed: { file: string; message: string }[];
+  /** Stages where a randomized model gave no map for some image. */
+  notes: string[];
+  /** The first compared image as the model sees it, and each method's map at each stage (the strip figure). */
+  strip: { frame: ImageFrame; maps: { method: string; maps: (Float32Array | null)[] }[] } | null;
+  /** The folder camscope wrote (sanity.json, sanity.svg, sanity.png, maps/), under the app's user-data folder. */
+  dir: string;
+  files: string[];
+  seconds: number;
+}
+
 /** Average Drop and Increase in Confidence of one method on one image (probability variant, as in the paper). */
 export interface FaithfulnessRow {
   method: string;
@@ -448,7 +505,7 @@ export interface ExportResult {
 /** Progress of a job (predictions, a slow method, an evaluation, an export). */
 export interface JobProgress {
   jobId: string;
-  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export' | 'sweep';
+  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export' | 'sweep' | 'sanity';
   done: number;
   total: number;
   /** The method being computed (explanations). */
@@ -551,6 +608,20 @@ export const channels = {
     object({ jobId, image: imageIndex, classIndex, count: number({ integer: true, min: 1, max: MAX_SWEEP_LAYERS }) }),
   ),
   'job:cancel': channel<{ jobId: string }, { cancelled: boolean }>(object({ jobId })),
+  /**
+   * A sanity check (Adebayo et al. 2018) of the open model and folder: maps of the original model compared with maps of
+   * randomized models (or of a random other class). Main chooses where the files go; progress per stage arrives as
+   * `job:progress` (stage 'sanity').
+   */
+  'sanity:run': channel<SanityRequest, SanityResult>(
+    object({
+      jobId,
+      methods: methodList,
+      images: sanityImages,
+      mode: oneOf(SANITY_MODE_NAMES),
+      seed: number({ integer: true, min: 0, max: 2 ** 31 - 1 }),
+    }),
+  ),
 
   'project:current': channel<void, ProjectInfo>(none()),
   'project:open': channel<{ path: string }, ProjectOpened>(object({ path: filePath })),

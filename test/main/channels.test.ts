@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, MAX_FIGURE_IMAGES, MAX_THUMBNAILS_PER_REQUEST, type ChannelName } from '../../src/shared/api';
+import { CHANNEL_NAMES, MAX_FIGURE_IMAGES, MAX_SANITY_IMAGES, MAX_THUMBNAILS_PER_REQUEST, type ChannelName } from '../../src/shared/api';
 
 const registered = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
 vi.mock('electron', () => ({
@@ -90,6 +90,20 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
     invalid: [
       [{ jobId: 's-1', image: 0, classIndex: null, count: 13 }, /count must be at most 12/],
       [{ jobId: 's-1', image: 0, classIndex: null }, /count/],
+    ],
+  },
+  'sanity:run': {
+    valid: { jobId: 'sc-1', methods: ['gradcam'], images: { sample: 3 }, mode: 'cascading', seed: 0 },
+    invalid: [
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { sample: 0 }, mode: 'cascading', seed: 0 }, /images\.sample must be at least 1/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { sample: MAX_SANITY_IMAGES + 1 }, mode: 'cascading', seed: 0 }, /images\.sample must be at most 100/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { indices: [] }, mode: 'cascading', seed: 0 }, /images\.indices must have at least 1 item/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { indices: [2, 2] }, mode: 'cascading', seed: 0 }, /same item twice/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { indices: [1], sample: 3 }, mode: 'cascading', seed: 0 }, /unexpected field "sample"/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: [0, 1], mode: 'cascading', seed: 0 }, /images must be an object, not a list/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { sample: 3 }, mode: 'shuffled', seed: 0 }, /mode must be one of "cascading", "independent", "random-class"/],
+      [{ jobId: 'sc-1', methods: ['gradcam'], images: { sample: 3 }, mode: 'cascading', seed: 0, dir: '/etc' }, /unexpected field "dir"/],
+      [{ jobId: 'sc-1', methods: [], images: { sample: 3 }, mode: 'cascading', seed: 0 }, /at least 1 item/],
     ],
   },
   'export:open': { valid: { path: '/out/fig/figure.png' }, invalid: [[{ path: '' }, /path/]] },

@@ -49,6 +49,7 @@ const VALID: Record<ChannelName, unknown> = {
   'image:explain': { jobId: 'e-1', image: 4, classIndex: 3, methods: ['gradcam', 'scorecam++'] },
   'image:faithfulness': { jobId: 'f-1', image: 0, classIndex: null, methods: ['gradcam'] },
   'model:sweepLayers': { jobId: 's-1', image: 0, classIndex: null, count: 6 },
+  'sanity:run': { jobId: 'sc-1', methods: ['gradcam'], images: { indices: [0, 3] }, mode: 'random-class', seed: 5 },
   'export:open': { path: '/out/fig/figure.png' },
   'export:showInFolder': { path: '/out/fig/figure.png' },
   'job:cancel': { jobId: 'p-1' },

@@ -34,7 +34,7 @@ describe('IPC contract', () => {
         'app:version', 'settings:get', 'settings:set', 'methods:list',
         'model:inspect', 'demo:inspect', 'dialog:openModel', 'dialog:openFolder', 'dialog:openProject', 'drop:register',
         'model:load', 'demo:open', 'dataset:open', 'dataset:thumbnails', 'predictions:run', 'image:explain',
-        'image:faithfulness', 'model:sweepLayers', 'job:cancel',
+        'image:faithfulness', 'model:sweepLayers', 'sanity:run', 'job:cancel',
         'project:current', 'project:open', 'project:saveAs', 'project:recent',
         'annotations:list', 'annotations:add', 'annotations:update', 'annotations:delete', 'annotations:exportCoco',
         'regions:import', 'regions:agreement',

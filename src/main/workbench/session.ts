@@ -693,6 +693,31 @@ export class WorkbenchSession {
     return sweep;
   }
 
+  // ---- sanity checks (workbench/sanity-job.ts) ---------------------------------------------------------------
+
+  /**
+   * What a sanity check runs on: the open model's file with its provider, precision and resolved target layer, its
+   * class names, the folder's images, and their frames as the model sees them (for the strip figure).
+   */
+  sanitySource(): {
+    modelPath: string;
+    load: { ep: ExecutionProviderName; precision: Precision; layer: string };
+    classes: string[];
+    items: { file: string; path: string }[];
+    frame: (index: number, signal: AbortSignal) => Promise<ImageFrame>;
+  } {
+    const c = this.requireModel();
+    const d = this.requireDataset();
+    const args = this.modelArgs!;
+    return {
+      modelPath: args.path,
+      load: { ep: args.provider, precision: args.precision, layer: c.layer.name },
+      classes: c.profile.classes,
+      items: d.items.map((i) => ({ file: i.file, path: i.path })),
+      frame: async (index, signal) => this.frame(index, (await this.pass(index, null, signal)).image),
+    };
+  }
+
   // ---- project ----------------------------------------------------------------------------------------------
 
   private withDb<T>(fn: (db: ProjectDb) => T): T {
