@@ -55,6 +55,7 @@ import type { PreviewFrame } from '../engine/methods/base';
 import { computeTable } from '../engine/metrics/table';
 import { withLocalization } from '../engine/metrics/localization/evaluation';
 import { withScoreFree } from '../engine/evaluate/score-free';
+import { ExportProgress, expectedUnits } from './export-progress';
 import { Classifier } from '../engine/model/classifier';
 import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
 import { PRECISIONS } from '../engine/types';
@@ -495,6 +496,11 @@ export class WorkbenchSession {
   }
 
   /** One method's map for an image and class (cached). */
+  /** Whether a map is in memory or in the project's result cache (export progress counts it as one step). */
+  private hasMap(index: number, classIndex: number, methodId: string): boolean {
+    return this.maps.has(`${this.modelKey()}|${index}|${classIndex}|${methodId}`) || this.cachedMap(index, classIndex, methodId) !== null;
+  }
+
   private async mapFor(
     index: number,
     classIndex: number,
@@ -965,22 +971,40 @@ export class WorkbenchSession {
     const rows: FigureRow[] = [];
     const total = images.length * methods.length;
     let done = 0;
-    for (const index of images) {
+    const order = fastFirst(methods);
+    // Masked passes of score-based maps count (see export-progress.ts), so the rate and ETA move within a slow map;
+    // the images' passes come first, to know which maps are already computed.
+    const passes: ImagePass[] = [];
+    for (const index of images) passes.push(await this.pass(index, classIndex, ctx.signal));
+    const channels = this.requireModel().layer.shape[1] ?? 1;
+    const work = new ExportProgress(images.map((index, i) =>
+      order.map((id) => (this.hasMap(index, passes[i].target.classIndex, id) ? 1 : expectedUnits(createMethod(id), channels)))));
+    const report = (id: string, file: string): void => {
+      const r = work.report();
+      const p: Progress = { stage: 'export', method: id, done, total, fraction: r.fraction, rate: r.rate, etaSeconds: r.etaSeconds, message: file };
+      ctx.partial(p);
+    };
+    for (const [i, index] of images.entries()) {
       const item = this.item(index);
-      const pass = await this.pass(index, classIndex, ctx.signal);
+      const pass = passes[i];
       const overlays: Record<string, Uint8Array> = {};
-      for (const id of fastFirst(methods)) {
-        const p: Progress = { stage: 'export', method: id, done, total, message: item.file };
-        ctx.partial(p);
+      for (const [m, id] of order.entries()) {
+        work.start(i, m);
+        report(id, item.file);
         try {
-          const outcome = await this.mapFor(index, pass.target.classIndex, id, ctx.signal);
+          const outcome = await this.mapFor(index, pass.target.classIndex, id, ctx.signal, (d, t) => {
+            work.passes(d, t);
+            report(id, item.file);
+          });
           overlays[id] = overlayHeatmap(pass.image.pixels, outcome.result.map, pass.image.width, pass.image.height, colormap, opacity);
         } catch (e) {
           // A method that cannot run on this model leaves its cell empty ("n/a") rather than failing the figure.
           if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
         }
+        work.finish();
         done++;
       }
+      report(order.at(-1) ?? '', item.file);
       const truth = item.label !== null ? classes[item.label] : item.labelName;
       const predicted = pass.predictions[0];
       const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${pass.target.className}`;
