@@ -4,6 +4,7 @@
  */
 import type {
   Annotation,
+  ClassNames,
   AnnotationPatch,
   DatasetListing,
   EvaluationDetail,
@@ -105,6 +106,9 @@ export type EngineOps = {
   /** The open project's result cache: size per kind, and emptying it. */
   cacheUsage: { args: Record<string, never>; result: Record<string, { entries: number; bytes: number }> };
   clearCache: { args: Record<string, never>; result: Record<string, { entries: number; bytes: number }> };
+  /** The open model's class names (the Classes editor), and saving the user's names into the open project. */
+  classNames: { args: Record<string, never>; result: ClassNames };
+  setClassNames: { args: { names: string[] | null }; result: ClassNames };
   listAnnotations: { args: { image?: string }; result: Annotation[] };
   addAnnotation: { args: NewAnnotation; result: Annotation };
   updateAnnotation: { args: AnnotationPatch; result: Annotation };

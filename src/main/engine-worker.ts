@@ -76,6 +76,8 @@ serveOps<EngineOps>(hostPort(), {
   projectStats: () => session.stats(),
   cacheUsage: () => session.cacheUsage(),
   clearCache: () => session.clearCache(),
+  classNames: () => session.classNames(),
+  setClassNames: ({ names }) => session.setClassNames(names),
   listAnnotations: ({ image }) => session.listAnnotations(image),
   addAnnotation: (a) => session.addAnnotation(a),
   updateAnnotation: (patch) => session.updateAnnotation(patch),

@@ -564,6 +564,8 @@ export class Workbench {
       'evaluation:list': () => this.call('listEvaluations', {}),
       'cache:usage': () => this.call('cacheUsage', {}),
       'cache:clear': () => this.call('clearCache', {}),
+      'classes:get': () => this.call('classNames', {}),
+      'classes:set': ({ names }) => this.call('setClassNames', { names }),
       'evaluation:get': ({ id }) => this.call('getEvaluation', { id }),
 
       'export:figure': async ({ jobId, ...args }) => {

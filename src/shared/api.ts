@@ -52,6 +52,9 @@ export const MAX_FIGURE_IMAGES = 24;
 export const MAX_POLYGON_POINTS = 1_000;
 /** Most images one sanity check of the app explains (each is explained once per randomization stage). */
 export const MAX_SANITY_IMAGES = 100;
+/** Longest class name the Classes editor accepts, and most classes a model may name (ImageNet-21k has 21,841). */
+export const MAX_CLASS_NAME_LENGTH = 100;
+export const MAX_CLASS_NAMES = 100_000;
 
 // The engine's own lists (engine/types.ts imports nothing, so the renderer and preload can bundle it).
 export { EXECUTION_PROVIDERS, PRECISIONS };
@@ -156,7 +159,7 @@ export interface DatasetListing {
   labels: string | null;
   labelMapping: 'class-names' | 'sorted-order' | 'indices' | 'none';
   /** The open model's class names as they stand with this folder (a model without names takes the folder's). */
-  classes: { names: string[]; source: 'sidecar' | 'dataset' | 'default' } | null;
+  classes: { names: string[]; source: ModelInspection['classesSource'] } | null;
   items: DatasetEntry[];
 }
 
@@ -666,6 +669,15 @@ export const channels = {
   /** The project's result cache (predictions, maps, per-image metrics): its size, and emptying it. */
   'cache:usage': channel<void, CacheUsage>(none()),
   'cache:clear': channel<void, CacheUsage>(none()),
+  /** The open model's class names and where they come from (the Model screen's Classes editor). */
+  'classes:get': channel<void, ClassNames>(none()),
+  /**
+   * Saves class names for the open model into the open project (null: back to the model's own names). Main checks
+   * that there is one name per class, each non-empty, one line and different from the others.
+   */
+  'classes:set': channel<{ names: string[] | null }, ClassNames>(
+    object({ names: nullable(array(string({ minLength: 1, maxLength: MAX_CLASS_NAME_LENGTH }), { minLength: 1, maxLength: MAX_CLASS_NAMES })) }),
+  ),
   'evaluation:get': channel<{ id: number }, EvaluationDetail>(object({ id: number({ integer: true, min: 1 }) })),
 
   /** Save dialog (a new folder), then figure.png + figure.svg of the chosen images × methods. null when cancelled. */

@@ -147,6 +147,16 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
   'evaluation:list': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'cache:usage': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'cache:clear': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'classes:get': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'classes:set': {
+    valid: { names: ['tabby', 'beagle'] },
+    invalid: [
+      [{ names: ['tabby', ''] }, /names\[1\] must not be empty/],
+      [{ names: ['x'.repeat(101)] }, /at most 100 characters/],
+      [{ names: [] }, /at least 1 item/],
+      [{ names: ['a'], fingerprint: 'f' }, /unexpected field "fingerprint"/],
+    ],
+  },
   'evaluation:get': { valid: { id: 1 }, invalid: [[{ id: 1.5 }, /whole number/]] },
   'export:figure': {
     valid: { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'viridis', opacity: 0.4 },

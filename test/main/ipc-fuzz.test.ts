@@ -68,6 +68,8 @@ const VALID: Record<ChannelName, unknown> = {
   'evaluation:list': undefined,
   'cache:usage': undefined,
   'cache:clear': undefined,
+  'classes:get': undefined,
+  'classes:set': { names: ['tabby', 'beagle'] },
   'evaluation:get': { id: 1 },
   'export:figure': { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'viridis', opacity: 0.4 },
   'export:report': { jobId: 'x-2', evaluationId: 1, figureImages: [2], colormap: 'jet', opacity: 0.5 },

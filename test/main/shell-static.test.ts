@@ -38,7 +38,7 @@ describe('IPC contract', () => {
         'project:current', 'project:open', 'project:saveAs', 'project:recent',
         'annotations:list', 'annotations:add', 'annotations:update', 'annotations:delete', 'annotations:exportCoco',
         'regions:import', 'regions:agreement',
-        'evaluation:run', 'evaluation:list', 'evaluation:get', 'cache:usage', 'cache:clear',
+        'evaluation:run', 'evaluation:list', 'evaluation:get', 'cache:usage', 'cache:clear', 'classes:get', 'classes:set',
         'export:figure', 'export:report', 'export:open', 'export:showInFolder',
       ].sort(),
     );

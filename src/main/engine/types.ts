@@ -126,8 +126,9 @@ export interface ModelInspection {
   /**
    * Where the class names came from: the sidecar; the dataset (ImageFolder folder names or the labels file's names,
    * sorted, when their count equals the model's outputs — torchvision's convention); or 'default' (`class N`).
+   * 'project': names the user gave in the app's Classes editor, kept in the project file (workbench/class-names.ts).
    */
-  classesSource: 'sidecar' | 'dataset' | 'default';
+  classesSource: 'sidecar' | 'dataset' | 'default' | 'project';
   numClasses: number;
   input: InputInfo;
   output: OutputInfo;

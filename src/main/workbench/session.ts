@@ -62,6 +62,8 @@ import { PRECISIONS } from '../engine/types';
 import { VERSION } from '../engine/version';
 import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
 import { LruCache } from './lru';
+import { checkClassNames, modelNameSource, named, namedSettings, readClassNames, saveClassNames } from './class-names';
+import type { ClassNames } from '../../shared/api';
 import { evaluationRegionsOf, importRegions, projectFolderRegions } from './regions';
 import { DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
 import { imageFrameRegions } from '../engine/metrics/localization/image';
@@ -170,6 +172,8 @@ export class WorkbenchSession {
    */
   private readonly sweepModels = new Map<string, Classifier>();
   private sweepKey = '';
+  /** The project's class names for the open model (Classes editor), read when the model or the project changes. */
+  private savedNames: { fingerprint: string; names: string[] } | null = null;
 
   // ---- model ----------------------------------------------------------------------------------------------
 
@@ -188,13 +192,14 @@ export class WorkbenchSession {
     this.sweepKey = sweepKey;
     // Labels are mapped to the model's class names: re-read the folder with the new classes.
     if (this.dataset) this.dataset = this.readDataset(this.dataset.root);
+    this.readSavedNames();
     return this.modelState();
   }
 
   private modelState(): ModelState {
     const c = this.requireModel();
     return {
-      inspection: c.inspection,
+      inspection: this.namedInspection(c),
       layer: c.layer,
       provider: { requested: this.modelArgs!.provider, used: c.provider, fallbackReason: c.fallbackReason },
       precision: this.modelPrecision(),
@@ -253,7 +258,7 @@ export class WorkbenchSession {
       layout: d.layout,
       labels: d.labels,
       labelMapping: d.labelMapping,
-      classes: this.classifier ? { names: this.classifier.profile.classes, source: this.classifier.inspection.classesSource } : null,
+      classes: this.classifier ? { names: this.names(), source: this.namedInspection(this.classifier).classesSource } : null,
       items: d.items.map((i) => ({ file: i.file, label: i.label, labelName: i.labelName })),
     };
   }
@@ -403,6 +408,61 @@ export class WorkbenchSession {
     return this.cacheUsage();
   }
 
+  // ---- class names (workbench/class-names.ts) ---------------------------------------------------------------
+
+  /** Re-reads the project's names for the open model (after a model or project change, or a save). */
+  private readSavedNames(): void {
+    const c = this.classifier;
+    this.savedNames = null;
+    if (!c || !this.projectPath) return;
+    try {
+      const names = this.withDb((db) => readClassNames(db, c.inspection.fingerprint, c.profile.classes.length));
+      if (names) this.savedNames = { fingerprint: c.inspection.fingerprint, names };
+    } catch {
+      // A project that cannot be read now: the model's own names apply.
+    }
+  }
+
+  private savedFor(c: Classifier): string[] | null {
+    const s = this.savedNames;
+    return s && s.fingerprint === c.inspection.fingerprint && s.names.length === c.profile.classes.length ? s.names : null;
+  }
+
+  /** The names shown and written now: the project's for this model, else the model's own. */
+  private names(): string[] {
+    const c = this.requireModel();
+    return this.savedFor(c) ?? c.profile.classes;
+  }
+
+  /** The inspection as the app shows it (the classifier keeps the model's own names: labels are matched to those). */
+  private namedInspection(c: Classifier): Classifier['inspection'] {
+    const saved = this.savedFor(c);
+    return saved ? { ...c.inspection, classesSource: 'project', profile: { ...c.inspection.profile, classes: [...saved] } } : c.inspection;
+  }
+
+  classNames(): ClassNames {
+    const c = this.requireModel();
+    const saved = this.savedFor(c);
+    return {
+      names: [...(saved ?? c.profile.classes)],
+      modelNames: [...c.profile.classes],
+      modelSource: modelNameSource(c.inspection.classesSource, this.dataset?.layout ?? null),
+      saved: saved !== null,
+    };
+  }
+
+  /** Saves the user's names for the open model into the open project (null: back to the model's own names). */
+  setClassNames(names: string[] | null): ClassNames {
+    const c = this.requireModel();
+    this.requireProject();
+    const checked = names === null ? null : checkClassNames(names, c.profile.classes.length);
+    // Names equal to the model's own are not stored, so the model's names (sidecar, folders) keep applying.
+    const keep = checked && checked.some((n, i) => n !== c.profile.classes[i]) ? checked : null;
+    this.withDb((db) => saveClassNames(db, c.inspection.fingerprint, keep));
+    this.readSavedNames();
+    return this.classNames();
+  }
+
   private batchOf(indices: number[]): PredictPartial {
     const k = TOP_K;
     const classes = new Int32Array(indices.length * k).fill(-1);
@@ -548,8 +608,8 @@ export class WorkbenchSession {
     const image: ExplainPartial = {
       kind: 'image',
       frame: this.frame(args.image, pass.image),
-      predictions: pass.predictions,
-      target: { classIndex: pass.target.classIndex, className: pass.target.className, probability: pass.target.probability },
+      predictions: pass.predictions.map((p) => named(p, this.names())),
+      target: { classIndex: pass.target.classIndex, className: this.names()[pass.target.classIndex], probability: pass.target.probability },
     };
     ctx.partial(image);
     const summary: ExplainSummary = { image: args.image, target: image.target, methods: [], precision: this.modelPrecision() };
@@ -664,7 +724,7 @@ export class WorkbenchSession {
     const sweep: LayerSweep = {
       image: args.image,
       frame: this.frame(args.image, pass.image),
-      target: { classIndex: pass.target.classIndex, className: pass.target.className, probability: pass.target.probability },
+      target: { classIndex: pass.target.classIndex, className: this.names()[pass.target.classIndex], probability: pass.target.probability },
       layers: [],
     };
     for (const [i, layer] of layers.entries()) {
@@ -739,6 +799,7 @@ export class WorkbenchSession {
     const db = new ProjectDb(path); // creates the file when new; refuses files that are not camscope projects
     db.close();
     this.projectPath = path;
+    this.readSavedNames();
     return { context: this.context(), stats: this.stats() };
   }
 
@@ -910,7 +971,7 @@ export class WorkbenchSession {
       return {
         id: result.evalId,
         status: 'complete',
-        settings: result.settings,
+        settings: namedSettings(result.settings, this.savedFor(classifier)),
         table: result.table,
         accuracy: result.accuracy,
         failed: result.failed,
@@ -932,7 +993,8 @@ export class WorkbenchSession {
     return {
       id,
       status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
-      settings: run.settings,
+      // The project's class names for that run's model (the Classes editor), in the tables, drill-down and reports.
+      settings: namedSettings(run.settings, readClassNames(db, run.settings.model.fingerprint, run.settings.model.classes.length)),
       table: withScoreFree(withLocalization(computeTable(records, run.settings.methods, run.settings.score), records), records),
       accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       failed,
@@ -966,8 +1028,7 @@ export class WorkbenchSession {
     opacity: number,
     ctx: JobContext,
   ): Promise<FigureRow[]> {
-    const classifier = this.requireModel();
-    const { classes } = classifier.profile;
+    const classes = this.names();
     const rows: FigureRow[] = [];
     const total = images.length * methods.length;
     let done = 0;
@@ -1006,8 +1067,8 @@ export class WorkbenchSession {
       }
       report(order.at(-1) ?? '', item.file);
       const truth = item.label !== null ? classes[item.label] : item.labelName;
-      const predicted = pass.predictions[0];
-      const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${pass.target.className}`;
+      const predicted = named(pass.predictions[0], classes);
+      const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${classes[pass.target.classIndex]}`;
       rows.push({
         file: item.file,
         caption: `${item.file} — ${truth ?? 'unlabelled'} → ${predicted.className} (p=${predicted.probability.toFixed(2)})${explained}`,
