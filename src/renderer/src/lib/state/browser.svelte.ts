@@ -6,7 +6,24 @@ import { SvelteMap, SvelteSet } from 'svelte/reactivity';
 import type { DatasetListing, PredictionBatch } from '../api';
 import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
 
-export type SortKey = 'file' | 'confidence-desc' | 'confidence-asc' | 'label' | 'predicted';
+/** `outside:METHOD`: most of METHOD's map outside the expert's regions first (from the latest evaluation with regions). */
+export type SortKey = 'file' | 'confidence-desc' | 'confidence-asc' | 'label' | 'predicted' | `outside:${string}`;
+/** 'all', or `outside:METHOD`: only images where more than half of METHOD's map lies outside the expert's regions. */
+export type RegionFilter = 'all' | `outside:${string}`;
+
+/**
+ * Per image and method, the share of the map outside the expert's regions (1 − energy in region) from the latest
+ * evaluation of the open folder that had regions; null where the image had no regions or the map was flat.
+ */
+export interface OutsideShares {
+  evaluationId: number;
+  methods: string[];
+  /** file → method → share outside (0–1) or null. */
+  byFile: Map<string, Record<string, number | null>>;
+}
+
+/** The method a sort or filter value names (null for the others). */
+export const outsideMethod = (v: string): string | null => (v.startsWith('outside:') ? v.slice('outside:'.length) : null);
 export type Correctness = 'all' | 'correct' | 'incorrect';
 export type AnnotatedFilter = 'all' | 'yes' | 'no';
 
@@ -48,6 +65,8 @@ export class BrowserState {
   annotatedFilter = $state<AnnotatedFilter>('all');
   search = $state('');
   sort = $state<SortKey>('file');
+  regionFilter = $state<RegionFilter>('all');
+  outside = $state.raw<OutsideShares | null>(null);
 
   /** Position of the keyboard cursor in `visible`. */
   cursor = $state(0);
@@ -71,12 +90,13 @@ export class BrowserState {
       this.confMin > 0 ||
       this.confMax < 100 ||
       this.annotatedFilter !== 'all' ||
+      this.regionFilter !== 'all' ||
       this.search.trim() !== '',
   );
 
   /** Every filter and the sort order in one string: when it changes, the grid goes back to its top. */
   readonly filterKey = $derived(
-    [this.labelFilter, this.predFilter, this.correctness, this.confMin, this.confMax, this.annotatedFilter, this.search.trim(), this.sort].join('\u0000'),
+    [this.labelFilter, this.predFilter, this.correctness, this.confMin, this.confMax, this.annotatedFilter, this.regionFilter, this.search.trim(), this.sort].join('\u0000'),
   );
 
   /** Dataset indices that pass the filters, in the chosen order. */
@@ -89,6 +109,7 @@ export class BrowserState {
     const min = this.confMin / 100;
     const max = this.confMax / 100;
     const confFilter = this.confMin > 0 || this.confMax < 100;
+    const regionMethod = outsideMethod(this.regionFilter);
     const out: number[] = [];
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -106,10 +127,22 @@ export class BrowserState {
       }
       if (this.annotatedFilter !== 'all' && this.annotatedFiles.has(item.file) !== (this.annotatedFilter === 'yes')) continue;
       if (q && !item.file.toLowerCase().includes(q) && !(item.labelName ?? '').toLowerCase().includes(q)) continue;
+      if (regionMethod !== null) {
+        // "Mostly outside": more than half of the map's total lies outside the regions.
+        const share = this.outsideShare(item.file, regionMethod);
+        if (share === null || share <= 0.5) continue;
+      }
       out.push(i);
     }
     const byFile = (a: number, b: number): number => (items[a].file < items[b].file ? -1 : items[a].file > items[b].file ? 1 : 0);
     const conf = (i: number): number => (this.predicted[i] >= 0 ? this.confidence[i] : -1);
+    const sortMethod = outsideMethod(this.sort);
+    if (sortMethod !== null) {
+      // Most outside first; images without a value (no regions, not evaluated, flat map) last, in path order.
+      const v = (i: number): number => this.outsideShare(items[i].file, sortMethod) ?? -1;
+      out.sort((a, b) => v(b) - v(a) || a - b);
+      return out;
+    }
     switch (this.sort) {
       case 'confidence-desc':
         out.sort((a, b) => conf(b) - conf(a) || a - b);
@@ -178,7 +211,53 @@ export class BrowserState {
     this.confMin = 0;
     this.confMax = 100;
     this.annotatedFilter = 'all';
+    this.regionFilter = 'all';
     this.search = '';
+  }
+
+  // ---- expert regions: share of each map outside them (from the latest evaluation with regions) ----
+
+  /** Share of `method`'s map outside the regions for this file; null when unknown. */
+  outsideShare(file: string, method: string): number | null {
+    const v = this.outside?.byFile.get(file)?.[method];
+    return typeof v === 'number' ? v : null;
+  }
+
+  /** Images of the folder with no value for `method` (no regions, not in the evaluation, or a flat map). */
+  withoutShare(method: string): number {
+    return (this.dataset?.items ?? []).filter((item) => this.outsideShare(item.file, method) === null).length;
+  }
+
+  /**
+   * Reads the latest evaluation of the open folder that had expert regions and keeps 1 − energy in region per
+   * image and method. A sort or filter on a method that run lacks falls back to the file order / no filter.
+   */
+  async loadOutsideShares(): Promise<void> {
+    const root = this.dataset?.root;
+    if (!root) return;
+    try {
+      const runs = await getApi().invoke('evaluation:list');
+      const latest = [...runs].reverse().find((r) => r.settings.localization && r.settings.dataset.root === root);
+      if (!latest) {
+        this.outside = null;
+      } else {
+        const detail = await getApi().invoke('evaluation:get', { id: latest.id });
+        const byFile = new Map<string, Record<string, number | null>>();
+        for (const r of detail.records) {
+          const row: Record<string, number | null> = {};
+          for (const [m, v] of Object.entries(r.methods)) row[m] = typeof v.energy_in_region === 'number' ? 1 - v.energy_in_region : null;
+          byFile.set(r.file, row);
+        }
+        if (this.dataset?.root === root) this.outside = { evaluationId: latest.id, methods: detail.table.methods, byFile };
+      }
+    } catch {
+      this.outside = null; // no project, or it cannot be read now: the region sort is simply not offered
+    }
+    const known = this.outside?.methods ?? [];
+    const sortM = outsideMethod(this.sort);
+    if (sortM !== null && !known.includes(sortM)) this.sort = 'file';
+    const filterM = outsideMethod(this.regionFilter);
+    if (filterM !== null && !known.includes(filterM)) this.regionFilter = 'all';
   }
 
   // ---- predictions ----

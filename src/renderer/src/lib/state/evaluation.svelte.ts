@@ -1,12 +1,20 @@
 /** The evaluation view's state: the run form, the running job's progress, and the project's runs. */
-import type { EvaluationDetail, EvaluationSummary, JobProgress, ScoreVariantName } from '../api';
+import type { EvaluationDetail, EvaluationSummary, JobProgress, RegionImportResult, ScoreVariantName } from '../api';
 import { cancelJob, errorText, getApi, isCancelled, isEngineCrash, newJobId } from '../api';
 
 /** The methods of the paper's tables, the default selection. */
 export const PAPER_METHODS = ['gradcam', 'gradcam++', 'xgradcam', 'layercam', 'scorecam', 'scorecam++'];
 
+/** The reference method: a random map, the line every method should beat (the engine's REFERENCE_METHODS). */
+export const REFERENCE_METHOD = 'random';
+
 export class EvaluationState {
   methods = $state<string[]>([...PAPER_METHODS]);
+  /** Include the random reference (on by default: a row to beat, never starred). */
+  reference = $state(true);
+  /** The last import of expert regions into the project (its one-sentence summary), and whether one is running. */
+  lastImport = $state.raw<RegionImportResult | null>(null);
+  importing = $state(false);
   /** Images to sample; null = every image. */
   sample = $state<number | null>(100);
   seed = $state(0);
@@ -54,8 +62,13 @@ export class EvaluationState {
     }
   }
 
+  /** The methods a run explains: the chosen ones, then the random reference when it is on. */
+  runMethods(): string[] {
+    return [...this.methods.filter((m) => m !== REFERENCE_METHOD), ...(this.reference ? [REFERENCE_METHOD] : [])];
+  }
+
   async run(): Promise<void> {
-    if (this.running || !this.methods.length) return;
+    if (this.running || !this.methods.some((m) => m !== REFERENCE_METHOD)) return;
     const jobId = newJobId('evaluate');
     this.jobId = jobId;
     this.running = true;
@@ -66,7 +79,7 @@ export class EvaluationState {
     try {
       const summary = await getApi().invoke('evaluation:run', {
         jobId,
-        methods: this.methods,
+        methods: this.runMethods(),
         sample: this.sample,
         seed: this.seed,
         score: this.score,

@@ -26,3 +26,31 @@ export function separates(values: readonly (number | null)[], digits: number): b
   const shown = values.filter((v): v is number => v !== null && Number.isFinite(v)).map((v) => Number(v.toFixed(digits)));
   return shown.length >= 2 && Math.min(...shown) !== Math.max(...shown);
 }
+
+/** Methods shown as a reference line to beat (the engine's REFERENCE_METHODS): muted, dashed, never starred best. */
+export const REFERENCE_METHODS: readonly string[] = ['random'];
+export const isReference = (id: string): boolean => REFERENCE_METHODS.includes(id);
+
+/** `bestMask` over the contenders only: a reference method is never marked best and does not decide a tie. */
+export function bestAmong(methods: readonly string[], values: readonly (number | null)[], better: MetricInfo['better'], digits: number): boolean[] {
+  const ranked = values.map((v, i) => (isReference(methods[i]) ? null : v));
+  return bestMask(ranked, better, digits);
+}
+
+export type LocalizationKey = 'pointing_game_pct' | 'energy_pointing_game' | 'rank_accuracy' | 'iou';
+
+/**
+ * The rows of the "Localization (expert regions)" block, as the reports define them (report/format.ts
+ * LOCALIZATION_METRICS; restated because that module reaches Node-only code).
+ */
+export const LOCALIZATION_INFO: readonly (Omit<MetricInfo, 'key'> & { key: LocalizationKey })[] = [
+  { key: 'pointing_game_pct', label: 'Pointing game (%)', better: 'higher', digits: 2, description: 'Share of images whose map maximum lies within the pointing tolerance of an expert region.' },
+  { key: 'energy_pointing_game', label: 'Energy in region', better: 'higher', digits: 4, description: 'Mean share of the map’s sum inside the expert regions (flat maps left out).' },
+  { key: 'rank_accuracy', label: 'Rank accuracy', better: 'higher', digits: 4, description: 'Mean fraction of the map’s highest pixels (as many as the regions have) inside the regions.' },
+  { key: 'iou', label: 'IoU', better: 'higher', digits: 4, description: 'Mean overlap of the thresholded map with the regions.' },
+];
+
+/** True when the run was evaluated against expert regions (its table has the localization block). */
+export function hasLocalization(table: { methods: string[]; rows: Record<string, { images_with_regions?: number } | undefined> }): boolean {
+  return table.methods.some((m) => table.rows[m]?.images_with_regions !== undefined);
+}
