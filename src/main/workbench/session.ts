@@ -1076,6 +1076,7 @@ export class WorkbenchSession {
         height: pass.image.height,
         original: pass.image.pixels,
         overlays,
+        colormap,
       });
     }
     return rows;

@@ -185,11 +185,11 @@ export function figure(): FigureRow[] {
   return [
     {
       file: 'n01440764/ILSVRC2012_val_00000293.JPEG', caption: 'n01440764/ILSVRC2012_val_00000293.JPEG — tench → tench (p=0.93)',
-      width: SIZE, height: SIZE, original: grey, overlays: overlays(grey, 0),
+      width: SIZE, height: SIZE, original: grey, overlays: overlays(grey, 0), colormap: 'jet',
     },
     {
       file: SCRIPT_FILE, caption: `${SCRIPT_FILE} — garbage truck → ${NASTY_CLASS} (p=0.08)`,
-      width: SIZE, height: SIZE, original: rgb, overlays: overlays(rgb, 0.05),
+      width: SIZE, height: SIZE, original: rgb, overlays: overlays(rgb, 0.05), colormap: 'jet',
     },
   ];
 }

@@ -356,7 +356,7 @@ describe('report.html', () => {
     expect(html).not.toMatch(/<link\b/i);
     expect(html).not.toMatch(/<script\b/i);
     expect(html).not.toMatch(/src="http/i);
-    expect(html).not.toMatch(/@import|url\(/i);
+    expect(html).not.toMatch(/@import|url\((?!#)/i);
     // The only URLs are the SVG namespace names.
     const withoutNs = html.replace(/xmlns(:xlink)?="http:\/\/www\.w3\.org\/(2000\/svg|1999\/xlink)"/g, '');
     expect(withoutNs).not.toMatch(/https?:\/\//i);
@@ -460,9 +460,14 @@ describe('figure.svg and figure.png', () => {
     // 28×28 inputs → cells of 6·28 = 168 px; 4 columns, 2 rows.
     const S = FIGURE_STYLE;
     const width = 2 * S.margin + 4 * 168 + 3 * S.columnGap;
-    const height = S.margin + S.headerHeight + 2 * (S.captionHeight + 168) + S.rowGap + S.margin;
-    expect([width, height]).toEqual([736, 464]);
-    const layout = figureLayout(input.figure, METHOD_IDS.length);
+    // Text: captions ≥ 9 pt at 17 cm = 481.89 pt → 9·736/481.89 = 13.75 → 13.8 px; headers stay at 15 px.
+    // Header band 1 line: 15·1.25 + 7.5 = 26.25; each row: caption 13.8·1.25 + 0.3·13.8 = 21.39, image 168.
+    // Colour bar: gap 14 + 13.8 to its title, 0.45·13.8 to the bar (15 px), 1.05·13.8 to the labels, 0.3·13.8 + margin.
+    const rowsEnd = S.margin + 26.25 + 2 * (21.39 + 168) + S.rowGap;
+    const height = Math.ceil(rowsEnd + S.rowGap + 13.8 + 0.45 * 13.8 + 15 + 1.05 * 13.8 + 0.3 * 13.8 + S.margin);
+    expect([width, height]).toEqual([736, 527]);
+    const layout = figureLayout(input.figure, METHOD_IDS, METHOD_NAMES);
+    expect(layout.captionFontSize).toBe(13.8);
     expect([layout.width, layout.height]).toEqual([width, height]);
     expect(figurePngScale(layout)).toBe(2);
 
@@ -475,7 +480,7 @@ describe('figure.svg and figure.png', () => {
     const px = (x: number, y: number): number[] => Array.from(data.subarray((y * info.width + x) * info.channels, (y * info.width + x) * info.channels + 3));
     expect(px(2, 2)).toEqual([255, 255, 255]);
     const r0 = layout.rows[0];
-    expect(px(2 * (layout.columnX[0] + 3), 2 * (r0.imageY + 3))).toEqual([0, 0, 0]);
+    expect(px(Math.round(2 * (layout.columnX[0] + 3)), Math.round(2 * (r0.imageY + 3)))).toEqual([0, 0, 0]);
   });
 });
 
@@ -499,8 +504,9 @@ describe('a long figure', () => {
     expect(texts).toContain('Qualitative examples (1 of 3)');
     expect(texts).toContain('Qualitative examples (3 of 3)');
     const images = [...pdf.toString('latin1').matchAll(/\/Subtype \/Image[\s\S]{0,80}\/Width (\d+)\s*\/Height (\d+)/g)];
-    // Each page's block: 4 rows → height 20 + 30 + 4·190 + 3·14 + 20 = 872, at 2×.
-    expect(images.map((m) => `${m[1]}x${m[2]}`)).toEqual(['1472x1744', '1472x1744', '1472x1744']);
+    // Each page's block: 4 rows and its own colour bar → height 20 + 26.25 + 4·(21.39 + 168) + 3·14, then the bar
+    // (14 + 13.8 + 6.21 + 15 + 14.49 + 4.14) and the margin 20: 933.45 → 934, at 2×.
+    expect(images.map((m) => `${m[1]}x${m[2]}`)).toEqual(['1472x1868', '1472x1868', '1472x1868']);
   });
 });
 
@@ -521,7 +527,7 @@ describe('report.pdf', () => {
     expect(pdfInfo(raw, 'Author')).toBe('camscope');
     expect(raw).toMatch(/\/MediaBox \[0 0 595\.28 841\.89\]/);
     // The figure is embedded at its full pixel size.
-    expect(raw).toMatch(/\/Subtype \/Image[\s\S]{0,80}\/Width 1472\s*\/Height 928/);
+    expect(raw).toMatch(/\/Subtype \/Image[\s\S]{0,80}\/Width 1472\s*\/Height 1054/);
     // Only the standard Helvetica faces.
     const fonts = new Set([...raw.matchAll(/\/BaseFont \/([\w-]+)/g)].map((m) => m[1]));
     expect([...fonts].every((f) => f.startsWith('Helvetica'))).toBe(true);
@@ -533,9 +539,10 @@ describe('report.pdf', () => {
     const all = runs.map((r) => r.text).join('\n');
     expect(find('camscope evaluation')[0]?.font).toBe('Helvetica-Bold');
     for (const name of Object.values(METHOD_NAMES)) expect(find(name).length).toBeGreaterThan(0);
-    expect(find('Average Drop (%)')).toHaveLength(2); // table row and definition
-    expect(find('12.00').map((r) => r.font)).toEqual(['Helvetica-Bold']); // best Average Drop
-    expect(find('21.54').map((r) => r.font)).toEqual(['Helvetica']);
+    expect(find('Average Drop (%)')).toHaveLength(3); // table row, chart panel and definition
+    // Average Drop values appear in the table and in the chart, the best in bold in both.
+    expect(find('12.00').map((r) => r.font)).toEqual(['Helvetica-Bold', 'Helvetica-Bold']); // best Average Drop
+    expect(find('21.54').map((r) => r.font)).toEqual(['Helvetica', 'Helvetica']);
     expect(find('0.6544').map((r) => r.font)).toEqual(['Helvetica-Bold', 'Helvetica-Bold']); // tie
     expect(find('0.6012').map((r) => r.font)).toEqual(['Helvetica']);
     expect(all).toContain('The model classified 75.00 % of the labelled images');

@@ -50,6 +50,10 @@ export const METRICS: readonly MetricInfo[] = [
   },
 ];
 
+/** The metrics the app's chart (and the reports' charts) show: Average Drop, Increase in Confidence, Win %. */
+export const HEADLINE_METRICS: readonly MetricInfo[] = METRICS.filter((m) =>
+  m.key === 'average_drop_pct' || m.key === 'increase_in_confidence_pct' || m.key === 'win_pct');
+
 /** A row of the "Localization (expert regions)" block. */
 export interface LocalizationMetricInfo extends Omit<MetricInfo, 'key'> {
   key: LocalizationKey;

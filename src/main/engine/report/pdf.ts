@@ -13,6 +13,8 @@ import {
   isReference,
   type AnyMetricInfo,
   METRICS,
+  HEADLINE_METRICS,
+  type MetricKey,
   accuracyPct,
   baseName,
   formatDate,
@@ -73,9 +75,18 @@ function bottom(doc: Doc): number {
   return doc.page.height - doc.page.margins.bottom;
 }
 
-/** Starts a new page unless `height` points fit below the cursor. */
+function isLandscape(doc: Doc): boolean {
+  return doc.page.width > doc.page.height;
+}
+
+/** A new A4 page, in the current page's orientation unless told. */
+function newPage(doc: Doc, landscape = isLandscape(doc)): void {
+  doc.addPage({ size: 'A4', layout: landscape ? 'landscape' : 'portrait', margins: MARGIN });
+}
+
+/** Starts a new page (same orientation) unless `height` points fit below the cursor. */
 function ensureSpace(doc: Doc, height: number): void {
-  if (doc.y + height > bottom(doc)) doc.addPage();
+  if (doc.y + height > bottom(doc)) newPage(doc);
 }
 
 function triangle(doc: Doc, x: number, baseline: number, better: 'higher' | 'lower', size = 5.5): void {
@@ -126,27 +137,90 @@ function wrapWords(doc: Doc, text: string, width: number): string[] {
   return lines.length > 0 ? lines : [''];
 }
 
-const TABLE_LABEL_WIDTH = 168;
-const TABLE_MIN_COLUMN = 62;
+/** Body text size of the metric table, and the smallest it may shrink to before methods are split into groups. */
+const TABLE_SIZE = { normal: 9.5, min: 7.5 };
+/** A4 text widths in points (portrait, landscape). */
+const TEXT_WIDTH = { portrait: 595.28 - MARGIN.left - MARGIN.right, landscape: 841.89 - MARGIN.left - MARGIN.right };
+const CELL_PAD = 6;
 
-/** The paper-form table for a slice of the methods (wide runs are split into several tables of equal columns). */
+type CountRow = { key: keyof ReturnType<typeof methodRow>; label: string };
+
+/** How the metric tables are set: page orientation, text size, column widths and the method groups (usually one). */
+export interface TablePlan {
+  landscape: boolean;
+  size: number;
+  labelW: number;
+  colW: number;
+  /** [from, to) ranges of settings.methods, one table each; the metric names are repeated in every one. */
+  groups: [number, number][];
+}
+
+/** The label column and the method column widths the tables need at a text size (every table of the run). */
+function tableWidths(doc: Doc, input: ReportInput, size: number): { labelW: number; colW: number } {
+  const k = size / TABLE_SIZE.normal;
+  const blocks: { metrics: readonly AnyMetricInfo[]; counts: readonly CountRow[] }[] = [{ metrics: METRICS, counts: COUNT_ROWS }];
+  if (hasLocalization(input)) blocks.push({ metrics: LOCALIZATION_METRICS, counts: LOCALIZATION_COUNT_ROWS });
+  let labelW = doc.font(FONT.regular).fontSize(size).widthOfString('Metric');
+  let colW = 0;
+  for (const b of blocks) {
+    doc.font(FONT.regular).fontSize(size);
+    for (const m of b.metrics) labelW = Math.max(labelW, doc.widthOfString(toWinAnsi(m.label)) + 5 + 5.5 * k);
+    doc.fontSize(8 * k);
+    for (const c of b.counts) labelW = Math.max(labelW, doc.widthOfString(toWinAnsi(c.label)));
+    doc.font(FONT.bold).fontSize(size);
+    for (const row of metricRows(input, b.metrics)) for (const c of row.cells) colW = Math.max(colW, doc.widthOfString(toWinAnsi(c.text)));
+  }
+  // Method names wrap at spaces, so a column is as wide as the longest word of a name.
+  doc.font(FONT.bold).fontSize(9 * k);
+  for (const id of input.settings.methods) {
+    for (const w of toWinAnsi(methodName(input, id)).split(/\s+/)) colW = Math.max(colW, doc.widthOfString(w));
+  }
+  return { labelW: Math.ceil(labelW + 6 * k), colW: Math.ceil(Math.max(colW, 30 * k) + CELL_PAD + 2 * k) };
+}
+
+/**
+ * Fits the methods into one table: portrait at the normal size; else landscape, shrinking the text down to
+ * TABLE_SIZE.min; only when even that is too narrow, landscape at the minimum size with the methods split into
+ * groups of equal size (each a whole table with the metric names repeated).
+ */
+export function planTables(doc: Doc, input: ReportInput): TablePlan {
+  const n = input.settings.methods.length;
+  const one: [number, number][] = [[0, n]];
+  const portrait = tableWidths(doc, input, TABLE_SIZE.normal);
+  if (portrait.labelW + n * portrait.colW <= TEXT_WIDTH.portrait) {
+    return { landscape: false, size: TABLE_SIZE.normal, ...portrait, groups: one };
+  }
+  for (let size = TABLE_SIZE.normal; size >= TABLE_SIZE.min - 1e-9; size -= 0.5) {
+    const w = tableWidths(doc, input, size);
+    if (w.labelW + n * w.colW <= TEXT_WIDTH.landscape) return { landscape: true, size, ...w, groups: one };
+  }
+  const w = tableWidths(doc, input, TABLE_SIZE.min);
+  const fit = Math.max(1, Math.floor((TEXT_WIDTH.landscape - w.labelW) / w.colW));
+  const count = Math.ceil(n / fit);
+  const per = Math.ceil(n / count);
+  const groups: [number, number][] = [];
+  for (let from = 0; from < n; from += per) groups.push([from, Math.min(n, from + per)]);
+  return { landscape: true, size: TABLE_SIZE.min, ...w, groups };
+}
+
+/** One paper-form table for methods [from, to): never split across pages (it moves to the next page whole). */
 function metricTable(
-  doc: Doc, input: ReportInput, from: number, to: number, columns: number,
+  doc: Doc, input: ReportInput, plan: TablePlan, from: number, to: number,
   metrics: readonly AnyMetricInfo[] = METRICS,
-  counts: readonly { key: keyof ReturnType<typeof methodRow>; label: string }[] = COUNT_ROWS,
+  counts: readonly CountRow[] = COUNT_ROWS,
 ): void {
   const ids = input.settings.methods.slice(from, to);
   const rows = metricRows(input, metrics);
-  const W = contentWidth(doc);
   const x0 = doc.page.margins.left;
-  const labelW = TABLE_LABEL_WIDTH;
-  const colW = (W - labelW) / columns;
+  const k = plan.size / TABLE_SIZE.normal;
+  const { labelW, colW } = plan;
   const tableW = labelW + colW * ids.length;
-  const pad = 6;
-  const rowH = 17;
-  const countH = 13.5;
-  const headSize = 9;
-  const lineH = 11;
+  const pad = CELL_PAD;
+  const rowH = 17 * k;
+  const countH = 13.5 * k;
+  const headSize = 9 * k;
+  const lineH = 11 * k;
+  const countSize = 8 * k;
 
   // Method names wrap at spaces; a single word wider than the column is set smaller.
   doc.font(FONT.bold).fontSize(headSize);
@@ -159,7 +233,7 @@ function metricTable(
     doc.fontSize(headSize);
     return { lines, size };
   });
-  const headH = Math.max(...heads.map((h) => h.lines.length)) * lineH + 9;
+  const headH = Math.max(...heads.map((h) => h.lines.length)) * lineH + 9 * k;
   const total = 1 + headH + rows.length * rowH + counts.length * countH + 8;
   ensureSpace(doc, total);
 
@@ -167,11 +241,11 @@ function metricTable(
   rule(doc, y, tableW, 1.2);
   // Header: method names, bottom-aligned, right-aligned over the numbers.
   doc.font(FONT.bold).fontSize(headSize).fillColor(COLOR.fg);
-  doc.text('Metric', x0 + 2, y + headH - 4 - lineH + 1.5, { width: labelW - 4, lineBreak: false });
+  doc.text('Metric', x0 + 2, y + headH - 4 * k - lineH + 1.5 * k, { width: labelW - 4, lineBreak: false });
   heads.forEach((h, i) => {
     doc.fontSize(h.size);
-    h.lines.forEach((line, k) => {
-      const ly = y + headH - 4 - (h.lines.length - k) * lineH + 1.5;
+    h.lines.forEach((line, j) => {
+      const ly = y + headH - 4 * k - (h.lines.length - j) * lineH + 1.5 * k;
       doc.text(line, x0 + labelW + i * colW, ly, { width: colW - pad, align: 'right', lineBreak: false });
     });
   });
@@ -180,14 +254,14 @@ function metricTable(
 
   rows.forEach((row, r) => {
     if (r % 2 === 1) doc.save().rect(x0, y + 0.3, tableW, rowH - 0.6).fill(COLOR.soft).restore();
-    const base = y + 5;
+    const base = y + 5 * k;
     const label = toWinAnsi(row.info.label);
-    doc.font(FONT.regular).fontSize(9.5).fillColor(COLOR.fg).text(label, x0 + 2, base, { lineBreak: false });
-    triangle(doc, x0 + 2 + doc.widthOfString(label) + 5, base + 7.2, row.info.better);
+    doc.font(FONT.regular).fontSize(plan.size).fillColor(COLOR.fg).text(label, x0 + 2, base, { lineBreak: false });
+    triangle(doc, x0 + 2 + doc.widthOfString(label) + 5 * k, base + 7.2 * k, row.info.better, 5.5 * k);
     row.cells.slice(from, to).forEach((c, i) => {
       doc
         .font(c.best ? FONT.bold : FONT.regular)
-        .fontSize(9.5)
+        .fontSize(plan.size)
         .fillColor(COLOR.fg)
         .text(toWinAnsi(c.text), x0 + labelW + i * colW, base, { width: colW - pad, align: 'right', lineBreak: false });
     });
@@ -197,10 +271,10 @@ function metricTable(
   rule(doc, y, tableW, 0.4, COLOR.rule);
   y += 2;
   counts.forEach((c) => {
-    doc.font(FONT.regular).fontSize(8).fillColor(COLOR.muted);
-    doc.text(toWinAnsi(c.label), x0 + 2, y + 3.5, { lineBreak: false });
+    doc.font(FONT.regular).fontSize(countSize).fillColor(COLOR.muted);
+    doc.text(toWinAnsi(c.label), x0 + 2, y + 3.5 * k, { lineBreak: false });
     ids.forEach((id, i) => {
-      doc.text(String(methodRow(input, id)[c.key] ?? '-'), x0 + labelW + i * colW, y + 3.5, {
+      doc.text(String(methodRow(input, id)[c.key] ?? '-'), x0 + labelW + i * colW, y + 3.5 * k, {
         width: colW - pad, align: 'right', lineBreak: false,
       });
     });
@@ -210,6 +284,107 @@ function metricTable(
   rule(doc, y, tableW, 1.2);
   doc.x = x0;
   doc.y = y + 8;
+}
+
+/** Every table of a block (one per method group), each whole on a page. */
+function metricTables(
+  doc: Doc, input: ReportInput, plan: TablePlan, metrics?: readonly AnyMetricInfo[], counts?: readonly CountRow[],
+): void {
+  plan.groups.forEach(([from, to], g) => {
+    if (g > 0) doc.moveDown(0.6);
+    metricTable(doc, input, plan, from, to, metrics, counts);
+  });
+}
+
+const CHART_COLOR = { bar: '#9dbbe0', best: COLOR.accent, reference: '#e4e8ec', hatch: '#8c959f', track: '#f3f5f7' };
+
+/** A bar filled with the reference look: light grey with diagonal hatching, so it reads as "not a contender". */
+function hatchedBar(doc: Doc, x: number, y: number, w: number, h: number): void {
+  doc.save().rect(x, y, w, h).fill(CHART_COLOR.reference).restore();
+  doc.save().rect(x, y, w, h).clip();
+  doc.lineWidth(0.6).strokeColor(CHART_COLOR.hatch);
+  for (let t = -h; t < w; t += 3.5) doc.moveTo(x + t, y + h).lineTo(x + t + h, y).stroke();
+  doc.restore();
+  doc.save().rect(x, y, w, h).lineWidth(0.4).strokeColor(CHART_COLOR.hatch).stroke().restore();
+}
+
+/**
+ * The app's chart in vector form: one horizontal bar chart per headline metric (Average Drop, Increase in
+ * Confidence, Win %), a bar per method with its value written at the end; the best method's bar in the accent
+ * colour, the random reference hatched grey. Bars run from 0 to the largest value of the metric.
+ */
+function metricChart(doc: Doc, input: ReportInput): void {
+  const ids = input.settings.methods;
+  const rows = metricRows(input, HEADLINE_METRICS);
+  const x0 = doc.page.margins.left;
+  const W = contentWidth(doc);
+  const n = ids.length;
+  const barH = n <= 6 ? 11 : n <= 12 ? 8.5 : 7;
+  const gap = n <= 6 ? 4 : 3;
+  const labelSize = n <= 12 ? 8 : 7;
+  const titleH = 18;
+  const top = 28;
+  const height = titleH + top + n * (barH + gap) + 14;
+  // The chart stays whole: on this page when it fits under the table, else on the next.
+  doc.moveDown(0.6);
+  ensureSpace(doc, height);
+  doc.font(FONT.bold).fontSize(10.5).fillColor(COLOR.fg).text('Headline metrics per method', x0, doc.y, { lineBreak: false });
+  const y0 = doc.y + titleH;
+  doc.font(FONT.regular).fontSize(labelSize);
+  const names = ids.map((id) => toWinAnsi(methodName(input, id)));
+  const nameW = Math.min(Math.max(...names.map((t) => doc.widthOfString(t))) + 8, 0.3 * W);
+  const panelGap = 16;
+  const panelW = (W - nameW - 2 * panelGap) / 3;
+  const valueW = 34;
+  ids.forEach((id, i) => {
+    const y = y0 + top + i * (barH + gap);
+    doc.font(isReference(id) ? FONT.italic : FONT.regular).fontSize(labelSize).fillColor(COLOR.fg);
+    doc.text(names[i], x0, y + (barH - labelSize) / 2 + 0.5, { width: nameW - 8, align: 'right', lineBreak: false, ellipsis: true });
+  });
+  rows.forEach((row, p) => {
+    const px = x0 + nameW + p * (panelW + panelGap);
+    doc.font(FONT.bold).fontSize(9).fillColor(COLOR.fg).text(toWinAnsi(row.info.label), px, y0, { width: panelW, lineBreak: false });
+    doc.font(FONT.regular).fontSize(7.5).fillColor(COLOR.muted)
+      .text(row.info.better === 'lower' ? 'lower is better' : 'higher is better', px, y0 + 12, { width: panelW, lineBreak: false });
+    const values = ids.map((id) => methodRow(input, id)[row.info.key as MetricKey]);
+    const max = Math.max(1e-9, ...values.map((v) => (v !== null && Number.isFinite(v) ? v : 0)));
+    const span = panelW - valueW;
+    // The zero line the bars start from.
+    doc.save().moveTo(px, y0 + top - 2).lineTo(px, y0 + top + n * (barH + gap) - gap + 2).lineWidth(0.6).strokeColor(COLOR.muted).stroke().restore();
+    ids.forEach((id, i) => {
+      const v = values[i];
+      const y = y0 + top + i * (barH + gap);
+      const cell = row.cells[i];
+      const w = v === null || !Number.isFinite(v) ? 0 : Math.max(0.8, (span * Math.max(0, v)) / max);
+      doc.save().rect(px, y, span, barH).fill(CHART_COLOR.track).restore();
+      if (w > 0) {
+        if (isReference(id)) hatchedBar(doc, px, y, w, barH);
+        else doc.save().rect(px, y, w, barH).fill(cell.best ? CHART_COLOR.best : CHART_COLOR.bar).restore();
+      }
+      doc.font(cell.best ? FONT.bold : FONT.regular).fontSize(labelSize).fillColor(cell.best ? COLOR.accent : COLOR.fg)
+        .text(toWinAnsi(cell.text), px + w + 3, y + (barH - labelSize) / 2 + 0.5, { lineBreak: false });
+    });
+  });
+  // Key: what the fills mean.
+  const ky = y0 + top + n * (barH + gap) + 4;
+  let kx = x0 + nameW;
+  doc.font(FONT.regular).fontSize(7.5).fillColor(COLOR.muted);
+  doc.save().rect(kx, ky, 14, 7).fill(CHART_COLOR.best).restore();
+  kx += 18;
+  const bestText = 'best of the metric (as in the table)';
+  doc.text(bestText, kx, ky - 0.5, { lineBreak: false });
+  kx += doc.widthOfString(bestText) + 14;
+  doc.save().rect(kx, ky, 14, 7).fill(CHART_COLOR.bar).restore();
+  kx += 18;
+  doc.text('other methods', kx, ky - 0.5, { lineBreak: false });
+  kx += doc.widthOfString('other methods') + 14;
+  if (ids.some(isReference)) {
+    hatchedBar(doc, kx, ky, 14, 7);
+    kx += 18;
+    doc.fillColor(COLOR.muted).text('reference (random baseline)', kx, ky - 0.5, { lineBreak: false });
+  }
+  doc.x = x0;
+  doc.y = y0 - titleH + height;
 }
 
 function legend(doc: Doc): void {
@@ -374,7 +549,7 @@ function figureBox(landscape: boolean): { w: number; h: number } {
  * itself); a long one is cut into blocks of rows, each rendered with its own column headers, one block per page.
  */
 async function planFigurePages(input: ReportInput, full: FigureImage): Promise<FigurePage[]> {
-  const layout = figureLayout(input.figure, input.settings.methods.length);
+  const layout = figureLayout(input.figure, input.settings.methods, input.methodNames);
   const wideFits = (landscape: boolean): number => Math.min(1, figureBox(landscape).w / layout.width);
   const wholeFits = (landscape: boolean): number =>
     Math.min(figureBox(landscape).w / layout.width, figureBox(landscape).h / layout.height, 1);
@@ -385,13 +560,15 @@ async function planFigurePages(input: ReportInput, full: FigureImage): Promise<F
     return [{ image: full, landscape: single.landscape }];
   }
   // Several pages at page width: portrait, unless landscape shows the images clearly larger and still holds 3 rows.
+  // Every block has its own headers and colour bar; a row band is its caption, image and gap (the tallest one).
   const S = FIGURE_STYLE;
-  const tallest = Math.max(...layout.rows.map((r) => r.cell.height));
+  const head = layout.rows[0].y;
+  const foot = layout.height - layout.colorBar.titleY + layout.captionFontSize + S.rowGap;
+  const rowBand = Math.max(...layout.rows.map((r, i) =>
+    (i + 1 < layout.rows.length ? layout.rows[i + 1].y : r.imageY + r.cell.height + S.rowGap) - r.y));
   const rowsPerPage = (landscape: boolean): number => {
     const scale = wideFits(landscape);
-    const head = (S.margin + S.headerHeight + S.margin) * scale;
-    const rowBand = (S.captionHeight + tallest + S.rowGap) * scale;
-    return Math.max(1, Math.floor((figureBox(landscape).h - head + S.rowGap * scale) / rowBand));
+    return Math.max(1, Math.floor((figureBox(landscape).h - (head + foot) * scale + S.rowGap * scale) / (rowBand * scale)));
   };
   const landscape = wideFits(true) > 1.25 * wideFits(false) && rowsPerPage(true) >= 3;
   const perPage = rowsPerPage(landscape);
@@ -459,6 +636,8 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     size: 'A4',
     margins: MARGIN,
     bufferPages: true,
+    // The first page's orientation depends on the table (planned below with the document's own font metrics).
+    autoFirstPage: false,
     info: {
       Title: 'camscope evaluation',
       Author: 'camscope',
@@ -476,6 +655,8 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
   });
 
   try {
+    const plan = planTables(doc, input);
+    newPage(doc, plan.landscape);
     const x0 = doc.page.margins.left;
     // Title block.
     doc.font(FONT.bold).fontSize(22).fillColor(COLOR.fg).text('camscope evaluation', x0, doc.page.margins.top);
@@ -501,29 +682,19 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     doc.y += 4;
 
     heading(doc, 'Faithfulness');
-    // As many method columns per table as fit; wide runs get several tables of the same column width.
     const n = s.methods.length;
-    const fit = Math.max(1, Math.floor((contentWidth(doc) - TABLE_LABEL_WIDTH) / TABLE_MIN_COLUMN));
-    const tables = Math.ceil(n / fit);
-    const perTable = Math.ceil(n / tables);
-    const columns = Math.max(perTable, 3);
     if (n === 0) paragraph(doc, 'No method was evaluated.');
-    for (let from = 0; from < n; from += perTable) {
-      if (from > 0) doc.moveDown(0.6);
-      metricTable(doc, input, from, Math.min(n, from + perTable), columns);
-    }
+    else metricTables(doc, input, plan);
     legend(doc);
-    definitions(doc, input);
     if (s.methods.some(isReference)) {
       paragraph(doc, 'A column marked "(reference)" is the random baseline: a line a method should beat, never marked best nor counted in Win %.', { size: 8.5, color: COLOR.muted });
     }
+    if (n > 0) metricChart(doc, input);
+    definitions(doc, input);
 
     if (hasLocalization(input)) {
       heading(doc, 'Localization (expert regions)');
-      for (let from = 0; from < n; from += perTable) {
-        if (from > 0) doc.moveDown(0.6);
-        metricTable(doc, input, from, Math.min(n, from + perTable), columns, LOCALIZATION_METRICS, LOCALIZATION_COUNT_ROWS);
-      }
+      metricTables(doc, input, plan, LOCALIZATION_METRICS, LOCALIZATION_COUNT_ROWS);
       const l = s.localization;
       if (l) {
         paragraph(
@@ -537,13 +708,14 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
       for (const m of LOCALIZATION_METRICS) paragraph(doc, `${m.label}: ${m.description}`, { size: 8.5 });
     }
 
+    // The rest reads in portrait; a landscape results page ends here.
+    if (plan.landscape) newPage(doc, false);
     const scoreFree = scoreFreeLines(input);
     if (scoreFree.length) {
       heading(doc, SCORE_FREE_HEADING);
       for (const line of scoreFree) paragraph(doc, line);
       paragraph(doc, SCORE_FREE_NOTE, { size: 8.5, color: COLOR.muted });
     }
-
     heading(doc, 'Model accuracy on the sample');
     const a = input.accuracy;
     paragraph(

@@ -1,5 +1,6 @@
 /** Input of the report writers: everything an evaluation run produced, plus what the figure shows. */
 import type { EvaluationSettings, ImageRecord, MetricTable } from '../evaluate/types';
+import type { ColormapName } from '../image/colormap';
 
 /** One row of the qualitative figure: an image and each method's overlay on it. */
 export interface FigureRow {
@@ -12,6 +13,8 @@ export interface FigureRow {
   original: Uint8Array;
   /** Per method id: an RGB overlay (colormap over the image), interleaved 8-bit, same width/height. */
   overlays: Record<string, Uint8Array>;
+  /** The colormap the overlays were drawn with (the figure's colour bar shows it; all rows share one). */
+  colormap: ColormapName;
 }
 
 export interface ReportInput {
