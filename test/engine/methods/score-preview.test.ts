@@ -173,7 +173,7 @@ describe('preview estimator', () => {
     for (let i = 0; i < known.length; i++) for (let j = 0; j < i; j++) pairs.push(d2(descriptors[known[i]], descriptors[known[j]]));
     pairs.sort((a, b) => a - b);
     const ell2 = pairs[pairs.length >> 1];
-    const k = (a: Float64Array, b: Float64Array) => Math.exp(-d2(a, b) / (2 * ell2));
+    const k = (a: Float64Array, b: Float64Array) => Math.exp(-d2(a, b) / ell2);
     const n = known.length;
     const A = known.map((i, r) => [...known.map((j, c) => k(descriptors[i], descriptors[j]) + (r === c ? 0.01 : 0)), ...known.map((_, c) => (r === c ? 1 : 0))]);
     for (let c = 0; c < n; c++) {
@@ -188,6 +188,27 @@ describe('preview estimator', () => {
       const want = mean + known.reduce((t, j, i) => t + alpha[i] * k(descriptors[u], descriptors[j]), 0);
       expect(w[u]).toBeCloseTo(want, 10);
     }
+  });
+
+  it('with probability scores, regresses their log-odds and maps the prediction back through the logistic function', () => {
+    const known = [3, 9, 15, 22];
+    const scores = [0.95, 0.05, 0.6, 0.999999];
+    const plain = new ScoreEstimator(descriptors, { noise: 0.01 });
+    const odds = new ScoreEstimator(descriptors, { noise: 0.01, logOdds: true });
+    const clamp = (v: number) => Math.min(1 - 1e-4, Math.max(1e-4, v));
+    // The same regression on z = log(p / (1 − p)) (clamped) gives, through 1 / (1 + e^−z), the log-odds estimate.
+    const z = scores.map((v) => Math.log(clamp(v) / (1 - clamp(v))));
+    const onZ = plain.weights(known, z);
+    const w = odds.weights(known, scores);
+    known.forEach((p, i) => expect(w[p]).toBe(scores[i]));
+    for (let u = 0; u < 30; u++) {
+      if (known.includes(u)) continue;
+      expect(w[u]).toBeCloseTo(1 / (1 + Math.exp(-onZ[u])), 12);
+      expect(w[u]).toBeGreaterThan(0);
+      expect(w[u]).toBeLessThan(1);
+    }
+    // One score: every other channel gets that score back.
+    expect(odds.weights([5], [0.8])[0]).toBeCloseTo(0.8, 12);
   });
 
   it('describes a channel by its mask at the layer resolution', () => {

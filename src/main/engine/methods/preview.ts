@@ -8,12 +8,17 @@
  * descriptors (first the channel with the largest mask mass, then always the channel least like any scored one),
  * so the scored set covers the kinds of masks early; the unscored channels' scores are predicted by Gaussian-process
  * regression (RBF kernel over the descriptors, constant prior mean = the mean scored score) from the scored ones.
+ * Probability scores (in (0, 1), no baseline) are regressed as log-odds and mapped back: they pile up near 1 with a
+ * tail towards 0, and on the log-odds scale that tail is smooth rather than saturated.
  * Before any channel is scored every channel gets the same weight: the score-free map Σ term(up_k).
  *
  * Measured on the shared ResNet-18 (6 photos, the exact scores known): at 25 % of the channels scored, filling the
  * rest with the mean score leaves 0.013–0.050 (max |Δ| of the normalised maps), this estimate 0.005–0.024; a
  * first-order estimate from ∂f/∂x (s_k ≈ f(x) + ∇ₓf·(x∘H_k − x)) correlated at only r = 0.14–0.28 with the scores
- * and was not used.
+ * and was not used. On 12 photos with all scores known (scored 32 at a time), log-odds with the kernel
+ * exp(−d²/ℓ²) (ℓ² = the median squared distance) reached 0.01 after 22 % of the channels (median), against 28 %
+ * for probabilities with exp(−d²/2ℓ²); at 96 passes 0.0114 against 0.0123 (median). Scoring in order of the
+ * regression's predictive variance (times the channel's term energy) did worse than farthest-point order.
  */
 
 /** Per-channel descriptors: mask(A_k) at the layer's resolution, one Float64Array of h·w values per kept channel. */
@@ -113,12 +118,19 @@ export interface ScoreEstimatorOptions {
   maxTraining?: number;
   /** Observation noise relative to the kernel's unit amplitude. */
   noise?: number;
+  /** Scores are probabilities: regress their log-odds (clamped to [1e-4, 1 − 1e-4]) and map predictions back. */
+  logOdds?: boolean;
 }
+
+const clampP = (v: number): number => Math.min(1 - 1e-4, Math.max(1e-4, v));
+const logit = (v: number): number => Math.log(clampP(v) / (1 - clampP(v)));
+const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
 
 /** Predicts unscored channels' scores from the scored ones (Gaussian-process regression over the descriptors). */
 export class ScoreEstimator {
   private readonly maxTraining: number;
   private readonly noise: number;
+  private readonly logOdds: boolean;
   /** Kernel columns k(·, descriptor p) per training position p, valid for `cachedEll2`. */
   private readonly columns = new Map<number, Float64Array>();
   private cachedEll2 = NaN;
@@ -126,18 +138,20 @@ export class ScoreEstimator {
   constructor(private readonly descriptors: readonly Float64Array[], options: ScoreEstimatorOptions = {}) {
     this.maxTraining = options.maxTraining ?? 256;
     this.noise = options.noise ?? 1e-2;
+    this.logOdds = options.logOdds ?? false;
   }
 
   /**
    * Weights for every channel: the known score where `scored[i]` is set (positions `known`, scores `scores`), the
    * prediction elsewhere; with nothing scored, 1 for every channel (the score-free map).
    */
-  weights(known: readonly number[], scores: readonly number[]): Float64Array {
+  weights(known: readonly number[], knownScores: readonly number[]): Float64Array {
     const n = this.descriptors.length;
     const out = new Float64Array(n);
     if (known.length === 0) return out.fill(1);
     const m = Math.min(known.length, this.maxTraining);
     const train = known.slice(0, m);
+    const scores = this.logOdds ? knownScores.slice(0, m).map(logit) : knownScores;
     let mean = 0;
     for (let i = 0; i < m; i++) mean += scores[i];
     mean /= m;
@@ -158,7 +172,7 @@ export class ScoreEstimator {
         let c = this.columns.get(p);
         if (!c) {
           const d = this.descriptors[p];
-          c = Float64Array.from(this.descriptors, (e) => Math.exp(-sqDist(e, d) / (2 * ell2)));
+          c = Float64Array.from(this.descriptors, (e) => Math.exp(-sqDist(e, d) / ell2));
           this.columns.set(p, c);
         }
         return c;
@@ -177,7 +191,8 @@ export class ScoreEstimator {
         for (let u = 0; u < n; u++) out[u] += a * c[u];
       }
     }
-    known.forEach((p, i) => (out[p] = scores[i]));
+    if (this.logOdds) for (let u = 0; u < n; u++) out[u] = sigmoid(out[u]);
+    known.forEach((p, i) => (out[p] = knownScores[i]));
     return out;
   }
 }

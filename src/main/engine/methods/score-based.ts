@@ -92,12 +92,13 @@ class Previewer {
     activations: Float32Array,
     kept: readonly number[],
     hw: number,
-    mask: ScoreWeighting['mask'],
+    weighting: ScoreWeighting,
     private readonly combine: (weights: Float64Array, known: readonly number[]) => Promise<RawMap>,
   ) {
-    const descriptors = channelDescriptors(activations, kept, hw, mask);
+    const descriptors = channelDescriptors(activations, kept, hw, weighting.mask);
     this.order = coverageOrder(descriptors);
-    this.estimator = new ScoreEstimator(descriptors);
+    // Probabilities without Eq. 10's baseline lie in (0, 1): regressed as log-odds (preview.ts).
+    this.estimator = new ScoreEstimator(descriptors, { logOdds: weighting.score === 'prob' && !weighting.subtractBaseline });
   }
 
   /** Records the score of the channel at kept position `position`. */
@@ -170,7 +171,7 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   if (w.approximation?.kind === 'noscore') return finalMap(await scoreFreeRaw(), W, H, 0);
 
   const previewer = ctx.onPreview
-    ? new Previewer(ctx, t0, activations, kept, hw, w.mask, (est) => classifier.fusedCombine(acts, Float32Array.from(est), kept.length, w.termKind))
+    ? new Previewer(ctx, t0, activations, kept, hw, w, (est) => classifier.fusedCombine(acts, Float32Array.from(est), kept.length, w.termKind))
     : null;
   // Scoring order: coverage order with previews, else the channels' own order; scores land at their channel's position.
   const order = previewer?.order ?? kept.map((_, i) => i);
@@ -244,7 +245,7 @@ export async function scoreWeightedCam(ctx: CamContext, w: ScoreWeighting): Prom
   // Previews: the estimate is the exact sum so far plus the predicted weights times the unscored channels' terms.
   const previewTerm = new Float32Array(plane);
   const previewer = ctx.onPreview
-    ? new Previewer(ctx, t0, activations, kept, hw, w.mask, async (est, known) => {
+    ? new Previewer(ctx, t0, activations, kept, hw, w, async (est, known) => {
         const scored = new Uint8Array(kept.length);
         for (const p of known) scored[p] = 1;
         const out = Float64Array.from(cam);
