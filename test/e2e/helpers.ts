@@ -12,7 +12,7 @@ function hookHeaders(): Record<string, string> {
   return { 'content-type': 'application/json', 'x-camscope-bridge': '1', 'x-camscope-test-token': token };
 }
 
-export type DialogKind = 'openModel' | 'openFolder' | 'openProject' | 'saveProject' | 'exportFigure' | 'exportReport' | 'saveCoco';
+export type DialogKind = 'openModel' | 'openFolder' | 'openProject' | 'saveProject' | 'exportFigure' | 'exportReport' | 'saveCoco' | 'openRegionsFile' | 'openRegionsFolder';
 
 /** The next native dialog of this kind answers `answer` (null = the user cancels). */
 export async function presetDialog(request: APIRequestContext, kind: DialogKind, answer: string | null): Promise<void> {

@@ -341,7 +341,9 @@ test('evaluation: 20 images, progress, the paper-form table, chart and drill-dow
   await expect(page.getByTestId('eval-progress')).toBeVisible();
   const table = page.getByTestId('metric-table');
   await expect(table).toBeVisible({ timeout: 120_000 });
-  await expect(table.locator('thead th')).toHaveText(['Metric', 'Grad-CAM', 'Grad-CAM++', 'XGrad-CAM', 'LayerCAM', 'Score-CAM', 'ScoreCAM++']);
+  // The random reference is on by default: the last column, a line to beat that is never starred.
+  await expect(table.locator('thead th')).toHaveText(['Metric', 'Grad-CAM', 'Grad-CAM++', 'XGrad-CAM', 'LayerCAM', 'Score-CAM', 'ScoreCAM++', 'Random (reference)']);
+  await expect(table.locator('td.ref.best')).toHaveCount(0);
   await expect(table.locator('tbody th').first()).toContainText('Average Drop');
   await expect(table.locator('tbody th').first()).toHaveAttribute('title', /confidence.+\nGood: Low/);
   await expect(table.locator('tbody tr.count th')).toHaveAttribute('title', /same value everywhere/);
@@ -349,7 +351,7 @@ test('evaluation: 20 images, progress, the paper-form table, chart and drill-dow
   const rows = await table.locator('tbody tr').count();
   for (let r = 0; r < rows - 1; r++) {
     const row = table.locator('tbody tr').nth(r);
-    const values = (await row.locator('td').allInnerTexts()).map((t) => t.replace('★', '').trim());
+    const values = (await row.locator('td:not(.ref)').allInnerTexts()).map((t) => t.replace('★', '').trim());
     const tie = new Set(values).size === 1;
     const stars = await row.locator('td.best').count();
     if (tie) expect(stars, `row ${r}: ${values.join(' ')}`).toBe(0);
