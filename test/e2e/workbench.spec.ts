@@ -80,6 +80,8 @@ test('browse: filters by correctness, label and confidence, and keyboard navigat
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await expect(visibleCount()).toHaveText('100 of 100');
 
+  // Confidence is one of the less-used filters, in the More filters popover.
+  await page.getByTestId('more-filters').click();
   await page.getByLabel('Lowest confidence').fill('99');
   const confident = Number((await visibleCount().innerText()).split(' ')[0]);
   expect(confident).toBeLessThan(100);
