@@ -189,7 +189,7 @@ describe('writeReports', () => {
     expect(existsSync(join(out, 'figure.svg'))).toBe(false);
     expect(existsSync(join(out, 'figure.png'))).toBe(false);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html).not.toContain('<svg');
+    expect(html).not.toContain('<figure><svg'); // no figure (the chart is there)
     const pdf = readFileSync(join(out, 'report.pdf'));
     expect(pdfPageCount(pdf)).toBe(2);
   });
@@ -494,7 +494,7 @@ describe('a long figure', () => {
     const svg = readFileSync(join(out, 'figure.svg'), 'utf8');
     expect(svg.match(/<image /g)).toHaveLength(12 * 4);
     const html = readFileSync(join(out, 'report.html'), 'utf8');
-    expect(html.match(/<svg /g)).toHaveLength(2); // 2 blocks of 6 rows, each with its own column headers
+    expect(html.match(/<figure><svg /g)).toHaveLength(2); // 2 blocks of 6 rows, each with its own column headers
     expect(html.match(/<image /g)).toHaveLength(12 * 4);
 
     // 736 px wide → scale 495.28/736 on portrait A4: 4 rows of 204 px per page → 3 figure pages after 2 text pages.

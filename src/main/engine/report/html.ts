@@ -7,6 +7,7 @@ import {
   LOCALIZATION_COUNT_ROWS,
   LOCALIZATION_METRICS,
   METRICS,
+  HEADLINE_METRICS,
   hasLocalization,
   isReference,
   type AnyMetricInfo,
@@ -76,6 +77,16 @@ dl.kv dt { color: var(--muted); }
 dl.kv dd { margin: 0; overflow-wrap: anywhere; }
 details summary { cursor: pointer; color: var(--accent); }
 details ol { columns: 3; font-size: 12px; margin: 6px 0; padding-left: 28px; }
+figure.chart svg { border: 0; font-family: inherit; }
+svg.chart .title { font-size: 15px; font-weight: 600; fill: var(--fg); }
+svg.chart .sub { font-size: 12px; fill: var(--muted); }
+svg.chart .name { font-size: 13px; fill: var(--fg); }
+svg.chart .name.reference { font-style: italic; fill: var(--muted); }
+svg.chart .track { fill: var(--soft); }
+svg.chart .bar { fill: #9dbbe0; }
+svg.chart .bar.best { fill: var(--accent); }
+svg.chart .value { font-size: 12.5px; fill: var(--fg); font-variant-numeric: tabular-nums; }
+svg.chart .value.best { font-weight: 700; fill: var(--accent); }
 footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule); color: var(--muted); font-size: 12px; }
 @page { size: A4; margin: 16mm 14mm; }
 @media print {
@@ -102,6 +113,64 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
   details ol { display: none; }
 }
 `;
+
+/**
+ * The app's chart as inline SVG (the same as report.pdf's): one horizontal bar chart per headline metric, a bar per
+ * method with its value, the best bar in the accent colour, the random reference hatched grey.
+ */
+function metricChart(input: ReportInput): string {
+  const ids = input.settings.methods;
+  if (ids.length === 0) return '';
+  const rows = metricRows(input, HEADLINE_METRICS);
+  const nameW = 150;
+  const panelW = 260;
+  const gap = 24;
+  const barH = 16;
+  const step = 22;
+  const top = 44;
+  const span = panelW - 54;
+  const W = nameW + 3 * panelW + 2 * gap;
+  const H = top + ids.length * step + 30;
+  const out: string[] = [
+    `<svg class="chart" viewBox="0 0 ${W} ${H}" role="img" aria-label="Bar charts of Average Drop, Increase in Confidence and Win per method">`,
+    '<defs><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">' +
+      '<rect width="6" height="6" fill="#e4e8ec"/><line x1="0" y1="0" x2="0" y2="6" stroke="#8c959f" stroke-width="1.6"/></pattern></defs>',
+  ];
+  ids.forEach((id, i) => {
+    const y = top + i * step;
+    out.push(`<text class="name${isReference(id) ? ' reference' : ''}" x="${nameW - 8}" y="${y + barH / 2 + 4}" text-anchor="end">${esc(methodName(input, id))}</text>`);
+  });
+  rows.forEach((row, p) => {
+    const x = nameW + p * (panelW + gap);
+    out.push(`<text class="title" x="${x}" y="16">${esc(row.info.label)}</text>`);
+    out.push(`<text class="sub" x="${x}" y="32">${row.info.better === 'lower' ? 'lower is better' : 'higher is better'}</text>`);
+    const values = ids.map((id) => methodRow(input, id)[row.info.key as keyof ReturnType<typeof methodRow>] as number | null);
+    const max = Math.max(1e-9, ...values.map((v) => (v !== null && Number.isFinite(v) ? v : 0)));
+    ids.forEach((id, i) => {
+      const v = values[i];
+      const y = top + i * step;
+      const cell = row.cells[i];
+      out.push(`<rect class="track" x="${x}" y="${y}" width="${span}" height="${barH}"/>`);
+      let w = 0;
+      if (v !== null && Number.isFinite(v)) {
+        w = +Math.max(1, (span * Math.max(0, v)) / max).toFixed(2);
+        const cls = isReference(id) ? 'bar reference' : cell.best ? 'bar best' : 'bar';
+        out.push(`<rect class="${cls}" data-method="${esc(id)}" x="${x}" y="${y}" width="${w}" height="${barH}"${isReference(id) ? ' fill="url(#hatch)"' : ''}/>`);
+      }
+      out.push(`<text class="value${cell.best ? ' best' : ''}" x="${x + w + 5}" y="${y + barH / 2 + 4}">${esc(cell.text)}</text>`);
+    });
+  });
+  const ky = top + ids.length * step + 12;
+  out.push(
+    `<rect class="bar best" x="${nameW}" y="${ky}" width="16" height="10"/><text class="sub" x="${nameW + 22}" y="${ky + 9}">best of the metric (as in the table)</text>` +
+      `<rect class="bar" x="${nameW + 260}" y="${ky}" width="16" height="10"/><text class="sub" x="${nameW + 282}" y="${ky + 9}">other methods</text>` +
+      (ids.some(isReference)
+        ? `<rect x="${nameW + 400}" y="${ky}" width="16" height="10" fill="url(#hatch)"/><text class="sub" x="${nameW + 422}" y="${ky + 9}">reference (random baseline)</text>`
+        : ''),
+  );
+  out.push('</svg>');
+  return `<figure class="chart">${out.join('\n')}</figure>`;
+}
 
 function arrow(better: 'higher' | 'lower'): string {
   return better === 'higher'
@@ -315,6 +384,7 @@ ${summaryCards(input)}
 <h2>Faithfulness</h2>
 ${metricTable(input)}
 <p class="note">${note}</p>
+${metricChart(input)}
 <dl class="defs">${defs}</dl>
 ${localizationSection(input)}
 ${scoreFreeSection(input)}
