@@ -172,7 +172,7 @@ describe('figure: colour bar and legible captions', () => {
 
   for (const cm of ['jet', 'viridis'] as ColormapName[]) {
     it(`the SVG's gradient stops are ${cm}'s own colours at 0, 0.5 and 1`, async () => {
-      const rows = figure().map((r) => ({ ...r, colormap: cm }));
+      const rows = figure(cm);
       const svg = await buildFigureSvg(rows, ['gradcam'], { gradcam: 'Grad-CAM' });
       const lut = colormapLut(cm);
       const stop = (offset: string): string | undefined =>
@@ -187,6 +187,11 @@ describe('figure: colour bar and legible captions', () => {
       expect(svg).toMatch(/>high · 1<\/text>/);
     });
   }
+
+  it('refuses rows drawn with different colormaps (one colour bar could not describe both)', async () => {
+    const rows = [figure('jet')[0], figure('inferno')[1]];
+    await expect(buildFigureSvg(rows, ['gradcam'], {})).rejects.toThrow(/different colormaps \(jet, inferno\)/);
+  });
 
   it('colorBarStops indexes the colormap as the overlays do', () => {
     const stops = colorBarStops('turbo', 4);
@@ -247,7 +252,7 @@ describe('figure: colour bar and legible captions', () => {
   });
 
   it("figure.png has the colormap's colours along the colour bar", async () => {
-    const rows = figure().map((r) => ({ ...r, colormap: 'viridis' as ColormapName }));
+    const rows = figure('viridis');
     const input = reportInput({ figure: rows });
     const layout = figureLayout(rows, input.settings.methods, input.methodNames);
     const scale = figurePngScale(layout);

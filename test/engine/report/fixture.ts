@@ -4,7 +4,7 @@
  * Average Drop, and a 2-row figure from tiny generated 28×28 images (one greyscale, one RGB).
  */
 import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable } from '../../../src/main/engine/evaluate/types';
-import { overlayHeatmap } from '../../../src/main/engine/image/colormap';
+import { overlayHeatmap, type ColormapName } from '../../../src/main/engine/image/colormap';
 import type { FigureRow, ReportInput } from '../../../src/main/engine/report';
 
 export const METHOD_IDS = ['gradcam', 'gradcam++', 'scorecam++'];
@@ -169,7 +169,8 @@ function rgbImage(): Uint8Array {
   return px;
 }
 
-export function figure(): FigureRow[] {
+/** The figure rows; the overlays are drawn with `colormap` (jet by default), as the app and CLI do. */
+export function figure(colormap: ColormapName = 'jet'): FigureRow[] {
   const grey = greyImage();
   const rgb = rgbImage();
   const centres: Record<string, [number, number, number]> = {
@@ -179,17 +180,17 @@ export function figure(): FigureRow[] {
     Object.fromEntries(
       METHOD_IDS.map((id) => {
         const [cx, cy, s] = centres[id];
-        return [id, overlayHeatmap(img, blob(cx + shift, cy, s), SIZE, SIZE, 'jet', 0.5)];
+        return [id, overlayHeatmap(img, blob(cx + shift, cy, s), SIZE, SIZE, colormap, 0.5)];
       }),
     );
   return [
     {
       file: 'n01440764/ILSVRC2012_val_00000293.JPEG', caption: 'n01440764/ILSVRC2012_val_00000293.JPEG — tench → tench (p=0.93)',
-      width: SIZE, height: SIZE, original: grey, overlays: overlays(grey, 0), colormap: 'jet',
+      width: SIZE, height: SIZE, original: grey, overlays: overlays(grey, 0), colormap,
     },
     {
       file: SCRIPT_FILE, caption: `${SCRIPT_FILE} — garbage truck → ${NASTY_CLASS} (p=0.08)`,
-      width: SIZE, height: SIZE, original: rgb, overlays: overlays(rgb, 0.05), colormap: 'jet',
+      width: SIZE, height: SIZE, original: rgb, overlays: overlays(rgb, 0.05), colormap,
     },
   ];
 }
