@@ -103,7 +103,11 @@ export class AppState {
     api.on('job:progress', (p) => {
       if (p.stage === 'predict') this.browser.onPredictionProgress(p.jobId, p);
       else if (p.stage === 'evaluate') this.evaluation.onProgress(p);
-      else if (p.stage === 'export') this.exportProgress = p.total ? p.done / p.total : null;
+      else if (p.stage === 'export') {
+        // The fraction counts masked passes within slow maps, so the bar and the time left move from the first seconds.
+        this.exportProgress = p.total ? (p.fraction ?? p.done / p.total) : null;
+        this.exportEta = p.etaSeconds ?? null;
+      }
       else if (p.stage === 'sweep') this.sweep.onProgress(p);
       else this.viewer.onProgress(p);
     });
@@ -128,6 +132,8 @@ export class AppState {
   }
 
   exportProgress = $state<number | null>(null);
+  /** Seconds left of the running export (null while estimating). */
+  exportEta = $state<number | null>(null);
 
   // ---- notices ----
 
