@@ -99,19 +99,21 @@ describe('camscope evaluate with and without the reference', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'camscope-reference-'));
     const { dataset, labels } = demoSubset(dir, 12);
-    const common = ['evaluate', '--model', demoModelPath(), '--dataset', dataset, '--labels', labels, '--methods', 'gradcam,gradcam++,layercam', '--steps', '2', '--figure', '0'];
+    const common = ['evaluate', '--model', demoModelPath(), '--dataset', dataset, '--labels', labels, '--methods', 'gradcam,gradcam++,layercam,scorecam++', '--steps', '2', '--figure', '0'];
     for (const [key, extra] of [['ref', []], ['bare', ['--no-reference']]] as const) {
       const c = capture();
       const out = join(dir, key);
       expect(await runCli([...common, ...extra, '--out', out], c.io), c.stderr()).toBe(0);
+      // ScoreCAM++ reports progress within each image: the log still says once what the run evaluates.
+      expect(c.stderr().match(/camscope: evaluating/g), c.stderr()).toHaveLength(1);
       reports[key] = { json: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')), html: readFileSync(join(out, 'report.html'), 'utf8') };
     }
   }, 120_000);
 
   it('adds random by default; the other methods\' table, per-image values and paper-form cells are identical', () => {
     const { ref, bare } = reports;
-    expect(ref.json.settings.methods).toEqual(['gradcam', 'gradcam++', 'layercam', 'random']);
-    expect(bare.json.settings.methods).toEqual(['gradcam', 'gradcam++', 'layercam']);
+    expect(ref.json.settings.methods).toEqual(['gradcam', 'gradcam++', 'layercam', 'scorecam++', 'random']);
+    expect(bare.json.settings.methods).toEqual(['gradcam', 'gradcam++', 'layercam', 'scorecam++']);
     expect(ref.json.table.random.win_pct).toBeNull();
     expect(bare.json.table.random).toBeUndefined();
     for (const m of bare.json.settings.methods) expect(ref.json.table[m]).toEqual(bare.json.table[m]);
@@ -125,9 +127,9 @@ describe('camscope evaluate with and without the reference', () => {
     const cellsBare = htmlCells(bare.html);
     expect(Object.keys(cellsRef)).toEqual(['average_drop_pct', 'increase_in_confidence_pct', 'win_pct', 'logit_drop', 'deletion_auc', 'insertion_auc']);
     for (const [metric, cells] of Object.entries(cellsRef)) {
-      expect(cells).toHaveLength(4);
-      expect(cells.slice(0, 3), metric).toEqual(cellsBare[metric]);
-      expect(cells[3].best, metric).toBe(false);
+      expect(cells).toHaveLength(5);
+      expect(cells.slice(0, 4), metric).toEqual(cellsBare[metric]);
+      expect(cells[4].best, metric).toBe(false);
     }
     expect(ref.html).toContain('(reference)');
   });

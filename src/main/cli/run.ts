@@ -400,6 +400,11 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
       curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
       onProgress: (p) => {
+        if (p.file === null && p.fraction !== undefined) {
+          // Within an image (score-based methods' masked passes): the terminal's bar moves; logs wait for the image.
+          if (io.stderr.isTTY) progressLine(io, `${bar(p.fraction)} ${p.done}/${p.total} images · ${p.imagesPerSecond.toFixed(2)} img/s${p.etaSeconds === null ? '' : ` · ETA ${Math.ceil(p.etaSeconds)} s`}`);
+          return;
+        }
         if (p.file === null) {
           io.stderr.write(`camscope: evaluating ${p.total} image(s)${a.shard ? ` (shard ${a.shard.index}/${a.shard.count} of the run)` : ''} with ${methods.map((m) => m.id).join(', ')} (${scoreVariantLabel(a.score, classifier.scores)}) on ${classifier.provider}${p.resumed ? `; resuming, ${p.resumed} already done` : ''}\n`);
           const changed = p.changes ? describeChanges(p.changes) : '';
