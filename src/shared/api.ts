@@ -361,6 +361,10 @@ export interface MapAgreement {
   energy_in_region: number | null;
   /** The map's peak within the pointing tolerance of a region (null when nothing to point at). */
   pointing_hit: boolean | null;
+  /** The peak pixel itself lies in a region (a hit may also be a near miss within the tolerance); null without region pixels. */
+  peak_in_region: boolean | null;
+  /** The pointing tolerance in the model's input pixels, and the input's width (to say how near "near" is). */
+  pointingTolerance: number;
   rank_accuracy: number | null;
   iou: number | null;
 }

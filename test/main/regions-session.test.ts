@@ -136,6 +136,13 @@ describe('app evaluation with expert regions', () => {
     expect(agreement?.methods.map((m) => m.method)).toEqual(['gradcam']); // layercam was never computed: left out
     expect(agreement!.methods[0].energy_in_region).toBeCloseTo(recordA.methods.gradcam.energy_in_region!, 3);
     expect(agreement!.methods[0].pointing_hit).toBe(recordA.methods.gradcam.pointing_hit);
+    // Whether the peak pixel itself is in the box (x 3–14, y 2–19), from the map's first maximum in row-major order.
+    const mapA = (await mapsOf(s, files.indexOf(a), ['gradcam'])).gradcam;
+    let k = 0;
+    for (let i = 1; i < mapA.length; i++) if (mapA[i] > mapA[k]) k = i;
+    const [px, py] = [k % 28, Math.floor(k / 28)];
+    expect(agreement!.methods[0].peak_in_region).toBe(px >= 3 && px < 15 && py >= 2 && py < 20);
+    expect(agreement!.methods[0].pointingTolerance).toBe(15);
     // An image without regions has no agreement, nor does any image in a project without regions.
     expect(await fresh.regionAgreement({ image: files.indexOf(a), classIndex: null, methods: ['gradcam'] })).toBeNull();
     expect(await s.regionAgreement({ image: files.indexOf(files[5]), classIndex: null, methods: ['gradcam'] })).toBeNull();

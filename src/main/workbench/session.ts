@@ -65,7 +65,7 @@ import { LruCache } from './lru';
 import { checkClassNames, modelNameSource, named, namedSettings, readClassNames, saveClassNames } from './class-names';
 import type { ClassNames } from '../../shared/api';
 import { evaluationRegionsOf, importRegions, projectFolderRegions } from './regions';
-import { DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
+import { argmaxFirst, DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
 import { imageFrameRegions } from '../engine/metrics/localization/image';
 import { openImageFile } from '../engine/image/decode';
 import { frameTransform as inputFrameTransform } from '../engine/regions/frame';
@@ -912,7 +912,14 @@ export class WorkbenchSession {
     const methods = args.methods.flatMap((id) => {
       const m = this.maps.get(`${this.modelKey()}|${args.image}|${c}|${id}`) ?? this.cachedMap(args.image, c, id);
       if (!m || m.result.width !== frame.width || m.result.height !== frame.height) return [];
-      return [{ method: id, ...localize(m.result.map, frame, DEFAULT_LOCALIZATION) }];
+      // Whether the peak pixel itself is in a region: a pointing hit may be a near miss within the tolerance.
+      const peak = argmaxFirst(m.result.map);
+      return [{
+        method: id,
+        ...localize(m.result.map, frame, DEFAULT_LOCALIZATION),
+        peak_in_region: frame.area > 0 ? frame.mask[peak] === 1 : null,
+        pointingTolerance: DEFAULT_LOCALIZATION.pointingTolerance,
+      }];
     });
     return { image: args.image, classIndex: c, regions: regions.length, methods };
   }
