@@ -125,6 +125,37 @@ export const TERMS = {
   weak: 'Each map is scaled to its own strongest spot, so a class the model hardly believes in still looks bright.',
 } as const;
 
+/** The Sanity screen (Adebayo et al. 2018): what the check asks, each mode in one sentence, and its three measures. */
+export const SANITY_PLAIN = {
+  check: {
+    shows: 'Scrambles what the model learned (or asks about another class) and compares the new maps with the original ones. A map that does not change cannot be showing what the model learned.',
+    good: 'The maps fall apart: the similarity drops well below 0.5 once the model is randomized.',
+    misleads: 'A few images give a first impression only; a map that passes can still point at the wrong thing (faithfulness and expert regions check that).',
+  },
+  modes: {
+    cascading: 'Randomizes the model layer by layer from the output down, keeping each randomized layer, until nothing it learned is left.',
+    independent: 'Randomizes one layer at a time and puts the others back, to see which layers the maps depend on.',
+    'random-class': 'Keeps the model but asks for the map of a random other class, to see whether the map is about the class at all.',
+  },
+  measures: {
+    spearman: {
+      shows: 'Whether the same places are ranked hottest in both maps (rank correlation): 1 = the same order, 0 = unrelated.',
+      good: 'Near 1 at the original model, then well below 0.5 after randomization: the verdict uses this measure.',
+      misleads: 'Small maps with many equal values give coarse ranks.',
+    },
+    ssim: {
+      shows: 'How alike the two maps look, patch by patch (structural similarity): 1 = identical.',
+      good: 'Falls with randomization, like Spearman.',
+      misleads: 'Two flat-looking maps count as alike even if their few hot spots moved.',
+    },
+    pearson: {
+      shows: 'Whether the two maps’ values rise and fall together (correlation): 1 = together, 0 = unrelated, −1 = opposite.',
+      good: 'Falls towards 0 with randomization.',
+      misleads: 'A single very hot spot can dominate it.',
+    },
+  } satisfies Record<string, Plain>,
+} as const;
+
 /** One tooltip line: what it shows, what good looks like, when it misleads. */
 export function tooltip(p: Plain | undefined): string | undefined {
   return p ? `${p.shows}\nGood: ${p.good}\nMisleads when: ${p.misleads}` : undefined;

@@ -24,9 +24,10 @@ import { errorText, getApi } from '../api';
 import { BrowserState } from './browser.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ImageViewState } from './image.svelte';
+import { SanityState } from './sanity.svelte';
 import { SweepState } from './sweep.svelte';
 
-export type Screen = 'start' | 'model' | 'browser' | 'image' | 'annotations' | 'evaluation' | 'guide';
+export type Screen = 'start' | 'model' | 'browser' | 'image' | 'annotations' | 'evaluation' | 'sanity' | 'guide';
 export type Modal = 'exportFigure' | 'exportReport' | null;
 
 export interface Toast {
@@ -71,6 +72,7 @@ export class AppState {
   readonly viewer = new ImageViewState();
   readonly evaluation = new EvaluationState();
   readonly sweep = new SweepState();
+  readonly sanity = new SanityState();
 
   readonly dataset = $derived(this.browser.dataset);
   readonly classes = $derived(this.model?.inspection.profile.classes ?? []);
@@ -109,6 +111,7 @@ export class AppState {
         this.exportEta = p.etaSeconds ?? null;
       }
       else if (p.stage === 'sweep') this.sweep.onProgress(p);
+      else if (p.stage === 'sanity') this.sanity.onProgress(p);
       else this.viewer.onProgress(p);
     });
     api.on('engine:status', (s) => this.onEngineStatus(s));
