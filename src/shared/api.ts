@@ -363,7 +363,7 @@ export interface MapAgreement {
   pointing_hit: boolean | null;
   /** The peak pixel itself lies in a region (a hit may also be a near miss within the tolerance); null without region pixels. */
   peak_in_region: boolean | null;
-  /** The pointing tolerance in the model's input pixels, and the input's width (to say how near "near" is). */
+  /** The pointing tolerance in the model's input pixels (to say how near "near" is). */
   pointingTolerance: number;
   rank_accuracy: number | null;
   iou: number | null;
