@@ -435,4 +435,15 @@ describe('handlers: exports ask where first', () => {
     engine.responses.exportCoco = (a: { dest: string }) => ({ path: a.dest });
     expect(await handlers['annotations:exportCoco']()).toEqual({ path: path.join(tmp, 'a.json') });
   });
+
+  it('regions:import reads what main\'s open dialog chose (file or folder); cancelled imports nothing', async () => {
+    expect(await handlers['regions:import']({ from: 'folder' })).toBeNull();
+    expect(dialogs.openRegions).toHaveBeenLastCalledWith('folder');
+    expect(engine.calls.some(([op]) => op === 'importRegions')).toBe(false);
+    dialogs.openRegions.mockResolvedValueOnce(path.join(tmp, 'regions.json'));
+    engine.responses.importRegions = (a: { path: string }) => ({ source: path.basename(a.path) });
+    expect(await handlers['regions:import']({ from: 'file' })).toEqual({ source: 'regions.json' });
+    expect(dialogs.openRegions).toHaveBeenLastCalledWith('file');
+    expect(engine.calls).toContainEqual(['importRegions', { path: path.join(tmp, 'regions.json') }]);
+  });
 });
