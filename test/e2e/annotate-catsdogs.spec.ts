@@ -12,7 +12,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { presetDialog, shot, watchProblems } from './helpers';
+import { presetDialog, shot, openSpecPage } from './helpers';
 
 const SHARED = path.resolve('../shared');
 const MODEL = path.join(SHARED, 'models', 'resnet18_catsdogs.onnx');
@@ -40,11 +40,7 @@ let page: Page;
 let problems: string[];
 
 test.beforeAll(async ({ browser }) => {
-  fs.rmSync(OUT, { recursive: true, force: true });
-  fs.mkdirSync(OUT, { recursive: true });
-  page = await browser.newPage();
-  problems = watchProblems(page);
-  await page.goto('/');
+  ({ page, problems } = await openSpecPage(browser, { work: OUT }));
 });
 
 test.afterAll(async () => {

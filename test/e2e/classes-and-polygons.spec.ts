@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { presetDialog, shot, watchProblems } from './helpers';
+import { presetDialog, shot, openSpecPage } from './helpers';
 
 const WORK = path.resolve('test-output/e2e-work-classes');
 
@@ -16,11 +16,7 @@ let page: Page;
 let problems: string[];
 
 test.beforeAll(async ({ browser }) => {
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  page = await browser.newPage();
-  problems = watchProblems(page);
-  await page.goto('/');
+  ({ page, problems } = await openSpecPage(browser, { work: WORK }));
 });
 
 test.afterAll(async () => {

@@ -1,7 +1,7 @@
 /** Helpers for the end-to-end suite: the bridge's test hooks, screenshots, and CSP-violation tracking. */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { APIRequestContext, Page } from '@playwright/test';
+import type { APIRequestContext, Browser, Page } from '@playwright/test';
 
 export const SCREENSHOTS = path.resolve('test-output/screenshots');
 
@@ -54,4 +54,22 @@ export function watchProblems(page: Page): string[] {
     if (/Content Security Policy|Refused to/i.test(text)) problems.push(`CSP: ${text}`);
   });
   return problems;
+}
+
+/**
+ * One page per spec file (the specs run serially on one bridge): an emptied work folder when given, the app loaded,
+ * and page errors / CSP violations collected for the spec's last test to assert on.
+ */
+export async function openSpecPage(
+  browser: Browser,
+  opts: { work?: string; viewport?: { width: number; height: number } } = {},
+): Promise<{ page: Page; problems: string[] }> {
+  if (opts.work) {
+    fs.rmSync(opts.work, { recursive: true, force: true });
+    fs.mkdirSync(opts.work, { recursive: true });
+  }
+  const page = await browser.newPage(opts.viewport ? { viewport: opts.viewport } : {});
+  const problems = watchProblems(page);
+  await page.goto('/');
+  return { page, problems };
 }

@@ -8,7 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { presetDialog, shot, watchProblems } from './helpers';
+import { presetDialog, shot, openSpecPage } from './helpers';
 
 const WORK = path.resolve('test-output/e2e-localization');
 const DEMO_IMAGES = path.resolve('resources/demo/images');
@@ -19,11 +19,7 @@ let page: Page;
 let problems: string[];
 
 test.beforeAll(async ({ browser }) => {
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  problems = watchProblems(page);
-  await page.goto('/');
+  ({ page, problems } = await openSpecPage(browser, { work: WORK, viewport: { width: 1280, height: 720 } }));
 });
 
 test.afterAll(async () => {

@@ -4,7 +4,7 @@
  * a stopped check saying Stopped, and screenshots at 1280×720 and 1920×1080, light and dark, with nothing overlapping.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { shellCalls, shot, watchProblems } from './helpers';
+import { shellCalls, shot, openSpecPage } from './helpers';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -12,9 +12,7 @@ let page: Page;
 let problems: string[];
 
 test.beforeAll(async ({ browser }) => {
-  page = await browser.newPage();
-  problems = watchProblems(page);
-  await page.goto('/');
+  ({ page, problems } = await openSpecPage(browser));
 });
 
 test.afterAll(async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { randomTinyCnn, tinyCnnOnnx } from '../helpers/tiny-models';
-import { crashEngine, presetDialog, shellCalls, shot, watchProblems } from './helpers';
+import { crashEngine, presetDialog, shellCalls, shot, openSpecPage } from './helpers';
 
 const WORK = path.resolve('test-output/e2e-work');
 /** Every method of the registry is shown in the image view (asked of the app, so a new method does not break the suite). */
@@ -21,11 +21,7 @@ let page: Page;
 let problems: string[];
 
 test.beforeAll(async ({ browser }) => {
-  fs.rmSync(WORK, { recursive: true, force: true });
-  fs.mkdirSync(WORK, { recursive: true });
-  page = await browser.newPage();
-  problems = watchProblems(page);
-  await page.goto('/');
+  ({ page, problems } = await openSpecPage(browser, { work: WORK }));
   METHOD_COUNT = ((await page.evaluate(`window.camscope.invoke('methods:list')`)) as unknown[]).length;
 });
 
