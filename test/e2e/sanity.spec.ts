@@ -117,6 +117,22 @@ test('the progress bar moves per stage and a stopped check says Stopped', async 
   await pickMethods(['Grad-CAM']);
 });
 
+test('the image open in the image view can be checked on its own', async () => {
+  // No image is open yet: the choice is not offered.
+  await expect(page.getByTestId('sanity-open-image')).toHaveCount(0);
+  await nav('Images').click();
+  await page.getByTestId('thumb-grid').locator('[data-file="003_trouser.png"]').dblclick();
+  await expect(page.getByRole('heading', { name: '003_trouser.png' })).toBeVisible();
+  await nav('Sanity check').click();
+  await page.getByTestId('sanity-open-image').check();
+  await expect(page.getByLabel('Number of images')).toBeDisabled();
+  await expect(page.getByText('with the open image 003_trouser.png.')).toBeVisible();
+  await page.getByTestId('sanity-run').click();
+  await expect(page.getByRole('region', { name: 'Maps per stage' })).toContainText('003_trouser.png', { timeout: 120_000 });
+  await expect(page.locator('.facts')).toContainText(/\b1 image\b/);
+  await page.getByTestId('sanity-open-image').uncheck();
+});
+
 test('the Sanity screen at 1280×720 and 1920×1080, light and dark: nothing overlaps', async () => {
   for (const [width, height] of [[1280, 720], [1920, 1080]]) {
     await page.setViewportSize({ width, height });

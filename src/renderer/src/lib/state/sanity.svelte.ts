@@ -23,7 +23,11 @@ export class SanityState {
   stopped = $state(false);
   private jobId: string | null = null;
 
-  async run(of: { model: string; layer: string; folder: string; count: number }): Promise<void> {
+  /** Check the image open in the image view instead of a sample (offered only while one is open). */
+  openImageOnly = $state(false);
+
+  /** `openImage`: the dataset index of the image open in the image view, when the user chose it. */
+  async run(of: { model: string; layer: string; folder: string; count: number; openImage?: number | null }): Promise<void> {
     if (this.running || !this.methods.length) return;
     const jobId = newJobId('sanity');
     this.jobId = jobId;
@@ -36,7 +40,7 @@ export class SanityState {
         jobId,
         methods: this.methods,
         // The whole folder when it has no more images than asked for, else a seeded sample (as the CLI's --sample).
-        images: { sample: Math.max(1, Math.min(this.images, of.count)) },
+        images: of.openImage != null ? { indices: [of.openImage] } : { sample: Math.max(1, Math.min(this.images, of.count)) },
         mode: this.mode,
         seed: this.seed,
       });
