@@ -9,7 +9,7 @@
  *     min-max normalised) first falls to 0.02 and to 0.01 — median and worst over the photos;
  *   - top-k (k = 32, 64, 128, 256) and score-free: time / T, r and max |Δ| against the exact map, and Average Drop,
  *     Increase in Confidence and Win % (among exact and the top-k) on the photos.
- *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M] [--batch 32] [--every P]
+ *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M] [--batch 32] [--every P] [--approx-only]
  * --budget-min M: take no new photo after M minutes per model (the tables say how many photos were done); every
  * photo's raw figures also go to stderr as one JSON line.
  * Times on a shared machine are noisy: read the ratios.
@@ -29,7 +29,9 @@ import { averageDrop } from '../src/main/engine/metrics/average-drop';
 import { increaseInConfidence } from '../src/main/engine/metrics/increase-in-confidence';
 import { winPercentages } from '../src/main/engine/metrics/win';
 
-const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' }, batch: { type: 'string' } } });
+const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' }, batch: { type: 'string' }, 'approx-only': { type: 'boolean' } } });
+// --approx-only: only the approximations' table (no preview run, half the time per photo), for runs on many photos.
+const approxOnly = Boolean(values['approx-only']);
 const budgetMs = values['budget-min'] ? Number(values['budget-min']) * 60_000 : Infinity;
 const nImages = Number(values.images ?? 20);
 const every = values.every ? Number(values.every) : undefined;
@@ -117,15 +119,17 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
       channels = ex.forwardPasses;
       const frames: PreviewFrame[] = [];
       t = performance.now();
-      await exact.compute({ ...ctx, ...(every ? { previewEvery: every } : {}), onPreview: (f) => frames.push(f) });
-      overhead.push((performance.now() - t) / T);
-      firstFrac.push(frames[0].ms / T);
-      firstDiff.push(compareMaps(frames[0].map, ex.map).maxAbsDiff);
-      const quarter = frames.filter((f) => f.ms <= 0.25 * T).at(-1);
-      atQuarter.push(quarter ? compareMaps(quarter.map, ex.map).maxAbsDiff : NaN);
-      for (const thr of ['0.02', '0.01'] as const) {
-        const f = frames.find((fr) => compareMaps(fr.map, ex.map).maxAbsDiff <= Number(thr))!;
-        reach[thr].push({ time: f.ms / T, passes: f.passes / ex.forwardPasses, r: compareMaps(f.map, ex.map).pearson });
+      if (!approxOnly) await exact.compute({ ...ctx, ...(every ? { previewEvery: every } : {}), onPreview: (f) => frames.push(f) });
+      if (!approxOnly) {
+        overhead.push((performance.now() - t) / T);
+        firstFrac.push(frames[0].ms / T);
+        firstDiff.push(compareMaps(frames[0].map, ex.map).maxAbsDiff);
+        const quarter = frames.filter((f) => f.ms <= 0.25 * T).at(-1);
+        atQuarter.push(quarter ? compareMaps(quarter.map, ex.map).maxAbsDiff : NaN);
+        for (const thr of ['0.02', '0.01'] as const) {
+          const f = frames.find((fr) => compareMaps(fr.map, ex.map).maxAbsDiff <= Number(thr))!;
+          reach[thr].push({ time: f.ms / T, passes: f.passes / ex.forwardPasses, r: compareMaps(f.map, ex.map).pearson });
+        }
       }
       // Approximations, and the faithfulness inputs: O = p_c(x ∘ map) for exact and each approximation.
       const maps: Float32Array[] = [ex.map];
@@ -157,19 +161,21 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
     await classifier.release();
   }
   const n = Y.length;
-  console.log(`\n### ${name}: ScoreCAM++ previews (${n} photos, CPU, batch ${batchSize}, ${every ? `a preview every ${every} passes` : 'previews as the app gets them'}; exact map median ${median(exactMs).toFixed(0)} ms, ${channels} passes on the last photo)\n`);
-  console.log('| | median | worst |');
-  console.log('|---|---|---|');
-  console.log(`| first preview (score-free map, before any masked pass): time / exact time | ${f3(median(firstFrac))} | ${f3(worst(firstFrac))} |`);
-  console.log(`| first preview: max \\|Δ\\| from the exact map | ${f4(median(firstDiff))} | ${f4(worst(firstDiff))} |`);
-  console.log(`| last preview by 25 % of the exact time: max \\|Δ\\| | ${f4(median(atQuarter))} | ${f4(worst(atQuarter.map((v) => (Number.isNaN(v) ? Infinity : v))))} |`);
-  for (const thr of ['0.02', '0.01'] as const) {
-    const rs = reach[thr];
-    console.log(`| max \\|Δ\\| ≤ ${thr}: time / exact time | ${f3(median(rs.map((x) => x.time)))} | ${f3(worst(rs.map((x) => x.time)))} |`);
-    console.log(`| max \\|Δ\\| ≤ ${thr}: passes / all passes | ${f3(median(rs.map((x) => x.passes)))} | ${f3(worst(rs.map((x) => x.passes)))} |`);
-    console.log(`| max \\|Δ\\| ≤ ${thr}: Pearson r there | ${f4(median(rs.map((x) => x.r)))} | ${f4(Math.min(...rs.map((x) => x.r)))} (lowest) |`);
+  if (!approxOnly) {
+    console.log(`\n### ${name}: ScoreCAM++ previews (${n} photos, CPU, batch ${batchSize}, ${every ? `a preview every ${every} passes` : 'previews as the app gets them'}; exact map median ${median(exactMs).toFixed(0)} ms, ${channels} passes on the last photo)\n`);
+    console.log('| | median | worst |');
+    console.log('|---|---|---|');
+    console.log(`| first preview (score-free map, before any masked pass): time / exact time | ${f3(median(firstFrac))} | ${f3(worst(firstFrac))} |`);
+    console.log(`| first preview: max \\|Δ\\| from the exact map | ${f4(median(firstDiff))} | ${f4(worst(firstDiff))} |`);
+    console.log(`| last preview by 25 % of the exact time: max \\|Δ\\| | ${f4(median(atQuarter))} | ${f4(worst(atQuarter.map((v) => (Number.isNaN(v) ? Infinity : v))))} |`);
+    for (const thr of ['0.02', '0.01'] as const) {
+      const rs = reach[thr];
+      console.log(`| max \\|Δ\\| ≤ ${thr}: time / exact time | ${f3(median(rs.map((x) => x.time)))} | ${f3(worst(rs.map((x) => x.time)))} |`);
+      console.log(`| max \\|Δ\\| ≤ ${thr}: passes / all passes | ${f3(median(rs.map((x) => x.passes)))} | ${f3(worst(rs.map((x) => x.passes)))} |`);
+      console.log(`| max \\|Δ\\| ≤ ${thr}: Pearson r there | ${f4(median(rs.map((x) => x.r)))} | ${f4(Math.min(...rs.map((x) => x.r)))} (lowest) |`);
+    }
+    console.log(`| whole run with previews: time / exact time | ${f3(median(overhead))} | ${f3(worst(overhead))} |`);
   }
-  console.log(`| whole run with previews: time / exact time | ${f3(median(overhead))} | ${f3(worst(overhead))} |`);
 
   const names = ['exact', ...approx.map((m) => m.id)];
   const pairs = (j: number) => Y.map((y, i) => ({ Y: y, O: O[i][j] }));
