@@ -175,6 +175,18 @@ export class Workbench {
     this.deps = deps;
   }
 
+  /**
+   * Test hook (the web bridge's /__test/reset, once the engine was stopped): nothing is open any more, and the next
+   * request starts the engine like a first start (a new untitled project, no "restarted" notice). Each end-to-end
+   * spec file starts from a fresh app this way instead of inheriting the previous file's project and annotations.
+   */
+  forgetForTest(): void {
+    this.mirror.projectPath = null;
+    this.mirror.model = null;
+    this.mirror.datasetRoot = null;
+    this.syncedGeneration = 0;
+  }
+
   /** Called by the engine host when the worker died: the renderer is told; the next call restores the state. */
   engineCrashed(message: string): void {
     this.deps.emit('engine:status', { state: 'crashed', message });

@@ -5,13 +5,14 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { presetDialog, shot, watchProblems } from './helpers';
+import { presetDialog, resetApp, shot, watchProblems } from './helpers';
 
 test('a figure export says the time left while its score-based maps are computed', async ({ page, request }) => {
   test.setTimeout(600_000);
   const problems = watchProblems(page);
   const dir = path.resolve('test-output/e2e-export-progress');
   fs.rmSync(dir, { recursive: true, force: true });
+  await resetApp(request);
   await page.goto('/');
   await page.locator('[data-action=demo]').click();
   await expect(page.getByText('Predictions ready')).toBeVisible({ timeout: 120_000 });

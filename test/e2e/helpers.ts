@@ -20,6 +20,12 @@ export async function presetDialog(request: APIRequestContext, kind: DialogKind,
   if (!r.ok()) throw new Error(`could not preset the ${kind} dialog: ${r.status()}`);
 }
 
+/** A fresh app: the bridge stops its engine quietly and forgets the open project, model and folder. */
+export async function resetApp(request: APIRequestContext): Promise<void> {
+  const r = await request.post('/__test/reset', { headers: hookHeaders(), data: {} });
+  if (!r.ok()) throw new Error(`could not reset the app: ${r.status()}`);
+}
+
 /** Ends the engine process: a SIGKILL from outside ('kill'), or a native abort inside it ('abort'). */
 export async function crashEngine(request: APIRequestContext, how: 'kill' | 'abort' = 'kill'): Promise<void> {
   const r = await request.post(how === 'kill' ? '/__test/crash' : '/__test/abort', { headers: hookHeaders(), data: {} });
@@ -57,7 +63,8 @@ export function watchProblems(page: Page): string[] {
 }
 
 /**
- * One page per spec file (the specs run serially on one bridge): an emptied work folder when given, the app loaded,
+ * One page per spec file (the specs run serially on one bridge): an emptied work folder when given, a fresh app
+ * loaded,
  * and page errors / CSP violations collected for the spec's last test to assert on.
  */
 export async function openSpecPage(
@@ -69,6 +76,8 @@ export async function openSpecPage(
     fs.mkdirSync(opts.work, { recursive: true });
   }
   const page = await browser.newPage(opts.viewport ? { viewport: opts.viewport } : {});
+  // Spec files share one bridge: each starts with nothing open (a new untitled project), not the last file's state.
+  await resetApp(page.request);
   const problems = watchProblems(page);
   await page.goto('/');
   return { page, problems };

@@ -130,6 +130,7 @@ describe('web bridge', () => {
     for (const headers of [{} as Record<string, string>, { 'x-camscope-test-token': '' }, { 'x-camscope-test-token': wrong }, { 'x-camscope-test-token': bridge.testToken!.slice(1) }]) {
       expect((await hook(headers)).status).toBe(403);
       expect((await hook(headers, '/__test/crash', {})).status).toBe(403);
+      expect((await hook(headers, '/__test/reset', {})).status).toBe(403);
     }
     // Nothing was queued: the next dialog is still cancelled, so "/" never joined the allow-list.
     expect((await invoke('dialog:openFolder')).result).toEqual({ ok: true, value: null });

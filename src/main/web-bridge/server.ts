@@ -14,6 +14,7 @@
  *   POST /__test/crash             SIGKILLs the engine process (test hooks only)
  *   POST /__test/abort             makes the engine process abort natively (SIGABRT; test hooks only)
  *   POST /__test/shell             the Open / Show in folder calls made so far, as JSON (test hooks only)
+ *   POST /__test/reset             stops the engine quietly, forgets the open project, model and folder and the shell calls (test hooks only)
  *
  * The test hooks answer dialogs, so they can allow-list any path: they need the X-Camscope-Test-Token header, a
  * random token made at each start that only whoever started the bridge sees (serve.ts prints it on its stdout,
@@ -317,6 +318,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           if (p === '/__test/shell') {
             // What "Open" and "Show in folder" asked of the file shell so far.
             return send(res, 200, 'application/json', JSON.stringify(shellCalls));
+          }
+          if (p === '/__test/reset') {
+            // A fresh app for the next spec file: the engine stopped (not crashed: no notice), nothing open.
+            await engine.dispose();
+            workbench.forgetForTest();
+            shellCalls.length = 0;
+            return send(res, 200, 'application/json', '{"ok":true}');
           }
           if (p === '/__test/crash') {
             // A real SIGKILL of the engine process, as the OS or a user would end it.
