@@ -14,7 +14,7 @@ import { mergeShards, readShards } from '../engine/evaluate/merge';
 import { MAX_SHARDS } from '../engine/evaluate/shard';
 import type { ImageRecord } from '../engine/evaluate/types';
 import { COLORMAPS, type ColormapName } from '../engine/image/colormap';
-import { METHODS } from '../engine/methods/registry';
+import { methodDisplayNames } from '../engine/methods/registry';
 import { writeReports } from '../engine/report';
 import { RUN_OPTIONS } from './options';
 import { evaluateArgs, figureRows, UsageError, type CliIo, type EvaluateArgs } from './run';
@@ -74,7 +74,7 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
       await classifier.release();
     }
   }
-  const methodNames: Record<string, string> = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+  const methodNames = methodDisplayNames();
   for (const m of parseMethodList(settings.methods.join(','))) methodNames[m.id] ??= m.displayName;
   const files = await writeReports(values.out, {
     settings, table: merged.table, accuracy: merged.accuracy, failed: merged.failed, records: merged.records,

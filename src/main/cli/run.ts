@@ -24,7 +24,7 @@ import { writeReports, type FigureRow } from '../engine/report';
 import { useProjectClassNames } from '../workbench/class-names';
 import { scoreVariantLabel } from '../engine/report/format';
 import { SCORE_VARIANTS, type CamMap, type PreviewFrame, type ScoreVariant } from '../engine/methods/base';
-import { METHODS } from '../engine/methods/registry';
+import { methodDisplayNames } from '../engine/methods/registry';
 import { RANDOM_METHOD_ID } from '../engine/methods/random';
 
 export interface CliIo {
@@ -423,7 +423,7 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
     progressLine(io, '');
     // Names the user gave this model in the app's Classes editor (saved in the project) name the reports and figure.
     useProjectClassNames(classifier, result, project);
-    const methodNames = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+    const methodNames = methodDisplayNames();
     for (const m of methods) methodNames[m.id] ??= m.displayName;
     const figure = a.figure > 0 ? await figureRows(result, a, classifier) : [];
     const files = await writeReports(a.out, {

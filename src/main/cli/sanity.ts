@@ -6,8 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXECUTION_PROVIDERS, type ExecutionProviderName } from '../engine';
-import { METHODS, parseMethodList } from '../engine/methods/registry';
-import { mulberry32 } from '../engine/tensor/random';
+import { methodDisplayNames, parseMethodList } from '../engine/methods/registry';
+import { sampleItems } from '../engine/evaluate/dataset';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity, SANITY_MODES, type SanityMode } from '../engine/sanity/run';
 
@@ -59,18 +59,8 @@ export async function sanityCommand(
   const ep = (values.ep ?? 'cpu') as ExecutionProviderName;
   if (!EXECUTION_PROVIDERS.includes(ep)) throw usage(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
   const methods = parseMethodList(values.methods ?? 'gradcam,gradcam++,scorecam++');
-  let images = collect(positionals, (m) => io.stderr.write(`camscope: ${m}\n`));
-  if (sample !== null && sample < images.length) {
-    // A seeded sample (Fisher–Yates with the run's seed), kept in listing order.
-    const rand = mulberry32(seed);
-    const idx = images.map((_, i) => i);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rand() * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
-    const keep = new Set(idx.slice(0, sample));
-    images = images.filter((_, i) => keep.has(i));
-  }
+  // A seeded sample (Fisher–Yates with the run's seed), kept in listing order: the same draw as evaluate's --sample.
+  const images = sampleItems(collect(positionals, (m) => io.stderr.write(`camscope: ${m}\n`)), sample, seed);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   io.stderr.write(`camscope: sanity check (${mode}, seed ${seed}) of ${methods.map((m) => m.id).join(', ')} on ${images.length} image(s)\n`);
@@ -79,7 +69,7 @@ export async function sanityCommand(
     onProgress: (p) => io.stderr.write(`stage ${p.stage}/${p.stages}: ${p.name}\n`),
   });
   writeFileSync(join(out, 'sanity.json'), `${JSON.stringify(result.json, null, 2)}\n`);
-  const names = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+  const names = methodDisplayNames();
   const svg = await buildSanitySvg(result, names);
   writeFileSync(join(out, 'sanity.svg'), svg);
   writeFileSync(join(out, 'sanity.png'), await renderSanityPng(svg));

@@ -17,7 +17,7 @@ import type { LocalizationSpec } from '../engine/metrics/localization/evaluation
 import { readMaskPng } from '../engine/regions/frame';
 import { loadRegions, projectRegions, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
 import type { Region } from '../engine/regions/types';
-import { geometryJson } from './annotations';
+import { fromRow, geometryJson } from './annotations';
 
 const FORMAT_NAMES: Record<RegionFormat, string> = { coco: 'COCO', voc: 'Pascal VOC', yolo: 'YOLO', masks: 'mask' };
 
@@ -27,14 +27,7 @@ export function importNote(sourceName: string): string {
 }
 
 /** The image folder recorded in an annotation's geometry (null for annotations made before it was recorded). */
-function annotationDataset(row: AnnotationRow): string | null {
-  try {
-    const g = JSON.parse(row.geometry) as { dataset?: unknown };
-    return typeof g.dataset === 'string' ? g.dataset : null;
-  } catch {
-    return null;
-  }
-}
+const annotationDataset = (row: AnnotationRow): string | null => fromRow(row).dataset;
 
 /** Rows that belong to this image folder: recorded for it, or recorded for no folder (older annotations). */
 const ofFolder = <T>(rows: readonly T[], folder: (r: T) => string | null, root: string): T[] => rows.filter((r) => {

@@ -9,10 +9,10 @@ import { basename, extname, join } from 'node:path';
 import type { JobProgress, SanityMethodResult, SanityModeName, SanityRequest, SanityResult } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
 import { writeFileAtomic } from '../engine/io/atomic-write';
-import { createMethod, METHODS } from '../engine/methods/registry';
+import { createMethod, methodDisplayNames } from '../engine/methods/registry';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity } from '../engine/sanity/run';
-import { mulberry32 } from '../engine/tensor/random';
+import { sampleItems } from '../engine/evaluate/dataset';
 import type { JobContext, WorkbenchSession } from './session';
 
 type Progress = Omit<JobProgress, 'jobId'>;
@@ -22,14 +22,7 @@ type Progress = Omit<JobProgress, 'jobId'>;
  * (Fisher–Yates over mulberry32(seed)), kept in listing order.
  */
 export function sampleIndices(count: number, n: number, seed: number): number[] {
-  if (n >= count) return Array.from({ length: count }, (_, i) => i);
-  const rand = mulberry32(seed);
-  const idx = Array.from({ length: count }, (_, i) => i);
-  for (let i = idx.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx.slice(0, n).sort((a, b) => a - b);
+  return sampleItems(Array.from({ length: count }, (_, i) => i), n, seed);
 }
 
 /** The verdict in plain words for people who do not read the paper; `passed` null means there was nothing to compare. */
@@ -89,7 +82,7 @@ export async function runSanityJob(
       ctx.partial(progress);
     },
   });
-  const names = Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+  const names = methodDisplayNames();
   const { json } = result;
   const svg = await buildSanitySvg(result, names);
   const files = [join(args.dir, 'sanity.json'), join(args.dir, 'sanity.svg'), join(args.dir, 'sanity.png')];

@@ -50,7 +50,7 @@ import { overlayHeatmap } from '../engine/image/colormap';
 import { writeFileAtomic } from '../engine/io/atomic-write';
 import type { PreparedImage } from '../engine/image/preprocess';
 import { makeThumbnail } from '../engine/image/thumbnail';
-import { createMethod, METHODS } from '../engine/methods/registry';
+import { createMethod, methodDisplayNames as displayNames, METHODS } from '../engine/methods/registry';
 import type { PreviewFrame } from '../engine/methods/base';
 import { computeTable } from '../engine/metrics/table';
 import { withLocalization } from '../engine/metrics/localization/evaluation';
@@ -102,7 +102,6 @@ export function methodDescriptors(): MethodDescriptor[] {
   }));
 }
 
-const displayNames = (): Record<string, string> => Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
 
 /** Gradient methods first (milliseconds), then the score methods (one forward pass per channel), else as asked. */
 export function fastFirst(ids: string[]): string[] {

@@ -39,6 +39,11 @@ export const METHODS: readonly MethodInfo[] = FACTORIES.map((create) => {
 
 export const METHOD_IDS: readonly string[] = METHODS.map((m) => m.id);
 
+/** Method id → display name, for reports, figures and verdicts (a fresh object: callers may add approximations). */
+export function methodDisplayNames(): Record<string, string> {
+  return Object.fromEntries(METHODS.map((m) => [m.id, m.displayName]));
+}
+
 /**
  * Builds a method from its id. Besides the listed ids, ScoreCAM++ ablations are named
  * `scorecam++_<gating>[_<placement>][_logit][_baseline]`, e.g. `scorecam++_sigmoid`, `scorecam++_tanh_mask`.
