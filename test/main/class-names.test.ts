@@ -118,6 +118,8 @@ describe('class names in the workbench session', () => {
     const image = partials.find((p) => p.kind === 'image')!;
     for (const p of image.predictions!) expect(p.className).toBe(['dog', 'cat'][p.classIndex]);
     expect(image.target!.className).toBe(['dog', 'cat'][image.target!.classIndex]);
+    // The Sanity screen names the explained class the same way.
+    expect(s.sanitySource().classes).toEqual(['dog', 'cat']);
 
     // Model B in the same project is not renamed; back to A, its names return.
     let state = await load(s, modelB);

@@ -777,7 +777,8 @@ export class WorkbenchSession {
     return {
       modelPath: args.path,
       load: { ep: args.provider, precision: args.precision, layer: c.layer.name },
-      classes: c.profile.classes,
+      // The names the other screens show: the project's for this model, else the model's own.
+      classes: this.names(),
       items: d.items.map((i) => ({ file: i.file, path: i.path })),
       frame: async (index, signal) => this.frame(index, (await this.pass(index, null, signal)).image),
     };
