@@ -9,7 +9,7 @@
  *     min-max normalised) first falls to 0.02 and to 0.01 — median and worst over the photos;
  *   - top-k (k = 32, 64, 128, 256) and score-free: time / T, r and max |Δ| against the exact map, and Average Drop,
  *     Increase in Confidence and Win % (among exact and the top-k) on the photos.
- *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M] [--batch 32] [--every P] [--approx-only]
+ *   npm run bench:preview -- [--images 20] [--every 32] [--models resnet18,mobilenetv2-rand] [--threads 2] [--budget-min M] [--batch 32] [--every P] [--approx-only | --previews-only]
  * --budget-min M: take no new photo after M minutes per model (the tables say how many photos were done); every
  * photo's raw figures also go to stderr as one JSON line.
  * Times on a shared machine are noisy: read the ratios.
@@ -29,9 +29,11 @@ import { averageDrop } from '../src/main/engine/metrics/average-drop';
 import { increaseInConfidence } from '../src/main/engine/metrics/increase-in-confidence';
 import { winPercentages } from '../src/main/engine/metrics/win';
 
-const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' }, batch: { type: 'string' }, 'approx-only': { type: 'boolean' } } });
+const { values } = parseArgs({ options: { images: { type: 'string' }, every: { type: 'string' }, models: { type: 'string' }, threads: { type: 'string' }, 'budget-min': { type: 'string' }, batch: { type: 'string' }, 'approx-only': { type: 'boolean' }, 'previews-only': { type: 'boolean' } } });
 // --approx-only: only the approximations' table (no preview run, half the time per photo), for runs on many photos.
 const approxOnly = Boolean(values['approx-only']);
+// --previews-only: only the previews' table (no approximations, about half the time per photo).
+const previewsOnly = Boolean(values['previews-only']);
 const budgetMs = values['budget-min'] ? Number(values['budget-min']) * 60_000 : Infinity;
 const nImages = Number(values.images ?? 20);
 const every = values.every ? Number(values.every) : undefined;
@@ -83,7 +85,7 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
   const classifier = await Classifier.load(modelPath);
   const batchSize = batchArg;
   const exact = createMethod('scorecam++');
-  const approx = [...TOPK.map((k) => createMethod(`scorecam++@topk=${k}`)), createMethod('scorecam++@noscore')];
+  const approx = previewsOnly ? [] : [...TOPK.map((k) => createMethod(`scorecam++@topk=${k}`)), createMethod('scorecam++@noscore')];
   const firstFrac: number[] = [];
   const reach: Record<'0.02' | '0.01', Reach[]> = { '0.02': [], '0.01': [] };
   const overhead: number[] = [];
@@ -177,6 +179,7 @@ async function benchModel(name: string, modelPath: string, files: string[]): Pro
     console.log(`| whole run with previews: time / exact time | ${f3(median(overhead))} | ${f3(worst(overhead))} |`);
   }
 
+  if (previewsOnly) return;
   const names = ['exact', ...approx.map((m) => m.id)];
   const pairs = (j: number) => Y.map((y, i) => ({ Y: y, O: O[i][j] }));
   const win = winPercentages(O.map((row) => row.slice(0, 1 + TOPK.length)), 1 + TOPK.length);

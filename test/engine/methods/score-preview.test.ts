@@ -10,7 +10,7 @@ import { createMethod, METHOD_IDS, parseMethodList } from '../../../src/main/eng
 import { scoreCam } from '../../../src/main/engine/methods/scorecam';
 import { scoreCamPlusPlus } from '../../../src/main/engine/methods/scorecam-pp';
 import {
-  minMaxRef, mulberry32, randomArray, randomTinyCnn, scoreCamRef, tinyCnnForward, tinyCnnOnnx, upsampleRef, writeModel, type ScoreCamRefOptions, type TinyCnn,
+  minMaxRef, mulberry32, randomArray, randomTinyCnn, scoreCamRef, softmaxRef, tinyCnnForward, tinyCnnOnnx, upsampleRef, writeModel, type ScoreCamRefOptions, type TinyCnn,
 } from '../../helpers/tiny-models';
 
 // 24 channels, so a run takes several batches and the estimate has something to estimate.
@@ -135,6 +135,73 @@ describe('progressive score-weighted maps', () => {
       expect(Array.from(frames.at(-1)!.map)).toEqual(Array.from(result.map));
       expect(frames.length).toBeLessThanOrEqual(Math.ceil(result.forwardPasses / 2) + 1);
       for (const f of frames.slice(1, -1)) expect(f.passes % 2 === 0 || f.passes === result.forwardPasses).toBe(true);
+    }
+  });
+
+  it('each frame is the map of the estimated weights, a channel moved only when its weight changed by over 1 % of the largest', async () => {
+    // Rebuilt here from the definitions: reference scores and terms, coverage order, the regression's weights, and
+    // the documented rule (the applied weights first take the common positive scale that fits them best to the new
+    // estimate, which leaves a normalised map unchanged; then every channel whose estimate differs from its applied
+    // weight by more than 0.01 × the largest weight takes the estimate).
+    const target = 1;
+    const { acts: planes } = tinyCnnForward(model, x);
+    const H = 2 * model.h, W = 2 * model.w;
+    const ups = planes.map((p) => upsampleRef(p, model.h, model.w, H, W));
+    const kept = ups.flatMap((up, k) => (isZero(up) ? [] : [k]));
+    const terms = kept.map((k) => tanh(ups[k]));
+    const scores = kept.map((k) => softmaxRef(tinyCnnForward(model, Float32Array.from(x, (v, i) => v * terms[kept.indexOf(k)][i % (H * W)])).logits)[target]);
+    const { activations } = await classifier.forward(x, 1, true);
+    const descriptors = channelDescriptors(activations!, kept, DIMS.h * DIMS.w, (up, out) => up.forEach((v, i) => (out[i] = Math.tanh(v))));
+    const order = coverageOrder(descriptors);
+    const normalise = (raw: number[]) => {
+      const relu = raw.map((v) => Math.max(0, v));
+      const mn = Math.min(...relu), mx = Math.max(...relu);
+      return relu.map((v) => (v - mn) / (mx - mn));
+    };
+    for (const fused of [true, false]) {
+      const { frames } = await run(scoreCamPlusPlus(), target, { fused, previews: true });
+      expect(frames.length).toBeGreaterThan(3);
+      const applied = new Array<number>(kept.length).fill(0);
+      const estimator = new ScoreEstimator(descriptors, { logOdds: true });
+      let moved = 0;
+      for (const f of frames.slice(0, -1)) {
+        const known = order.slice(0, f.passes);
+        const est = estimator.weights(known, known.map((p) => scores[p]));
+        if (f.passes > 0) {
+          // The common positive scale that best fits the applied weights to the estimate (least squares).
+          const scale = est.reduce((t, v, p) => t + v * applied[p], 0) / applied.reduce((t, a) => t + a * a, 0);
+          if (scale > 0) applied.forEach((a, p) => (applied[p] = a * scale));
+        }
+        const largest = Math.max(...est.map(Math.abs));
+        est.forEach((v, p) => {
+          if (f.passes === 0 || Math.abs(v - applied[p]) > 0.01 * largest) applied[p] = v;
+          else if (v !== applied[p]) moved++;
+        });
+        const lazy = normalise(terms[0].map((_, i) => applied.reduce((t, a, p) => t + a * terms[p][i], 0)));
+        expect(maxDiff(f.map, lazy)).toBeLessThan(1e-4);
+        // And within the rule's bound of the map of every estimated weight: |Δraw| ≤ 0.01 · largest · Σ_k |term_k|.
+        const full = terms[0].map((_, i) => Array.from(est).reduce((t, a, p) => t + a * terms[p][i], 0));
+        const e = 0.01 * largest * Math.max(...terms[0].map((_, i) => terms.reduce((t, term) => t + Math.abs(term[i]), 0)));
+        const range = Math.max(...full.map((v) => Math.max(0, v))) - Math.min(...full.map((v) => Math.max(0, v)));
+        expect(maxDiff(f.map, normalise(full))).toBeLessThanOrEqual((4 * e) / (range - 2 * e));
+      }
+      // The rule did leave some small changes out (else this test would not tell it from a full recompute).
+      expect(moved).toBeGreaterThan(0);
+    }
+  });
+
+  it('as the app takes them (no previewEvery), batches of at most 1/32 of the channels (at least 8), whatever the batch size', async () => {
+    for (const fused of [true, false]) {
+      const { frames, result } = await run(scoreCamPlusPlus(), 0, { fused, previews: true, batch: 64, every: null });
+      const plain = await run(scoreCamPlusPlus(), 0, { fused, previews: false, batch: 64 });
+      const n = result.forwardPasses;
+      expect(n).toBeGreaterThan(16);
+      expect(n).toBeLessThanOrEqual(24);
+      // Up to 24 channels: batches of 8 (not one of 64), so three scoring runs, and frames only after 8 and 16 passes.
+      expect(frames.at(-1)!.runsBefore).toBe(3);
+      for (const f of frames.slice(1, -1)) expect([8, 16]).toContain(f.passes);
+      expect(frames.at(-1)!.passes).toBe(n);
+      expect(maxDiff(result.map, plain.result.map)).toBeLessThanOrEqual(1e-5);
     }
   });
 

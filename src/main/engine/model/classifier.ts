@@ -527,9 +527,9 @@ export class Classifier {
 
   /** Σ_k weights_k · term(up_k) over `count` channels, as an [H, W] map computed inside onnxruntime. */
   async fusedCombine(acts: Float32Array, weights: Float32Array, count: number, term: ChannelTransform): Promise<Float32Array> {
-    const session = await this.fusedSession(`combine:${term}`, () =>
-      openSession(buildFusedCombineModel(this.inspection.opset, term, this.profile.inputSize), this.ep));
     const [, , h, w] = this.layer.shape;
+    const session = await this.fusedSession(`combine:${term}`, () =>
+      openSession(buildFusedCombineModel(this.inspection.opset, term, this.profile.inputSize, [h, w]), this.ep));
     const r = await session.runMixed(
       { [FUSED_ACTS]: { data: acts, dims: [count, 1, h, w] }, [FUSED_WEIGHTS]: { data: weights, dims: [count, 1, 1, 1] } },
       [FUSED_CAM],
