@@ -102,6 +102,29 @@ test('rename classes in the Classes editor: browser, image view, evaluation and 
   expect(await page.getByLabel('True label').locator('option').allInnerTexts()).toContain('Trouser');
 });
 
+test('a class renamed after the image was explained for it: the figure export names it with the new name', async () => {
+  await nav('Images').click();
+  await grid().locator('[data-file="003_trouser.png"]').dblclick();
+  await page.getByTestId('class-picker').selectOption({ label: 'Bag' });
+  const figureDialog = page.getByRole('dialog', { name: 'Export figure' });
+  await page.locator('.topbar').getByRole('button', { name: 'Figure' }).click();
+  await expect(figureDialog).toContainText('Explain Bag (the class chosen in the image view)', { timeout: 60_000 });
+  await figureDialog.getByRole('button', { name: 'Cancel' }).click();
+
+  await nav('Model').click();
+  await editor().getByTestId('class-name-8').fill('Handbag');
+  await page.getByTestId('classes-save').click();
+  await expect(page.getByTestId('classes-reset')).toBeEnabled();
+  await page.locator('.topbar').getByRole('button', { name: 'Figure' }).click();
+  await expect(figureDialog).toContainText('Explain Handbag (the class chosen in the image view)');
+  await expect(figureDialog).not.toContainText('Explain Bag');
+  await figureDialog.getByRole('button', { name: 'Cancel' }).click();
+  await nav('Model').click();
+  await page.getByTestId('classes-reset').click();
+  await expect(page.getByTestId('classes-reset')).toBeDisabled();
+  await nav('Images').click();
+});
+
 test('polygon corners: insert at an edge midpoint, delete (key and Alt-click, never below three), undo and redo', async () => {
   await grid().locator('[data-file="003_trouser.png"]').dblclick();
   const layer = page.getByTestId('annotation-layer');
