@@ -8,7 +8,7 @@
  * the graph, fed the masked batch.
  *
  * Combining model — inputs: `camscope_acts` [K, 1, h, w] and `camscope_weights` [K, 1, 1, 1]; output `camscope_cam`
- * [1, H, W] = Σ_k s_k · term(up_k).
+ * [H, W] = Σ_k s_k · term(up_k).
  */
 import onnxProto from 'onnx-proto';
 import { CamscopeError } from '../errors';
