@@ -29,8 +29,8 @@ export default defineConfig({
       externalizeDeps: { include: external },
       rolldownOptions: {
         input: {
-          index: resolve(root, 'src/main/index.ts'),
-          'engine-worker': resolve(root, 'src/main/engine-worker.ts'),
+          index: resolve(root, 'src/main/app/index.ts'),
+          'engine-worker': resolve(root, 'src/main/workbench/worker.ts'),
           // The headless CLI shares the engine; built beside the app so installs without tsx can run it.
           cli: resolve(root, 'src/main/cli/main.ts'),
         },

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelRunCount } from '../src/main/engine/onnx/backend';
-import { WorkbenchSession, type JobContext } from '../src/main/workbench/session';
+import { WorkbenchSession, type JobContext } from '../src/main/workbench/state';
 
 const { values } = parseArgs({
   options: {

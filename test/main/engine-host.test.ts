@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../src/main/engine-host';
-import type { Progress } from '../../src/main/engine-protocol';
+import { EngineHost } from '../../src/main/engine-host/host';
+import type { Progress } from '../../src/main/engine-host/protocol';
 
 type TestOps = {
   echo: { args: unknown; result: { echoed: unknown; threadId: number } };

@@ -1,15 +1,15 @@
-// The real engine (src/main/engine-worker.ts, run under tsx as its own process, as the web bridge runs it) driven
+// The real engine (src/main/workbench/worker.ts, run under tsx as its own process, as the web bridge runs it) driven
 // through EngineHost.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineHost, forkedEngine } from '../../src/main/engine-host';
-import type { Progress } from '../../src/main/engine-protocol';
+import { EngineHost, forkedEngine } from '../../src/main/engine-host/host';
+import type { Progress } from '../../src/main/engine-host/protocol';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
-const entry = fileURLToPath(new URL('../../src/main/engine-worker.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../src/main/workbench/worker.ts', import.meta.url));
 const host = new EngineHost({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
 afterAll(() => host.dispose());
 

@@ -1,13 +1,13 @@
-// The channel handlers (src/main/handlers.ts) on a fake engine: allow-listing, dialogs, jobs and their events,
+// The channel handlers (src/main/handlers/) on a fake engine: allow-listing, dialogs, jobs and their events,
 // projects and recent projects, and replaying the engine's state after a crash. No Electron involved.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventName, Events } from '../../src/shared/api';
-import { createHandlers, type Dialogs, type Handlers, type Workbench } from '../../src/main/handlers';
-import { PathAllowList } from '../../src/main/model-access';
-import { UserDataStore } from '../../src/main/user-data';
+import { createHandlers, type Dialogs, type Handlers, type Workbench } from '../../src/main/handlers/engine-client';
+import { PathAllowList } from '../../src/main/handlers/access';
+import { UserDataStore } from '../../src/main/handlers/user-data';
 
 type Responder = (args: never, onPartial: (v: unknown) => void) => unknown;
 

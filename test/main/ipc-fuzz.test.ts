@@ -17,7 +17,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { registerHandlers, setTrustedRenderer } = await import('../../src/main/ipc');
+const { registerHandlers, setTrustedRenderer } = await import('../../src/main/app/ipc');
 
 const rendererDir = path.resolve('/opt/camscope/out/renderer');
 const event = { senderFrame: { url: pathToFileURL(path.join(rendererDir, 'index.html')).href, parent: null }, sender: {} };

@@ -11,11 +11,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { channels, SANITY_MODE_NAMES, type EventName, type Events, type JobProgress, type SanityResult } from '../../src/shared/api';
 import { SANITY_MODES } from '../../src/main/engine/sanity/run';
-import { createHandlers, type Dialogs } from '../../src/main/handlers';
-import { PathAllowList } from '../../src/main/model-access';
-import { UserDataStore } from '../../src/main/user-data';
-import { runSanityJob, sampleIndices, verdictSentence } from '../../src/main/workbench/sanity-job';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/session';
+import { createHandlers, type Dialogs } from '../../src/main/handlers/engine-client';
+import { PathAllowList } from '../../src/main/handlers/access';
+import { UserDataStore } from '../../src/main/handlers/user-data';
+import { runSanityJob, sampleIndices, verdictSentence } from '../../src/main/workbench/sanity';
+import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
 import { CHANNEL_NAMES, channels, isChannelName, isEventName } from '../../src/shared/api';
-import { buildMenuTemplate } from '../../src/main/menu';
+import { buildMenuTemplate } from '../../src/main/app/menu';
 
 describe('renderer index.html', () => {
   const html = readFileSync(new URL('../../src/renderer/index.html', import.meta.url), 'utf8');

@@ -16,7 +16,7 @@ import type { ImageRecord } from '../engine/evaluate/types';
 import { COLORMAPS, type ColormapName } from '../engine/image/colormap';
 import { methodDisplayNames } from '../engine/methods/registry';
 import { writeReports } from '../engine/report';
-import { RUN_OPTIONS } from './options';
+import { RUN_OPTIONS } from './common';
 import { evaluateArgs, figureRows, UsageError, type CliIo, type EvaluateArgs } from './run';
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ import { parseShard, type Shard } from '../engine/evaluate/shard';
 import { evaluationRegions, regionArgs, REGION_OPTIONS, type RegionArgs } from './regions';
 import { SANITY_USAGE, sanityCommand } from './sanity';
 import { clusterCommand, mergeCommand } from './cluster';
-import { RUN_OPTIONS } from './options';
+import { RUN_OPTIONS } from './common';
 import { writeReports, type FigureRow } from '../engine/report';
 import { useProjectClassNames } from '../workbench/class-names';
 import { scoreVariantLabel } from '../engine/report/format';

@@ -1,7 +1,7 @@
 /**
  * The web test bridge: a development/test-only HTTP server that serves the built renderer (out/renderer) to a plain
  * browser and implements the same CamscopeApi over HTTP, on the real engine (a worker thread via EngineHost) and the
- * same handlers as the Electron app (src/main/handlers.ts). It never runs inside the app.
+ * same handlers as the Electron app (src/main/handlers/). It never runs inside the app.
  *
  *   GET  /                         index.html with /__bridge/client.js injected before the app's script
  *   GET  /assets/…                 the built renderer's files
@@ -35,14 +35,14 @@ import ts from 'typescript';
 import { channels, isChannelName, MAX_PATH_LENGTH, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
 import { check, nullable, object, oneOf, string } from '../../shared/validate';
 import { encodeWire, hasBinary } from '../../shared/wire';
-import { EngineHost, forkedEngine } from '../engine-host';
-import { engineMemoryLimitMb } from '../engine-memory';
-import type { EngineOps } from '../engine-protocol';
-import { logError } from '../error-log';
-import { toIpcError } from '../errors';
-import { createHandlers, type Dialogs, type Handlers } from '../handlers';
-import { PathAllowList } from '../model-access';
-import { UserDataStore } from '../user-data';
+import { EngineHost, forkedEngine } from '../engine-host/host';
+import { engineMemoryLimitMb } from '../engine-host/memory';
+import type { EngineOps } from '../engine-host/protocol';
+import { logError } from '../common/error-log';
+import { toIpcError } from '../common/errors';
+import { createHandlers, type Dialogs, type Handlers } from '../handlers/engine-client';
+import { PathAllowList } from '../handlers/access';
+import { UserDataStore } from '../handlers/user-data';
 
 export const DIALOG_KINDS = ['openModel', 'openFolder', 'openProject', 'saveProject', 'exportFigure', 'exportReport', 'saveCoco', 'openRegionsFile', 'openRegionsFolder'] as const;
 export type DialogKind = (typeof DIALOG_KINDS)[number];
@@ -60,7 +60,7 @@ export interface BridgeOptions {
   testHooks?: boolean;
   /** The test hooks' token (64 hex digits); a random one when not given. */
   testToken?: string;
-  /** The engine; by default a worker running src/main/engine-worker.ts under tsx. */
+  /** The engine; by default a worker running src/main/workbench/worker.ts under tsx. */
   engine?: EngineHost<EngineOps>;
   log?: (line: string) => void;
 }
@@ -126,7 +126,7 @@ function transpile(file: string): string {
  */
 export function sourceEngine(sourceRoot: string, onCrash?: (message: string) => void, testHooks = false): EngineHost<EngineOps> {
   return new EngineHost<EngineOps>({
-    spawn: forkedEngine(path.join(sourceRoot, 'src/main/engine-worker.ts'), {
+    spawn: forkedEngine(path.join(sourceRoot, 'src/main/workbench/worker.ts'), {
       execArgv: ['--import', 'tsx'],
       env: { ...process.env, ...(testHooks ? { CAMSCOPE_ENGINE_TEST_HOOKS: '1' } : {}) },
     }),

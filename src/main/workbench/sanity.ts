@@ -13,7 +13,7 @@ import { createMethod, methodDisplayNames } from '../engine/methods/registry';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity } from '../engine/sanity/run';
 import { sampleItems } from '../engine/evaluate/dataset';
-import type { JobContext, WorkbenchSession } from './session';
+import type { JobContext, WorkbenchSession } from './state';
 
 type Progress = Omit<JobProgress, 'jobId'>;
 

@@ -4,7 +4,7 @@
  * Edit (standard roles), View (reload only in development, zoom, full screen, theme), Help (guide, error log, about).
  */
 import type { MenuItemConstructorOptions } from 'electron';
-import type { MenuCommand, RecentProject, Theme } from '../shared/api';
+import type { MenuCommand, RecentProject, Theme } from '../../shared/api';
 
 export interface MenuActions {
   /** A command the renderer carries out (open dialogs, exports, the guide, a recent project). */

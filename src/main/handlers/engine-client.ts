@@ -23,11 +23,11 @@ import type {
   RecentProject,
   RequestOf,
   ResponseOf,
-} from '../shared/api';
-import type { EngineHost, EngineJob } from './engine-host';
-import type { EngineOps, ExplainPartial, PredictPartial, ProjectContext } from './engine-protocol';
-import { AppError } from './errors';
-import { isOnnxFileName, isProjectFileName, type PathAllowList } from './model-access';
+} from '../../shared/api';
+import type { EngineHost, EngineJob } from '../engine-host/host';
+import type { EngineOps, ExplainPartial, PredictPartial, ProjectContext } from '../engine-host/protocol';
+import { AppError } from '../common/errors';
+import { isOnnxFileName, isProjectFileName, type PathAllowList } from './access';
 import { projectName, type UserDataStore } from './user-data';
 
 /** Native dialogs (Electron) or their stand-in (the web bridge's test hook). Each resolves to null when cancelled. */

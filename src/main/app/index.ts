@@ -21,16 +21,16 @@ import {
   type Session,
   type WebContents,
 } from 'electron';
-import type { EventName, Events, Theme } from '../shared/api';
-import { EngineHost } from './engine-host';
-import { engineMemoryLimitMb } from './engine-memory';
-import { setErrorLogFile } from './error-log';
-import { utilityEngine } from './utility-engine';
-import { createHandlers, type Dialogs } from './handlers';
+import type { EventName, Events, Theme } from '../../shared/api';
+import { EngineHost } from '../engine-host/host';
+import { engineMemoryLimitMb } from '../engine-host/memory';
+import { setErrorLogFile } from '../common/error-log';
+import { utilityEngine } from '../engine-host/utility';
+import { createHandlers, type Dialogs } from '../handlers/engine-client';
 import { registerHandlers, send, setTrustedRenderer } from './ipc';
 import { buildMenuTemplate } from './menu';
-import { PathAllowList, PROJECT_EXTENSIONS } from './model-access';
-import { UserDataStore } from './user-data';
+import { PathAllowList, PROJECT_EXTENSIONS } from '../handlers/access';
+import { UserDataStore } from '../handlers/user-data';
 import {
   DEFAULT_WINDOW_STATE,
   loadWindowState,

@@ -3,7 +3,7 @@
  * process; a crash, abort, OOM or kill there is reported by EngineHost and never takes the app or its window down.
  */
 import { utilityProcess } from 'electron';
-import type { EngineChild, SpawnEngine } from './engine-host';
+import type { EngineChild, SpawnEngine } from './host';
 
 export function utilityEngine(entry: string, options: { maxHeapMb?: number } = {}): SpawnEngine {
   return (): EngineChild => {

@@ -3,9 +3,9 @@
  * MessageChannel. {@link serveOps} answers `call` messages with `result` / `error`, forwards progress, and aborts the
  * handler's signal on `cancel`.
  */
-import type { HostToWorker, OpMap, Progress, WireError, WorkerToHost } from './engine-protocol';
-import { isHostToWorker } from './engine-protocol';
-import { logError } from './error-log';
+import type { HostToWorker, OpMap, Progress, WireError, WorkerToHost } from './protocol';
+import { isHostToWorker } from './protocol';
+import { logError } from '../common/error-log';
 
 export interface OpContext {
   /** Aborted when the host cancels this call; pass it to long-running engine work. */

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { boolean, check, number, object, optional } from '../shared/validate';
+import { boolean, check, number, object, optional } from '../../shared/validate';
 
 export interface Rect {
   x: number;

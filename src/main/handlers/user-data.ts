@@ -5,8 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EXECUTION_PROVIDERS, PRECISIONS, THEMES, type AppSettings, type RecentProject } from '../shared/api';
-import { array, check, object, oneOf, optional, string } from '../shared/validate';
+import { EXECUTION_PROVIDERS, PRECISIONS, THEMES, type AppSettings, type RecentProject } from '../../shared/api';
+import { array, check, object, oneOf, optional, string } from '../../shared/validate';
 
 export const DEFAULT_SETTINGS: AppSettings = { theme: 'system', provider: 'cpu', precision: 'fp32' };
 export const MAX_RECENT_PROJECTS = 10;

@@ -4,7 +4,7 @@
  * in onnxruntime, sharp or SQLite never block or take down the main process. (A worker thread, the same protocol
  * in-process, remains for tests of the protocol itself.)
  *
- * - request/response by id over the protocol in ./engine-protocol
+ * - request/response by id over the protocol in ./protocol
  * - progress messages forwarded to the caller's `onProgress`
  * - cancellation by id (or AbortSignal): the call rejects at once with CANCELLED and the engine aborts the job
  *   between native calls (cancelling never kills the process)
@@ -17,10 +17,10 @@
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import type { IpcErrorCode } from '../shared/api';
-import { AppError } from './errors';
-import type { EngineOps, HostToWorker, OpMap, Progress, WorkerToHost } from './engine-protocol';
-import { isWorkerToHost } from './engine-protocol';
+import type { IpcErrorCode } from '../../shared/api';
+import { AppError } from '../common/errors';
+import type { EngineOps, HostToWorker, OpMap, Progress, WorkerToHost } from './protocol';
+import { isWorkerToHost } from './protocol';
 
 /** One running engine, whatever runs it. */
 export interface EngineChild {

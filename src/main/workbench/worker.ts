@@ -6,11 +6,11 @@
  * this process.
  */
 import { parentPort as threadPort } from 'node:worker_threads';
-import { demoImagesDir, demoModelPath, inspectModel } from './engine';
-import type { EngineOps } from './engine-protocol';
-import { serveOps, type PortLike } from './engine-worker-runtime';
-import { runSanityJob } from './workbench/sanity-job';
-import { methodDescriptors, WorkbenchSession } from './workbench/session';
+import { demoImagesDir, demoModelPath, inspectModel } from '../engine';
+import type { EngineOps } from '../engine-host/protocol';
+import { serveOps, type PortLike } from '../engine-host/runtime';
+import { runSanityJob } from './sanity';
+import { methodDescriptors, WorkbenchSession } from './state';
 
 /** Electron's utility-process port: messages arrive wrapped as `{ data }`. */
 interface UtilityPort {

@@ -29,8 +29,8 @@ import type {
   ScoreVariantName,
   Thumbnail,
   ColormapChoice,
-} from '../shared/api';
-import type { ModelInspection } from './engine/types';
+} from '../../shared/api';
+import type { ModelInspection } from '../engine/types';
 
 /** Operation name → argument, result and (optionally) partial-result types. */
 export type OpMap = Record<string, { args: unknown; result: unknown; partial?: unknown }>;

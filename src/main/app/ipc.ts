@@ -15,11 +15,11 @@ import {
   type IpcResult,
   type RequestOf,
   type ResponseOf,
-} from '../shared/api';
-import { check, type Validator } from '../shared/validate';
-import { logError } from './error-log';
-import { toIpcError } from './errors';
-import type { Handlers } from './handlers';
+} from '../../shared/api';
+import { check, type Validator } from '../../shared/validate';
+import { logError } from '../common/error-log';
+import { toIpcError } from '../common/errors';
+import type { Handlers } from '../handlers/engine-client';
 
 export interface TrustedRenderer {
   /** Folder of the built renderer (out/renderer): file:// pages inside it are trusted. */

@@ -1,4 +1,4 @@
-import type { IpcError, IpcErrorCode } from '../shared/api';
+import type { IpcError, IpcErrorCode } from '../../shared/api';
 
 /**
  * An error meant for the user: a stable code plus a plain-language message. The IPC layer turns it into an
