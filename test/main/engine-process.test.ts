@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineHost, forkedEngine, residentBytes } from '../../src/main/engine-host/host';
 import { engineMemoryLimitMb } from '../../src/main/engine-host/memory';
-import type { EngineOps } from '../../src/main/engine-host/protocol';
+import type { EngineOps } from '../../src/main/workbench/ops';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 const entry = fileURLToPath(new URL('../../src/main/workbench/worker.ts', import.meta.url));

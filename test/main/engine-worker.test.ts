@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineHost, forkedEngine } from '../../src/main/engine-host/host';
+import type { EngineOps } from '../../src/main/workbench/ops';
 import type { Progress } from '../../src/main/engine-host/protocol';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 const entry = fileURLToPath(new URL('../../src/main/workbench/worker.ts', import.meta.url));
-const host = new EngineHost({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
+const host = new EngineHost<EngineOps>({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
 afterAll(() => host.dispose());
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
@@ -43,7 +44,7 @@ describe.skipIf(!existsSync(demoModel))('engine worker: the workbench session on
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('refuses work before a model and a folder are open, with NOT_READY', async () => {
-    const fresh = new EngineHost({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
+    const fresh = new EngineHost<EngineOps>({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
     try {
       await expect(fresh.call('thumbnails', { indices: [0] })).rejects.toMatchObject({ code: 'NOT_READY', message: /image folder/ });
       await expect(fresh.call('listAnnotations', {})).rejects.toMatchObject({ code: 'NOT_READY' });

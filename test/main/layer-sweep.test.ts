@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExplainPartial } from '../../src/main/engine-host/protocol';
+import type { ExplainPartial } from '../../src/main/workbench/ops';
 import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));

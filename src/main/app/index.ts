@@ -21,6 +21,7 @@ import {
   type Session,
   type WebContents,
 } from 'electron';
+import type { EngineOps } from '../workbench/ops';
 import type { EventName, Events, Theme } from '../../shared/api';
 import { EngineHost } from '../engine-host/host';
 import { engineMemoryLimitMb } from '../engine-host/memory';
@@ -246,7 +247,7 @@ export async function bootstrap(): Promise<void> {
   setTrustedRenderer({ rendererDir: paths.rendererDir, devServerUrl: devUrl });
   let mainWindow: BrowserWindow | null = null;
   let onEngineCrash: (message: string) => void = () => {};
-  const engine = new EngineHost({ spawn: utilityEngine(paths.engineWorker), memoryLimitMb: engineMemoryLimitMb(), onCrash: (m) => onEngineCrash(m) });
+  const engine = new EngineHost<EngineOps>({ spawn: utilityEngine(paths.engineWorker), memoryLimitMb: engineMemoryLimitMb(), onCrash: (m) => onEngineCrash(m) });
   const allowList = new PathAllowList();
   const store = new UserDataStore(app.getPath('userData'));
   const emit = <E extends EventName>(event: E, payload: Events[E]): void => {

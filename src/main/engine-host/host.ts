@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { IpcErrorCode } from '../../shared/api';
 import { AppError } from '../common/errors';
-import type { EngineOps, HostToWorker, OpMap, Progress, WorkerToHost } from './protocol';
+import type { HostToWorker, OpMap, Progress, WorkerToHost } from './protocol';
 import { isWorkerToHost } from './protocol';
 
 /** One running engine, whatever runs it. */
@@ -144,7 +144,7 @@ const cancelledError = (): AppError => new AppError('CANCELLED', 'The job was ca
 
 type PartialOf<T> = T extends { partial: infer P } ? P : never;
 
-export class EngineHost<Ops extends OpMap = EngineOps> {
+export class EngineHost<Ops extends OpMap = OpMap> {
   private worker: EngineChild | null = null;
   private workersStarted = 0;
   private nextId = 1;

@@ -25,7 +25,7 @@ import type {
   ResponseOf,
 } from '../../shared/api';
 import type { EngineHost, EngineJob } from '../engine-host/host';
-import type { EngineOps, ExplainPartial, PredictPartial, ProjectContext } from '../engine-host/protocol';
+import type { EngineOps, ExplainPartial, PredictPartial, ProjectContext } from '../workbench/ops';
 import { AppError } from '../common/errors';
 import { isOnnxFileName, isProjectFileName, type PathAllowList } from './access';
 import { projectName, type UserDataStore } from './user-data';

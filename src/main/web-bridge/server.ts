@@ -37,7 +37,7 @@ import { check, nullable, object, oneOf, string } from '../../shared/validate';
 import { encodeWire, hasBinary } from '../../shared/wire';
 import { EngineHost, forkedEngine } from '../engine-host/host';
 import { engineMemoryLimitMb } from '../engine-host/memory';
-import type { EngineOps } from '../engine-host/protocol';
+import type { EngineOps } from '../workbench/ops';
 import { logError } from '../common/error-log';
 import { toIpcError } from '../common/errors';
 import { createHandlers, type Dialogs, type Handlers } from '../handlers/engine-client';

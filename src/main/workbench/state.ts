@@ -34,7 +34,7 @@ import type {
   IpcErrorCode,
   ScoreVariantName,
 } from '../../shared/api';
-import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } from '../engine-host/protocol';
+import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } from './ops';
 import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
 import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
 import { ProjectDb } from '../engine/evaluate/project-db';

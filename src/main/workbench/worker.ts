@@ -7,7 +7,7 @@
  */
 import { parentPort as threadPort } from 'node:worker_threads';
 import { demoImagesDir, demoModelPath, inspectModel } from '../engine';
-import type { EngineOps } from '../engine-host/protocol';
+import type { EngineOps } from './ops';
 import { serveOps, type PortLike } from '../engine-host/runtime';
 import { runSanityJob } from './sanity';
 import { methodDescriptors, WorkbenchSession } from './state';
