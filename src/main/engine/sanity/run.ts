@@ -60,7 +60,7 @@ export interface SanityJson {
   };
   /** Stage 0 = the original model; then the randomized models (or, random-class, the random other class). */
   stages: { name: string; layers: string[] }[];
-  methods: Record<string, Record<SimilarityName, PerStage> & { verdict: { passed: boolean | null; rule: string; value: number | null } }>;
+  methods: Record<string, Record<SimilarityName, PerStage> & { verdict: SanityVerdict }>;
   images: { file: string; stem: string; target: number; randomClass?: number; methods: Record<string, Record<SimilarityName, (number | null)[]>> }[];
   failed: { file: string; message: string }[];
   /** Images a randomized model could not explain, per stage (their similarities are null there). */
@@ -86,17 +86,47 @@ export function verdictRule(mode: SanityMode): string {
   return `maps are class-sensitive: mean Spearman between the predicted and a random other class's map < ${VERDICT_SPEARMAN}`;
 }
 
-function verdict(mode: SanityMode, sp: PerStage): { passed: boolean | null; rule: string; value: number | null } {
+/** A map with no contrast left (all values equal): Spearman, SSIM and Pearson are undefined against it. */
+export function isFlatMap(map: ArrayLike<number>): boolean {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < map.length; i++) {
+    const v = map[i];
+    if (!Number.isFinite(v)) continue;
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  return !(hi - lo > 1e-6);
+}
+
+export interface SanityVerdict {
+  passed: boolean | null;
+  rule: string;
+  value: number | null;
+  /** The first randomized stage at which most images' maps went blank (flat), or null. */
+  blankAt: string | null;
+}
+
+/**
+ * The verdict. A map that goes blank once weights are randomized has changed as much as a map can: it depended on
+ * the learned weights, so such stages count as passing (their similarity is undefined, not high).
+ * `flat[s]` is the share of images whose map at stage s was flat; `names[s]` the stage's name.
+ */
+export function sanityVerdict(mode: SanityMode, sp: PerStage, flat: number[], names: string[]): SanityVerdict {
   const rule = verdictRule(mode);
+  const blank = (s: number): boolean => flat[s] > 0.5;
+  const firstBlank = flat.findIndex((_, s) => s > 0 && blank(s));
+  const blankAt = firstBlank > 0 ? names[firstBlank] : null;
   const later = sp.slice(1).map((s) => s.mean);
   if (mode === 'independent') {
-    const defined = later.filter((v): v is number => v !== null);
-    if (defined.length === 0) return { passed: null, rule, value: null };
-    const share = defined.filter((v) => v < VERDICT_SPEARMAN).length / defined.length;
-    return { passed: share >= 0.5, rule, value: share };
+    const judged = later.map((v, i) => (blank(i + 1) ? true : v === null ? null : v < VERDICT_SPEARMAN)).filter((v): v is boolean => v !== null);
+    if (judged.length === 0) return { passed: null, rule, value: null, blankAt };
+    const share = judged.filter(Boolean).length / judged.length;
+    return { passed: share >= 0.5, rule, value: share, blankAt };
   }
   const last = later.at(-1) ?? null;
-  return { passed: last === null ? null : last < VERDICT_SPEARMAN, rule, value: last };
+  if (sp.length > 1 && blank(sp.length - 1)) return { passed: true, rule, value: last, blankAt };
+  return { passed: last === null ? null : last < VERDICT_SPEARMAN, rule, value: last, blankAt };
 }
 
 interface Explained {
@@ -233,7 +263,15 @@ export async function runSanity(o: SanityOptions): Promise<SanityResult> {
   for (const m of methods) {
     const agg = (k: SimilarityName): PerStage => stageRecords.map((_, s) => meanStd(images.map((im) => im.methods[m][k][s])));
     const sp = agg('spearman');
-    summary[m] = { spearman: sp, ssim: agg('ssim'), pearson: agg('pearson'), verdict: verdict(o.mode, sp) };
+    const mi = methods.indexOf(m);
+    // Share of images whose map at each stage is flat, among those whose original map was not (a map that was
+    // blank from the start says nothing about the weights) and that have a map at that stage.
+    const judged = maps.filter((per) => per[mi][0] !== null && !isFlatMap(per[mi][0]!));
+    const flat = stageRecords.map((_, st) => {
+      const present = judged.map((per) => per[mi][st]).filter((x): x is Float32Array => x !== null && x !== undefined);
+      return present.length === 0 ? 0 : present.filter(isFlatMap).length / present.length;
+    });
+    summary[m] = { spearman: sp, ssim: agg('ssim'), pearson: agg('pearson'), verdict: sanityVerdict(o.mode, sp, flat, stageRecords.map((r) => r.name)) };
   }
   const json: SanityJson = {
     camscope: VERSION,
