@@ -176,6 +176,7 @@ describe('sanity job: modes, samples, refusals', () => {
       expect(verdictSentence('LayerCAM', mode, false)).toMatch(/^Warning: LayerCAM's maps stay much the same/);
     }
     expect(verdictSentence('LayerCAM', 'cascading', null)).toMatch(/^No verdict for LayerCAM/);
+    expect(verdictSentence('LayerCAM', 'cascading', true, 'layer4')).toBe("LayerCAM's maps went blank once layer4 was randomized: they depend on the learned weights.");
   });
 
   it('refuses an image the folder does not have, a stopped job, and a session with nothing open', async () => {

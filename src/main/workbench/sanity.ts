@@ -26,7 +26,11 @@ export function sampleIndices(count: number, n: number, seed: number): number[] 
 }
 
 /** The verdict in plain words for people who do not read the paper; `passed` null means there was nothing to compare. */
-export function verdictSentence(name: string, mode: SanityModeName, passed: boolean | null): string {
+export function verdictSentence(name: string, mode: SanityModeName, passed: boolean | null, blankAt: string | null = null): string {
+  // Blank maps have no similarity to compare, yet they changed as much as a map can.
+  if (passed === true && blankAt !== null && mode !== 'random-class') {
+    return `${name}'s maps went blank once ${blankAt} was randomized: they depend on the learned weights.`;
+  }
   if (passed === null) return `No verdict for ${name}: its maps were flat or missing, so there was nothing to compare.`;
   if (mode === 'cascading') {
     return passed
@@ -101,7 +105,7 @@ export async function runSanityJob(
       spearman: r.spearman,
       ssim: r.ssim,
       pearson: r.pearson,
-      verdict: { ...r.verdict, sentence: verdictSentence(names[m] ?? m, args.mode, r.verdict.passed) },
+      verdict: { ...r.verdict, sentence: verdictSentence(names[m] ?? m, args.mode, r.verdict.passed, r.verdict.blankAt) },
     };
   });
   return {
