@@ -1,92 +1,18 @@
 /**
- * Cluster commands of the CLI: `merge` (the reports of a sharded evaluation, from its shards' project files) and the
- * job generators `slurm` (an sbatch array script, one shard per array task, plus a merge job that depends on it)
- * and `k8s` (a Kubernetes Indexed Job, one shard per completion index, plus a merge Job). The generated jobs run this
- * checkout's camscope by absolute path and read the model and the dataset in place: nothing is copied per task.
+ * The cluster job generators of the CLI: `slurm` (an sbatch array script, one shard per array task, plus a merge job
+ * that depends on it) and `k8s` (a Kubernetes Indexed Job, one shard per completion index, plus a merge Job); the
+ * merge itself is ./merge. The generated jobs run this checkout's camscope by absolute path and read the model and
+ * the dataset in place: nothing is copied per task.
  */
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Classifier, CamscopeError, parseMethodList } from '../engine';
-import { mergeShards, readShards } from '../engine/evaluate/merge';
+import { CamscopeError, parseMethodList } from '../engine';
 import { MAX_SHARDS } from '../engine/evaluate/shard';
-import type { ImageRecord } from '../engine/evaluate/types';
-import { COLORMAPS, type ColormapName } from '../engine/image/colormap';
-import { methodDisplayNames } from '../engine/methods/registry';
-import { writeReports } from '../engine/report';
-import { RUN_OPTIONS } from './common';
-import { evaluateArgs, figureRows, UsageError, type CliIo, type EvaluateArgs } from './run';
-
-// ---------------------------------------------------------------------------------------------------------------
-// merge
-
-const MERGE_OPTIONS = {
-  out: { type: 'string' },
-  figure: { type: 'string' },
-  model: { type: 'string' },
-  ep: { type: 'string' },
-  batch: { type: 'string' },
-  colormap: { type: 'string' },
-} as const;
-
-function wholeNumber(name: string, v: string | undefined, fallback: number, min: number, max: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}, not "${v}".`);
-  return n;
-}
-
-/**
- * `camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep …] [--batch N] [--colormap …] PROJECT...`: checks
- * that the projects hold every shard of one run once, each complete, and writes the run's reports into DIR — the
- * same reports an unsharded evaluation writes (the figure explains its first images again, with the run's model).
- */
-export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: MERGE_OPTIONS, allowPositionals: true, strict: true });
-  if (!values.out) throw new UsageError('--out is required.');
-  if (positionals.length === 0) throw new UsageError('Name the project file of every shard to merge.');
-  const figure = wholeNumber('figure', values.figure, 4, 0, 100);
-  const batch = values.batch === undefined ? undefined : wholeNumber('batch', values.batch, 32, 1, 4096);
-  const colormap = (values.colormap ?? 'jet') as ColormapName;
-  if (!COLORMAPS.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAPS.join(', ')}.`);
-
-  const merged = mergeShards(readShards(positionals));
-  const { settings } = merged;
-  io.stderr.write(`camscope: merging ${merged.shards} shard(s): ${merged.records.length} image(s) evaluated, ${merged.failed.length} failed\n`);
-
-  let figureData: Awaited<ReturnType<typeof figureRows>> = [];
-  if (figure > 0 && merged.records.length > 0) {
-    // The figure's maps are not stored: its images are explained again, as the unsharded run does at its end.
-    const model = values.model ?? settings.model.path;
-    const ep = (values.ep ?? settings.provider.requested) as EvaluateArgs['ep'];
-    const classifier = await Classifier.load(model, { ep, precision: settings.precision ?? 'fp32', layer: settings.layer.name });
-    try {
-      if (classifier.inspection.fingerprint !== settings.model.fingerprint) {
-        throw new CamscopeError('INVALID_ARGUMENT', `The model ${model} is not the one the shards evaluated (its fingerprint differs); give that model with --model, or --figure 0 for no figure.`);
-      }
-      // The figure shows the first images of the run that have a result, as an unsharded run's figure does.
-      const first = merged.records.slice(0, figure);
-      const items = first.map((r: ImageRecord) => ({ file: r.file, path: join(settings.dataset.root, r.file), label: r.label, labelName: null }));
-      figureData = await figureRows({ items, records: first, settings }, { figure, batch, colormap }, classifier);
-    } finally {
-      await classifier.release();
-    }
-  }
-  const methodNames = methodDisplayNames();
-  for (const m of parseMethodList(settings.methods.join(','))) methodNames[m.id] ??= m.displayName;
-  const files = await writeReports(values.out, {
-    settings, table: merged.table, accuracy: merged.accuracy, failed: merged.failed, records: merged.records,
-    elapsedSeconds: merged.elapsedSeconds, methodNames, figure: figureData,
-  });
-  for (const f of merged.failed) io.stderr.write(`error: ${f.file}: ${f.message}\n`);
-  io.stdout.write(`${merged.records.length} image(s) from ${merged.shards} shard(s) merged (${merged.failed.length} failed); reports: ${files.map((f) => basename(f)).join(', ')} in ${resolve(values.out)}\n`);
-  return merged.failed.length ? 1 : 0;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// job generators
+import { parseIntOption, RUN_OPTIONS, UsageError, type CliIo } from './common';
+import { evaluateArgs } from './evaluate';
 
 /** Single-quotes a word for sh/bash where needed. */
 export function shellQuote(s: string): string {
@@ -351,8 +277,8 @@ const K8S_OPTIONS = { ...JOB_OPTIONS, image: { type: 'string' }, pvc: { type: 's
 function clusterJob(values: Record<string, string | boolean | string[] | undefined>): ClusterJob {
   const str = (k: string): string | undefined => values[k] as string | undefined;
   if (!str('shards')) throw new UsageError('--shards is required (the number of array tasks).');
-  const shards = wholeNumber('shards', str('shards'), 1, 1, MAX_SHARDS);
-  const gpusPerTask = wholeNumber('gpus-per-task', str('gpus-per-task'), 0, 0, 64);
+  const shards = parseIntOption('shards', str('shards'), 1, 1, MAX_SHARDS);
+  const gpusPerTask = parseIntOption('gpus-per-task', str('gpus-per-task'), 0, 0, 64);
   const ev = evaluateArgs({ ...values, ep: str('ep') ?? (gpusPerTask > 0 ? 'cuda' : 'cpu') } as Record<string, string | undefined>);
   parseMethodList(ev.methods); // unknown methods fail now, not on the cluster
   const abs = (p: string): string => resolve(p);
@@ -375,7 +301,7 @@ function clusterJob(values: Record<string, string | boolean | string[] | undefin
   if (!/^[a-z0-9]([-a-z0-9]{0,50}[a-z0-9])?$/.test(jobName)) throw new UsageError(`--job-name must be lower-case letters, digits and '-' (a valid Kubernetes name), not "${jobName}".`);
   return {
     evaluate, shards, out: abs(ev.out), camscope, figure: ev.figure, colormap: ev.colormap, ep: ev.ep, gpusPerTask,
-    cpusPerTask: wholeNumber('cpus-per-task', str('cpus-per-task'), gpusPerTask > 0 ? 4 : 2, 1, 1024),
+    cpusPerTask: parseIntOption('cpus-per-task', str('cpus-per-task'), gpusPerTask > 0 ? 4 : 2, 1, 1024),
     mem: str('mem'), time: str('time'), mergeTime: str('merge-time'), jobName,
   };
 }
@@ -406,7 +332,7 @@ export async function clusterCommand(kind: 'slurm' | 'k8s', argv: string[], io: 
   const base = clusterJob(values);
   const job: K8sJob = {
     ...base, image: values.image, pvc: values.pvc, mount: values.mount, namespace: values.namespace,
-    parallelism: wholeNumber('parallelism', values.parallelism, base.shards, 1, MAX_SHARDS),
+    parallelism: parseIntOption('parallelism', values.parallelism, base.shards, 1, MAX_SHARDS),
   };
   const files = writeJobFiles(job.out, k8sManifests(job));
   io.stdout.write(`Wrote ${files.map((f) => basename(f)).join(', ')} in ${job.out}: ${job.shards} shard(s) as one Indexed Job and a merge Job.\nSubmit with: bash ${shellQuote(join(job.out, 'submit-k8s.sh'))}\n`);

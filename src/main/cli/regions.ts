@@ -10,6 +10,7 @@ import { DEFAULT_LOCALIZATION } from '../engine/metrics/localization';
 import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
 import { loadRegions, projectRegions, type LoadedRegions } from '../engine/regions/load';
 import type { RegionClassFilter } from '../engine/regions/types';
+import { UsageError } from './common';
 
 export const REGION_OPTIONS = {
   regions: { type: 'string' },
@@ -25,15 +26,15 @@ export interface RegionArgs {
   iouThreshold: number;
 }
 
-/** Parses the region options; throws `usage(message)` for bad values. */
-export function regionArgs(str: (k: string) => string | undefined, usage: (message: string) => Error): RegionArgs {
+/** Parses the region options; throws a UsageError for bad values. */
+export function regionArgs(str: (k: string) => string | undefined): RegionArgs {
   const regionClass = (str('region-class') ?? 'all') as RegionClassFilter;
-  if (regionClass !== 'all' && regionClass !== 'target') throw usage('--region-class must be all or target.');
+  if (regionClass !== 'all' && regionClass !== 'target') throw new UsageError('--region-class must be all or target.');
   const num = (name: string, fallback: number, ok: (v: number) => boolean, what: string): number => {
     const v = str(name);
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw usage(`--${name} must be ${what}, not "${v}".`);
+    if (v.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} must be ${what}, not "${v}".`);
     return n;
   };
   return {

@@ -10,6 +10,7 @@ import { methodDisplayNames, parseMethodList } from '../engine/methods/registry'
 import { sampleItems } from '../engine/evaluate/dataset';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity, SANITY_MODES, type SanityMode } from '../engine/sanity/run';
+import { collectImages, UsageError, type CliIo } from './common';
 
 export const SANITY_USAGE = `  camscope sanity --model M.onnx [--methods gradcam,...] [--mode cascading|independent|random-class] [--seed S]
                    [--sample N] [--keep-models] [--layer NAME] [--ep ...] --out DIR IMAGES_OR_DIR...`;
@@ -26,41 +27,27 @@ export const SANITY_OPTIONS = {
   out: { type: 'string' },
 } as const;
 
-interface Io {
-  stdout: { write(s: string): unknown };
-  stderr: { write(s: string): unknown; isTTY?: boolean };
-  signal?: AbortSignal;
-}
-
-/**
- * Runs the command; `collect` lists the images (the CLI's collectImages), `usage` builds the usage error.
- * Returns the exit status (0 done, 1 some images failed).
- */
-export async function sanityCommand(
-  argv: string[],
-  io: Io,
-  collect: (inputs: string[], warn: (m: string) => void) => { file: string; stem: string }[],
-  usage: (message: string) => Error,
-): Promise<number> {
+/** Runs the command; returns the exit status (0 done, 1 some images failed). */
+export async function sanityCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: SANITY_OPTIONS, allowPositionals: true, strict: true });
-  if (!values.model) throw usage('--model is required.');
-  if (!values.out) throw usage('--out is required.');
-  if (positionals.length === 0) throw usage('Name at least one image or folder to check.');
+  if (!values.model) throw new UsageError('--model is required.');
+  if (!values.out) throw new UsageError('--out is required.');
+  if (positionals.length === 0) throw new UsageError('Name at least one image or folder to check.');
   const mode = (values.mode ?? 'cascading') as SanityMode;
-  if (!SANITY_MODES.includes(mode)) throw usage(`--mode must be one of ${SANITY_MODES.join(', ')}.`);
+  if (!SANITY_MODES.includes(mode)) throw new UsageError(`--mode must be one of ${SANITY_MODES.join(', ')}.`);
   const int = (name: string, v: string | undefined, fallback: number, min: number): number => {
     if (v === undefined) return fallback;
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) throw usage(`--${name} must be a whole number from ${min}, not "${v}".`);
+    if (!Number.isInteger(n) || n < min || n > 2 ** 31 - 1) throw new UsageError(`--${name} must be a whole number from ${min}, not "${v}".`);
     return n;
   };
   const seed = int('seed', values.seed, 0, 0);
   const sample = values.sample === undefined ? null : int('sample', values.sample, 0, 1);
   const ep = (values.ep ?? 'cpu') as ExecutionProviderName;
-  if (!EXECUTION_PROVIDERS.includes(ep)) throw usage(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
+  if (!EXECUTION_PROVIDERS.includes(ep)) throw new UsageError(`--ep must be one of ${EXECUTION_PROVIDERS.join(', ')}.`);
   const methods = parseMethodList(values.methods ?? 'gradcam,gradcam++,scorecam++');
   // A seeded sample (Fisher–Yates with the run's seed), kept in listing order: the same draw as evaluate's --sample.
-  const images = sampleItems(collect(positionals, (m) => io.stderr.write(`camscope: ${m}\n`)), sample, seed);
+  const images = sampleItems(collectImages(positionals, (m) => io.stderr.write(`camscope: ${m}\n`)), sample, seed);
   const out = resolve(values.out);
   mkdirSync(out, { recursive: true });
   io.stderr.write(`camscope: sanity check (${mode}, seed ${seed}) of ${methods.map((m) => m.id).join(', ')} on ${images.length} image(s)\n`);

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, symlinkSync, unlinkSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { describeChanges } from '../../../src/main/cli/run';
+import { describeChanges } from '../../../src/main/cli/evaluate';
 import { demoImagesDir, demoModelPath } from '../../../src/main/engine/demo';
 import { runEvaluation, type EvaluationResult } from '../../../src/main/engine/evaluate/run';
 import { parseMethodList } from '../../../src/main/engine/methods/registry';
