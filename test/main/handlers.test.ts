@@ -5,7 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { EventName, Events } from '../../src/shared/api';
-import { createHandlers, type Dialogs, type Handlers, type Workbench } from '../../src/main/handlers/engine-client';
+import type { Dialogs, Handlers } from '../../src/main/handlers/deps';
+import type { EngineClient } from '../../src/main/handlers/engine-client';
+import { createHandlers } from '../../src/main/handlers/index';
 import { PathAllowList } from '../../src/main/handlers/access';
 import { UserDataStore } from '../../src/main/handlers/user-data';
 
@@ -60,7 +62,7 @@ let engine: FakeEngine;
 let dialogs: { [K in keyof Dialogs]: ReturnType<typeof vi.fn> };
 let events: [EventName, unknown][];
 let handlers: Handlers;
-let workbench: Workbench;
+let client: EngineClient;
 let store: UserDataStore;
 let allowList: PathAllowList;
 let settingsChanged: ReturnType<typeof vi.fn<(s: unknown) => void>>;
@@ -107,7 +109,7 @@ beforeEach(() => {
   allowList = new PathAllowList();
   settingsChanged = vi.fn<(s: unknown) => void>();
   recentChanged = vi.fn<(r: unknown) => void>();
-  ({ handlers, workbench } = createHandlers({
+  ({ handlers, client } = createHandlers({
     engine: engine as never,
     allowList,
     dialogs: dialogs as unknown as Dialogs,
@@ -246,7 +248,7 @@ describe('handlers: the engine state survives a crash', () => {
     allowList.addFolder(folder);
     await handlers['model:load']({ path: modelFile });
     await handlers['dataset:open']({ root: folder });
-    workbench.engineCrashed('boom');
+    client.engineCrashed('boom');
     expect(events.at(-1)).toEqual(['engine:status', { state: 'crashed', message: 'boom' }]);
     engine.calls = [];
     engine.generation = 2;
