@@ -4,10 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventName, Events } from '../../src/shared/api';
-import type { Dialogs, Handlers } from '../../src/main/handlers/deps';
-import type { EngineClient } from '../../src/main/handlers/engine-client';
-import { createHandlers } from '../../src/main/handlers/index';
+import { CHANNEL_NAMES, type EventName, type Events } from '../../src/shared/api';
+import type { Dialogs, HandlerDeps, Handlers } from '../../src/main/handlers/deps';
+import { EngineClient } from '../../src/main/handlers/engine-client';
+import { createHandlers, handlerGroups } from '../../src/main/handlers/index';
 import { PathAllowList } from '../../src/main/handlers/access';
 import { UserDataStore } from '../../src/main/handlers/user-data';
 
@@ -120,6 +120,30 @@ beforeEach(() => {
     onSettingsChanged: settingsChanged,
     onRecentChanged: recentChanged,
   }));
+});
+
+describe('handlers: one group per domain', () => {
+  it('every channel of the contract is answered by exactly one group', () => {
+    const deps: HandlerDeps = {
+      engine: engine as never,
+      allowList,
+      dialogs: dialogs as unknown as Dialogs,
+      emit: () => {},
+      store,
+      app: { version: '0.1.0', electron: '45.5.0', shell: 'desktop' },
+      untitledDir: path.join(userData, 'untitled'),
+    };
+    const groups = handlerGroups(deps, new EngineClient(deps));
+    // A spread into one table would hide a channel claimed twice, so the groups are compared key by key.
+    const claimedBy = new Map<string, string[]>();
+    for (const [group, table] of Object.entries(groups)) {
+      expect(Object.keys(table).length, group).toBeGreaterThan(0);
+      for (const channel of Object.keys(table)) claimedBy.set(channel, [...(claimedBy.get(channel) ?? []), group]);
+    }
+    expect([...claimedBy].filter(([, claimers]) => claimers.length > 1)).toEqual([]);
+    expect([...claimedBy.keys()].sort()).toEqual([...CHANNEL_NAMES].sort());
+    expect(Object.keys(handlers).sort()).toEqual([...CHANNEL_NAMES].sort());
+  });
 });
 
 describe('handlers: app and settings', () => {
