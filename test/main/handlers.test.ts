@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { EventName, Events } from '../../src/shared/api';
-import { createHandlers, type Dialogs, type Handlers, type Workbench } from '../../src/main/handlers/engine-client';
+import { CHANNEL_NAMES, type EventName, type Events } from '../../src/shared/api';
+import type { Dialogs, HandlerDeps, Handlers } from '../../src/main/handlers/deps';
+import { EngineClient } from '../../src/main/handlers/engine-client';
+import { createHandlers, handlerGroups } from '../../src/main/handlers/index';
 import { PathAllowList } from '../../src/main/handlers/access';
 import { UserDataStore } from '../../src/main/handlers/user-data';
 
@@ -60,7 +62,7 @@ let engine: FakeEngine;
 let dialogs: { [K in keyof Dialogs]: ReturnType<typeof vi.fn> };
 let events: [EventName, unknown][];
 let handlers: Handlers;
-let workbench: Workbench;
+let client: EngineClient;
 let store: UserDataStore;
 let allowList: PathAllowList;
 let settingsChanged: ReturnType<typeof vi.fn<(s: unknown) => void>>;
@@ -107,7 +109,7 @@ beforeEach(() => {
   allowList = new PathAllowList();
   settingsChanged = vi.fn<(s: unknown) => void>();
   recentChanged = vi.fn<(r: unknown) => void>();
-  ({ handlers, workbench } = createHandlers({
+  ({ handlers, client } = createHandlers({
     engine: engine as never,
     allowList,
     dialogs: dialogs as unknown as Dialogs,
@@ -118,6 +120,30 @@ beforeEach(() => {
     onSettingsChanged: settingsChanged,
     onRecentChanged: recentChanged,
   }));
+});
+
+describe('handlers: one group per domain', () => {
+  it('every channel of the contract is answered by exactly one group', () => {
+    const deps: HandlerDeps = {
+      engine: engine as never,
+      allowList,
+      dialogs: dialogs as unknown as Dialogs,
+      emit: () => {},
+      store,
+      app: { version: '0.1.0', electron: '45.5.0', shell: 'desktop' },
+      untitledDir: path.join(userData, 'untitled'),
+    };
+    const groups = handlerGroups(deps, new EngineClient(deps));
+    // A spread into one table would hide a channel claimed twice, so the groups are compared key by key.
+    const claimedBy = new Map<string, string[]>();
+    for (const [group, table] of Object.entries(groups)) {
+      expect(Object.keys(table).length, group).toBeGreaterThan(0);
+      for (const channel of Object.keys(table)) claimedBy.set(channel, [...(claimedBy.get(channel) ?? []), group]);
+    }
+    expect([...claimedBy].filter(([, claimers]) => claimers.length > 1)).toEqual([]);
+    expect([...claimedBy.keys()].sort()).toEqual([...CHANNEL_NAMES].sort());
+    expect(Object.keys(handlers).sort()).toEqual([...CHANNEL_NAMES].sort());
+  });
 });
 
 describe('handlers: app and settings', () => {
@@ -246,7 +272,7 @@ describe('handlers: the engine state survives a crash', () => {
     allowList.addFolder(folder);
     await handlers['model:load']({ path: modelFile });
     await handlers['dataset:open']({ root: folder });
-    workbench.engineCrashed('boom');
+    client.engineCrashed('boom');
     expect(events.at(-1)).toEqual(['engine:status', { state: 'crashed', message: 'boom' }]);
     engine.calls = [];
     engine.generation = 2;

@@ -75,7 +75,11 @@ vi.mock('electron', () => ({
   screen: { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] },
 }));
 
-const main = await import('../../src/main/app/index');
+const main = {
+  ...(await import('../../src/main/app/index')),
+  ...(await import('../../src/main/app/window')),
+  ...(await import('../../src/main/app/dialogs')),
+};
 const { CHANNEL_NAMES } = await import('../../src/shared/api');
 
 const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-main-test-'));

@@ -1,7 +1,8 @@
 /**
  * The only module that touches `ipcMain`. {@link handle} registers a channel from the shared contract so that every
- * request is (1) from camscope's own page, (2) shaped as the contract says, and (3) answered with an envelope the
- * preload can unwrap: `{ ok: true, value }` or `{ ok: false, error: { code, message } }`.
+ * request is (1) from camscope's own page and carries at most one payload; then handlers/dispatch.ts checks it is
+ * (2) shaped as the contract says and (3) answers with an envelope the preload can unwrap: `{ ok: true, value }` or
+ * `{ ok: false, error: { code, message } }`.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,10 +17,8 @@ import {
   type RequestOf,
   type ResponseOf,
 } from '../../shared/api';
-import { check, type Validator } from '../../shared/validate';
-import { logError } from '../common/error-log';
-import { toIpcError } from '../common/errors';
-import type { Handlers } from '../handlers/engine-client';
+import type { Handlers } from '../handlers/deps';
+import { answer } from '../handlers/dispatch';
 
 export interface TrustedRenderer {
   /** Folder of the built renderer (out/renderer): file:// pages inside it are trusted. */
@@ -86,7 +85,6 @@ function fail(error: IpcError): IpcResult<never> {
 
 /** Registers `fn` for `channel`; returns a function that unregisters it. */
 export function handle<C extends ChannelName>(channel: C, fn: Handler<C>): () => void {
-  const validate = channels[channel].request as Validator<RequestOf<C>>;
   ipcMain.handle(channel, async (event, ...args: unknown[]): Promise<IpcResult<ResponseOf<C>>> => {
     if (!isTrustedSender(event)) {
       console.warn(`[ipc] refused ${channel} from untrusted sender ${event.senderFrame?.url ?? '(no frame)'}`);
@@ -101,20 +99,7 @@ export function handle<C extends ChannelName>(channel: C, fn: Handler<C>): () =>
         message: `camscope could not understand the request "${channel}": it must carry at most one payload.`,
       });
     }
-    const checked = check(validate, args[0]);
-    if (!checked.ok) {
-      return fail({
-        code: 'INVALID_REQUEST',
-        message: `camscope could not understand the request "${channel}": ${checked.error.message}`,
-      });
-    }
-    try {
-      return { ok: true, value: await fn(checked.value, event) };
-    } catch (e) {
-      const error = toIpcError(e);
-      if (error.code === 'INTERNAL' || error.code === 'ENGINE_FAILED' || error.code === 'ENGINE_CRASHED') logError(`request ${channel}`, e);
-      return fail(error);
-    }
+    return answer(channel, (payload) => fn(payload, event), args[0]);
   });
   return () => ipcMain.removeHandler(channel);
 }

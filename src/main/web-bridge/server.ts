@@ -32,15 +32,15 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import ts from 'typescript';
-import { channels, isChannelName, MAX_PATH_LENGTH, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
+import { isChannelName, MAX_PATH_LENGTH, PRELOAD_ONLY_CHANNELS, type ChannelName, type EventName, type Events, type IpcResult } from '../../shared/api';
 import { check, nullable, object, oneOf, string } from '../../shared/validate';
 import { encodeWire, hasBinary } from '../../shared/wire';
 import { EngineHost, forkedEngine } from '../engine-host/host';
 import { engineMemoryLimitMb } from '../engine-host/memory';
 import type { EngineOps } from '../workbench/ops';
-import { logError } from '../common/error-log';
-import { toIpcError } from '../common/errors';
-import { createHandlers, type Dialogs, type Handlers } from '../handlers/engine-client';
+import type { Dialogs, Handler, Handlers } from '../handlers/deps';
+import { answer as dispatch } from '../handlers/dispatch';
+import { createHandlers } from '../handlers/index';
 import { PathAllowList } from '../handlers/access';
 import { UserDataStore } from '../handlers/user-data';
 
@@ -207,7 +207,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
   let onCrash: (message: string) => void = () => {};
   const engine = options.engine ?? sourceEngine(options.sourceRoot, (m) => onCrash(m), Boolean(options.testHooks));
-  const { handlers, workbench } = createHandlers({
+  const { handlers, client } = createHandlers({
     engine,
     allowList: new PathAllowList(),
     dialogs,
@@ -217,7 +217,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     untitledDir: path.join(userDataDir, 'untitled-projects'),
     shell: fileShell,
   });
-  onCrash = (m) => workbench.engineCrashed(m);
+  onCrash = (m) => client.engineCrashed(m);
 
   let port = options.port ?? 0;
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
@@ -256,21 +256,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     } catch {
       return { ok: false, error: { code: 'INVALID_REQUEST', message: `camscope could not understand the request "${name}": it is not JSON.` } };
     }
-    const checked = check(channels[name].request, parsed.payload);
-    if (!checked.ok) {
-      return {
-        ok: false,
-        error: { code: 'INVALID_REQUEST', message: `camscope could not understand the request "${name}": ${checked.error.message}` },
-      };
-    }
-    try {
-      const fn = handlers[name] as (p: unknown) => unknown;
-      return { ok: true, value: await fn(checked.value) };
-    } catch (e) {
-      const error = toIpcError(e);
-      if (error.code === 'INTERNAL' || error.code === 'ENGINE_FAILED' || error.code === 'ENGINE_CRASHED') logError(`request ${name}`, e);
-      return { ok: false, error };
-    }
+    return dispatch(name, handlers[name] as Handler<ChannelName>, parsed.payload);
   };
 
   const indexHtml = (): string =>
@@ -322,7 +308,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
           if (p === '/__test/reset') {
             // A fresh app for the next spec file: the engine stopped (not crashed: no notice), nothing open.
             await engine.dispose();
-            workbench.forgetForTest();
+            client.forgetForTest();
             shellCalls.length = 0;
             return send(res, 200, 'application/json', '{"ok":true}');
           }
