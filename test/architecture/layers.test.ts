@@ -65,7 +65,7 @@ describe('the layout of src/', () => {
   });
 
   // Pending the split of cli/run.ts ↔ cli/cluster.ts (issue #20): today one circle remains.
-  it.todo('has no import circle anywhere (type-only imports count)', () => {
+  it('has no import circle anywhere (type-only imports count)', () => {
     expect(importCircles(g).map((c) => c.join(' <-> '))).toEqual([]);
   });
 
@@ -89,7 +89,7 @@ describe('the layout of src/', () => {
   });
 
   // Pending the rename of handlers/engine-client.ts's class Workbench to EngineClient.
-  it.todo('one Workbench: classes named Workbench… live only in the engine process', () => {
+  it('one Workbench: classes named Workbench… live only in the engine process', () => {
     const classes = g.files
       .filter((f) => f.endsWith('.ts'))
       .flatMap((f) => [...readFileSync(join(REPO_ROOT, f), 'utf8').matchAll(/\bclass\s+(Workbench\w*)/g)].map((m) => `${f}: ${m[1]}`));

@@ -32,6 +32,13 @@ export async function crashEngine(request: APIRequestContext, how: 'kill' | 'abo
   if (!r.ok()) throw new Error(`could not crash the engine: ${r.status()}`);
 }
 
+/** The engine's OS process id (null when none runs), to kill the real process from outside as a user or the OS would. */
+export async function enginePid(request: APIRequestContext): Promise<number | null> {
+  const r = await request.post('/__test/engine', { headers: hookHeaders(), data: {} });
+  if (!r.ok()) throw new Error(`could not read the engine's pid: ${r.status()}`);
+  return ((await r.json()) as { pid: number | null }).pid;
+}
+
 /** What "Open" and "Show in folder" asked of the bridge's file shell so far (it records instead of opening). */
 export async function shellCalls(request: APIRequestContext): Promise<{ action: 'open' | 'show'; path: string }[]> {
   const r = await request.post('/__test/shell', { headers: hookHeaders(), data: {} });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EngineHost, forkedEngine, residentBytes } from '../../src/main/engine-host/host';
 import { engineMemoryLimitMb } from '../../src/main/engine-host/memory';
+import { wasNeverReceived } from '../../src/main/common/errors';
 import type { EngineOps } from '../../src/main/workbench/ops';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
@@ -68,10 +69,13 @@ describe('the engine in its own process', () => {
           }
         },
       });
-      await expect(job.result).rejects.toMatchObject({
+      const lost = await job.result.catch((e: unknown) => e);
+      expect(lost).toMatchObject({
         code: 'ENGINE_CRASHED',
         message: expect.stringMatching(/^The analysis engine stopped unexpectedly \(it was killed\)\. camscope will restart it/),
       });
+      // The engine had the job and was working on it: that work is lost, so it is not replayed behind the user's back.
+      expect(wasNeverReceived(lost)).toBe(false);
       expect(killedAt).not.toBeNull();
       expect(crashes).toHaveLength(1);
       // The next call starts a fresh engine; with the model and folder reopened, the job completes.
@@ -80,6 +84,25 @@ describe('the engine in its own process', () => {
       expect(host.generation).toBe(2);
       const done = await host.call('explain', { image: 0, classIndex: null, methods: ['gradcam'] });
       expect(done).toBeTruthy();
+    } finally {
+      await host.dispose();
+    }
+  });
+
+  it('a request sent in the instant after a SIGKILL, before the death is noticed, is marked as never received', async () => {
+    const crashes: string[] = [];
+    const host = newHost(crashes);
+    try {
+      await host.call('methods', {});
+      const pid = host.pid!;
+      process.kill(pid, 'SIGKILL');
+      // Same tick: the host cannot have seen the exit yet, so the request goes to the dead process.
+      const late = await host.call('methods', {}).catch((e: unknown) => e);
+      expect(late).toMatchObject({ code: 'ENGINE_CRASHED' });
+      expect(wasNeverReceived(late)).toBe(true);
+      expect(crashes).toHaveLength(1);
+      await expect(host.call('methods', {})).resolves.toBeInstanceOf(Array);
+      expect(host.pid).not.toBe(pid);
     } finally {
       await host.dispose();
     }

@@ -77,17 +77,17 @@ describe('serveOps (worker side of the protocol)', () => {
     host.postMessage({ type: 'call', id: 2, op: 'fail', args: {} });
     host.postMessage({ type: 'call', id: 3, op: 'crashy', args: {} });
     host.postMessage({ type: 'call', id: 4, op: 'nope', args: {} });
-    expect(await next((m) => m.id === 2)).toEqual({
+    expect(await next((m) => m.id === 2 && m.type !== 'received')).toEqual({
       type: 'error',
       id: 2,
       error: { code: 'INVALID_MODEL', message: 'That file is not a model.' },
     });
-    expect(await next((m) => m.id === 3)).toEqual({
+    expect(await next((m) => m.id === 3 && m.type !== 'received')).toEqual({
       type: 'error',
       id: 3,
       error: { code: 'ENGINE_FAILED', message: 'The analysis engine failed: cannot read x' },
     });
-    expect(await next((m) => m.id === 4)).toMatchObject({ type: 'error', error: { message: /no operation named "nope"/ } });
+    expect(await next((m) => m.id === 4 && m.type !== 'received')).toMatchObject({ type: 'error', error: { message: /no operation named "nope"/ } });
   });
 
   it('aborts the running job on cancel and sends nothing more for it', async () => {
@@ -98,7 +98,15 @@ describe('serveOps (worker side of the protocol)', () => {
     await next((m) => m.type === 'result' && m.id === 6);
     await new Promise((r) => setTimeout(r, 20));
     expect(aborted()).toBe(true);
-    expect(received.filter((m) => m.id === 5)).toEqual([]);
+    // Only the receipt, sent when the call arrived (before the cancel): no progress, partial, result or error after it.
+    expect(received.filter((m) => m.id === 5)).toEqual([{ type: 'received', id: 5 }]);
+  });
+
+  it('acknowledges each call as it arrives, before any answer (a call never acknowledged by a dead engine was never run)', async () => {
+    const { host, received, next } = setup();
+    host.postMessage({ type: 'call', id: 8, op: 'add', args: { a: 2, b: 3 } });
+    await next((m) => m.type === 'result' && m.id === 8);
+    expect(received.filter((m) => m.id === 8).map((m) => m.type)).toEqual(['received', 'progress', 'result']);
   });
 
   it('ignores malformed messages', async () => {

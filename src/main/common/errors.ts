@@ -13,6 +13,23 @@ export class AppError extends Error {
   }
 }
 
+/** ENGINE_CRASHED errors of engine calls the dead engine never received (see {@link wasNeverReceived}). */
+const neverReceived = new WeakSet<Error>();
+
+/** Marks `e` (an ENGINE_CRASHED error) as that of a call the dead engine never read, so no work was lost with it. */
+export function markNeverReceived<E extends Error>(e: E): E {
+  neverReceived.add(e);
+  return e;
+}
+
+/**
+ * Whether this error is of a call sent in the instant between the engine's death and its notice: the engine never
+ * read it, so running it again on the restarted engine loses nothing and repeats nothing.
+ */
+export function wasNeverReceived(e: unknown): boolean {
+  return e instanceof Error && neverReceived.has(e);
+}
+
 /** Accepts AppError and anything shaped like it (the engine's CamscopeError has the same `code` + `message`). */
 export function toIpcError(e: unknown): IpcError {
   if (e instanceof AppError) return { code: e.code, message: e.message };

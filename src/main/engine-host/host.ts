@@ -18,7 +18,7 @@ import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import type { IpcErrorCode } from '../../shared/api';
-import { AppError } from '../common/errors';
+import { AppError, markNeverReceived } from '../common/errors';
 import type { HostToWorker, OpMap, Progress, WorkerToHost } from './protocol';
 import { isWorkerToHost } from './protocol';
 
@@ -133,6 +133,8 @@ export interface EngineJob<R> {
 
 interface Pending {
   worker: EngineChild;
+  /** The child acknowledged the call ('received'): it may have started work. */
+  received: boolean;
   resolve(value: unknown): void;
   reject(error: AppError): void;
   onProgress?: (progress: Progress) => void;
@@ -220,6 +222,7 @@ export class EngineHost<Ops extends OpMap = OpMap> {
       opts.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
         worker,
+        received: false,
         resolve: resolve as (value: unknown) => void,
         reject,
         onProgress: opts.onProgress,
@@ -315,6 +318,11 @@ export class EngineHost<Ops extends OpMap = OpMap> {
   private onMessage(msg: unknown): void {
     if (!isWorkerToHost(msg)) return;
     const m: WorkerToHost = msg;
+    if (m.type === 'received') {
+      const p = this.pending.get(m.id);
+      if (p) p.received = true;
+      return;
+    }
     if (m.type === 'progress') {
       const p = this.pending.get(m.id);
       try {
@@ -353,7 +361,11 @@ export class EngineHost<Ops extends OpMap = OpMap> {
     for (const [id, p] of [...this.pending]) {
       if (p.worker !== worker) continue;
       this.settle(id);
-      p.reject(new AppError('ENGINE_CRASHED', message, { cause: err }));
+      const crashed = new AppError('ENGINE_CRASHED', message, { cause: err });
+      // Sent to a child that died before it read it (a request made in the instant between the death and its
+      // notice): no work was lost, and a caller may replay it on the next child (handlers/engine-client.ts does).
+      if (!p.received) markNeverReceived(crashed);
+      p.reject(crashed);
     }
     try {
       this.options.onCrash?.(message);

@@ -26,6 +26,11 @@ export type HostToWorker =
   | { type: 'cancel'; id: number };
 
 export type WorkerToHost =
+  /**
+   * The child has the call and starts it. A call the child never acknowledged when it died was never run, so the
+   * host may hand it to the next child instead of failing it (see EngineHost's `neverReceived`).
+   */
+  | { type: 'received'; id: number }
   | { type: 'result'; id: number; value: unknown }
   | { type: 'error'; id: number; error: WireError }
   | { type: 'progress'; id: number; progress: Progress }
@@ -36,7 +41,7 @@ export function isWorkerToHost(msg: unknown): msg is WorkerToHost {
   if (typeof msg !== 'object' || msg === null) return false;
   const m = msg as { type?: unknown; id?: unknown };
   return (
-    (m.type === 'result' || m.type === 'error' || m.type === 'progress' || m.type === 'partial') &&
+    (m.type === 'received' || m.type === 'result' || m.type === 'error' || m.type === 'progress' || m.type === 'partial') &&
     typeof m.id === 'number'
   );
 }

@@ -85,6 +85,7 @@ export function serveOps<Ops extends OpMap>(port: PortLike, handlers: OpHandlers
       running.get(msg.id)?.abort();
       return;
     }
+    post({ type: 'received', id: msg.id });
     void run(msg.id, msg.op, msg.args);
   };
 

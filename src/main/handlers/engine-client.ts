@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Events, ExecutionProviderName, Precision } from '../../shared/api';
 import type { EngineJob } from '../engine-host/host';
 import type { EngineOps, ProjectContext } from '../workbench/ops';
-import { AppError } from '../common/errors';
+import { AppError, wasNeverReceived } from '../common/errors';
 import type { HandlerDeps } from './deps';
 
 /** What is open in the engine, as main last saw it: replayed into a fresh engine after a crash. */
@@ -91,6 +91,7 @@ export class EngineClient {
       try {
         await engine.call('openProject', { path: this.mirror.projectPath });
       } catch (e) {
+        if (wasNeverReceived(e)) throw e; // sent to an engine already dead: nothing was lost, the caller retries
         lost.push(`the project (${(e as Error).message})`);
         this.mirror.projectPath = this.untitledPath();
         await engine.call('openProject', { path: this.mirror.projectPath });
@@ -99,6 +100,7 @@ export class EngineClient {
         try {
           await engine.call('loadModel', this.mirror.model);
         } catch (e) {
+          if (wasNeverReceived(e)) throw e;
           lost.push(`the model (${(e as Error).message})`);
           this.mirror.model = null;
         }
@@ -107,6 +109,7 @@ export class EngineClient {
         try {
           await engine.call('openDataset', { root: this.mirror.datasetRoot });
         } catch (e) {
+          if (wasNeverReceived(e)) throw e;
           lost.push(`the image folder (${(e as Error).message})`);
           this.mirror.datasetRoot = null;
         }
@@ -129,8 +132,24 @@ export class EngineClient {
 
   /** One request to the engine, once it has what is open. */
   async call<K extends keyof EngineOps & string>(op: K, args: EngineOps[K]['args']): Promise<EngineOps[K]['result']> {
-    await this.sync();
-    return this.deps.engine.call(op, args);
+    return this.onLiveEngine(async () => {
+      await this.sync();
+      return this.deps.engine.call(op, args);
+    });
+  }
+
+  /**
+   * Runs `attempt`; when it failed only because it went to an engine that had already died unnoticed (it never
+   * received the request: a click in the instant after a kill), once more on the restarted engine with the state
+   * replayed. A request the engine had received fails as a crash: that work was lost and the user is told.
+   */
+  private async onLiveEngine<T>(attempt: () => Promise<T>): Promise<T> {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!wasNeverReceived(e)) throw e;
+      return attempt();
+    }
   }
 
   /** Runs a job under the renderer's id, forwarding its partial results as events. */
@@ -144,11 +163,13 @@ export class EngineClient {
     const entry: { job: EngineJob<unknown> | null; cancelled: boolean } = { job: null, cancelled: false };
     this.jobs.set(jobId, entry);
     try {
-      await this.sync();
-      if (entry.cancelled) throw new AppError('CANCELLED', 'The job was cancelled.');
-      const job = this.deps.engine.start(op, args, { onPartial });
-      entry.job = job as EngineJob<unknown>;
-      return await job.result;
+      return await this.onLiveEngine(async () => {
+        await this.sync();
+        if (entry.cancelled) throw new AppError('CANCELLED', 'The job was cancelled.');
+        const job = this.deps.engine.start(op, args, { onPartial });
+        entry.job = job as EngineJob<unknown>;
+        return await job.result;
+      });
     } finally {
       if (this.jobs.get(jobId) === entry) this.jobs.delete(jobId);
     }

@@ -13,6 +13,7 @@
  *   POST /__test/dialog            {kind, answer}: the next answer of that native dialog (test hooks only)
  *   POST /__test/crash             SIGKILLs the engine process (test hooks only)
  *   POST /__test/abort             makes the engine process abort natively (SIGABRT; test hooks only)
+ *   POST /__test/engine            the engine's OS process id, {pid} (null when none runs), so a test can kill it from outside
  *   POST /__test/shell             the Open / Show in folder calls made so far, as JSON (test hooks only)
  *   POST /__test/reset             stops the engine quietly, forgets the open project, model and folder and the shell calls (test hooks only)
  *
@@ -317,6 +318,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             await engine.kill();
             return send(res, 200, 'application/json', '{"ok":true}');
           }
+          if (p === '/__test/engine') return send(res, 200, 'application/json', JSON.stringify({ pid: engine.pid }));
           if (p === '/__test/abort') {
             // A native abort (SIGABRT) inside the engine process, as a crash in onnxruntime or sharp would end it.
             await engine.call('abortForTest', {}).catch(() => {});
