@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelRunCount } from '../src/main/engine/onnx/backend';
-import { WorkbenchSession, type JobContext } from '../src/main/workbench/state';
+import { WorkbenchSession } from '../src/main/workbench/index';
+import type { JobContext } from '../src/main/workbench/ops';
 
 const { values } = parseArgs({
   options: {

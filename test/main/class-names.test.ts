@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main/cli/run';
 import { ProjectDb } from '../../src/main/engine/evaluate/project-db';
 import { checkClassNames, classNamesKey, modelNameSource, readClassNames, saveClassNames } from '../../src/main/workbench/class-names';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { WorkbenchSession } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 import type { Prediction } from '../../src/shared/api';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 

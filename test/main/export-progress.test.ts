@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../src/shared/api';
 import { createMethod } from '../../src/main/engine/methods/registry';
 import { ExportProgress, expectedUnits } from '../../src/main/workbench/export-progress';
-import { WorkbenchSession } from '../../src/main/workbench/state';
+import { WorkbenchSession } from '../../src/main/workbench/index';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-export-progress-'));

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExplainPartial } from '../../src/main/workbench/ops';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import type { ExplainPartial, JobContext } from '../../src/main/workbench/ops';
+import { WorkbenchSession } from '../../src/main/workbench/index';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));

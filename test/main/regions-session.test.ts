@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCALIZATION, localize, localizationRow } from '../../src/main/engine/metrics/localization';
 import { regionsInFrame } from '../../src/main/engine/regions/frame';
 import type { Region } from '../../src/main/engine/regions/types';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { WorkbenchSession } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));

@@ -15,7 +15,8 @@ import { createHandlers, type Dialogs } from '../../src/main/handlers/engine-cli
 import { PathAllowList } from '../../src/main/handlers/access';
 import { UserDataStore } from '../../src/main/handlers/user-data';
 import { runSanityJob, sampleIndices, verdictSentence } from '../../src/main/workbench/sanity';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { WorkbenchSession } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));

@@ -6,16 +6,17 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { JobProgress, SanityMethodResult, SanityModeName, SanityRequest, SanityResult } from '../../shared/api';
+import type { SanityMethodResult, SanityModeName, SanityRequest, SanityResult } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
 import { writeFileAtomic } from '../engine/io/atomic-write';
 import { createMethod, methodDisplayNames } from '../engine/methods/registry';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity } from '../engine/sanity/run';
 import { sampleItems } from '../engine/evaluate/dataset';
-import type { JobContext, WorkbenchSession } from './state';
+import type { JobContext, JobProgressBody } from './ops';
+import type { WorkbenchSession } from './index';
 
-type Progress = Omit<JobProgress, 'jobId'>;
+type Progress = JobProgressBody;
 
 /**
  * N of `count` images, the same seeded sample as `camscope sanity --sample N --seed S` draws from a listing

@@ -10,7 +10,7 @@ import { demoImagesDir, demoModelPath, inspectModel } from '../engine';
 import type { EngineOps } from './ops';
 import { serveOps, type PortLike } from '../engine-host/runtime';
 import { runSanityJob } from './sanity';
-import { methodDescriptors, WorkbenchSession } from './state';
+import { methodDescriptors, WorkbenchSession } from './index';
 
 /** Electron's utility-process port: messages arrive wrapped as `{ data }`. */
 interface UtilityPort {
