@@ -1,6 +1,6 @@
 /**
  * The engine process's session while it is split into one service per domain (what is open: state.ts; the project's
- * result cache: result-cache.ts; class names: class-names.ts). Every operation of the desktop workbench runs here.
+ * result cache: result-cache.ts; class names: class-names.ts; predictions: predictions.ts; passes and maps: maps.ts). Every operation of the desktop workbench runs here.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
 import { readdirSync } from 'node:fs';
@@ -35,6 +35,8 @@ import type {
 import type { ExplainPartial, JobContext, JobProgressBody, PredictPartial, ProjectContext, ProjectStats } from './ops';
 import { WorkbenchState, workbenchError } from './state';
 import { faithfulnessRow, ResultCache } from './result-cache';
+import { PredictionService } from './predictions';
+import { fastFirst, MapService, type ImagePass } from './maps';
 import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
 import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
 import { ProjectDb } from '../engine/evaluate/project-db';
@@ -72,17 +74,7 @@ import type { ModelProfile } from '../engine/types';
 
 type Progress = JobProgressBody;
 
-/** The first pass over an image: its prepared pixels, predictions and the class explained. */
-interface ImagePass {
-  image: PreparedImage;
-  predictions: Prediction[];
-  logits: Float32Array;
-  target: ExplainTarget & { logit: number };
-}
-
-const TOP_K = 5;
 const THUMBNAIL_CACHE_BYTES = 256 * 1024 * 1024;
-const MAP_CACHE_BYTES = 256 * 1024 * 1024;
 const LABEL_FILES = ['labels.csv', 'labels.CSV', 'Labels.csv'];
 
 export function methodDescriptors(): MethodDescriptor[] {
@@ -96,25 +88,6 @@ export function methodDescriptors(): MethodDescriptor[] {
   }));
 }
 
-
-/** Gradient methods first (milliseconds), then the score methods (one forward pass per channel), else as asked. */
-export function fastFirst(ids: string[]): string[] {
-  const slow = new Set(METHODS.filter((m) => !m.needsGradients && !m.reference).map((m) => m.id));
-  const isSlow = (id: string): boolean => slow.has(id) || id.startsWith('scorecam');
-  return [...ids.filter((id) => !isSlow(id)), ...ids.filter(isSlow)];
-}
-
-
-/** Where the model's input frame sits in the original image (the inverse of preprocess.ts's resize and crop). */
-export function frameTransform(
-  resize: ModelProfile['resize'],
-  original: { width: number; height: number },
-  frame: { width: number; height: number },
-): ImageFrame['transform'] {
-  // The one geometry of preprocess.ts's resize and crop (also used to map expert regions into the model's frame).
-  const t = inputFrameTransform(original.width, original.height, { inputSize: [frame.height, frame.width], resize });
-  return { scaleX: t.sx, scaleY: t.sy, offsetX: t.left, offsetY: t.top };
-}
 
 function findLabelsCsv(root: string): string | undefined {
   let names: string[];
@@ -138,9 +111,8 @@ export class WorkbenchSession {
   readonly cache = new ResultCache(this.state);
   readonly namesService = new ClassNamesService(this.state);
   private readonly thumbnails = new LruCache<string, Thumbnail>(THUMBNAIL_CACHE_BYTES, (t) => t.bytes.byteLength + 64);
-  private predictions = new Map<number, { classes: number[]; probs: number[] }>();
-  private readonly passes = new LruCache<string, ImagePass>(16);
-  private readonly maps = new LruCache<string, MethodOutcome>(MAP_CACHE_BYTES, (m) => m.result.map.byteLength + 64);
+  readonly predictionService = new PredictionService(this.state, this.cache);
+  readonly mapService = new MapService(this.state, this.cache, this.predictionService);
   /**
    * The open model opened again at other target layers, for the layer sweep (each layer is an extra output of its
    * own inference session, so a layer needs its own classifier). Opened lazily, kept until the next model.
@@ -169,9 +141,8 @@ export class WorkbenchSession {
   async loadModel(args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string }): Promise<ModelState> {
     const next = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer: args.layer });
     const previous = this.state.setModel(next, args);
-    this.predictions = new Map();
-    this.passes.clear();
-    this.maps.clear();
+    this.predictionService.reset();
+    this.mapService.reset();
     if (previous) await previous.release().catch(() => {});
     // Another layer of the same model keeps the sweep's sessions (they do not depend on the chosen layer).
     const sweepKey = `${next.inspection.fingerprint}|${args.provider}|${args.precision}`;
@@ -206,7 +177,7 @@ export class WorkbenchSession {
     const classes = this.state.classifier?.profile.classes ?? [];
     const dataset = loadDataset(resolve(root), classes, findLabelsCsv(root));
     // A model without class names takes the folder's (sorted folder or label names, as torchvision numbers them).
-    if (dataset.classNames && this.state.classifier?.adoptClassNames(dataset.classNames)) this.predictions = new Map();
+    if (dataset.classNames && this.state.classifier?.adoptClassNames(dataset.classNames)) this.predictionService.reset();
     return dataset;
   }
 
@@ -216,9 +187,8 @@ export class WorkbenchSession {
       this.thumbnails.clear();
     }
     this.state.setDataset(dataset);
-    this.predictions = new Map();
-    this.passes.clear();
-    this.maps.clear();
+    this.predictionService.reset();
+    this.mapService.reset();
     return this.listing();
   }
 
@@ -257,222 +227,22 @@ export class WorkbenchSession {
 
   // ---- predictions ------------------------------------------------------------------------------------------
 
-  async predict(ctx: JobContext): Promise<PredictionRunSummary> {
-    const classifier = this.state.requireModel();
-    const d = this.state.requireDataset();
-    const t0 = performance.now();
-    const failed: PredictionRunSummary['failed'] = [];
-    const total = d.items.length;
-    // Predictions the project already holds (same model, same image content) are shown at once, not computed again.
-    this.readCachedPredictions(d.items.map((_, index) => index).filter((index) => !this.predictions.has(index)));
-    const cached = [...this.predictions.keys()];
-    if (cached.length) ctx.partial(this.batchOf(cached));
-    const todo = d.items.map((item, index) => ({ item, index })).filter(({ index }) => !this.predictions.has(index));
-    const fresh: { key: string; kind: string; bytes: Uint8Array }[] = [];
-    const byPath = new Map(todo.map((t) => [t.item.path, t.index]));
-    const batch = Math.max(8, Math.min(256, classifier.suggestedBatchSize()));
-    let done = cached.length;
-    const progress = (): void => {
-      const seconds = (performance.now() - t0) / 1000;
-      const rate = (done - cached.length) / Math.max(seconds, 1e-3);
-      const p: Progress = { stage: 'predict', done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null };
-      ctx.partial(p);
-    };
-    progress();
-    let pending: number[] = [];
-    for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: [], topK: TOP_K, batchSize: batch, signal: ctx.signal })) {
-      const index = byPath.get(r.file)!;
-      if (r.ok) {
-        this.predictions.set(index, { classes: r.predictions.map((p) => p.classIndex), probs: r.predictions.map((p) => p.probability) });
-        const content = contentId(r.file);
-        if (content) fresh.push({ key: predictionKey(classifier, content), kind: 'prediction', bytes: encodeFloats(r.logits) });
-      } else {
-        failed.push({ index, message: r.error.message });
-        this.predictions.set(index, { classes: [], probs: [] });
-      }
-      pending.push(index);
-      done++;
-      if (pending.length >= batch || done === total) {
-        this.cache.storeInCache(fresh.splice(0));
-        ctx.partial(this.batchOf(pending));
-        pending = [];
-        progress();
-      }
-    }
-    this.cache.storeInCache(fresh);
-    if (pending.length) ctx.partial(this.batchOf(pending));
-    return { done, failed, seconds: (performance.now() - t0) / 1000 };
+  predict(ctx: JobContext): Promise<PredictionRunSummary> {
+    return this.predictionService.predict(ctx);
   }
 
   // ---- the result cache (in the project; see engine/cache/results.ts) ---------------------------------------
 
-  /** Loads cached predictions for these images; returns the logits found, by index. */
-  private readCachedPredictions(indices: number[]): Map<number, Float32Array> {
-    const classifier = this.state.requireModel();
-    const d = this.state.requireDataset();
-    const found = this.cache.fromCache((get) => {
-      const out = new Map<number, Float32Array>();
-      for (const index of indices) {
-        const content = contentId(d.items[index].path);
-        const bytes = content ? get(predictionKey(classifier, content)) : null;
-        if (!bytes) continue;
-        const logits = decodeFloats(bytes);
-        if (logits.length === classifier.numClasses) out.set(index, logits);
-      }
-      return out;
-    }, new Map<number, Float32Array>());
-    for (const [index, logits] of found) {
-      try {
-        const p = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
-        this.predictions.set(index, { classes: p.map((x) => x.classIndex), probs: p.map((x) => x.probability) });
-      } catch {
-        found.delete(index);
-      }
-    }
-    return found;
-  }
-
   // ---- class names (workbench/class-names.ts) ---------------------------------------------------------------
-
-  private batchOf(indices: number[]): PredictPartial {
-    const k = TOP_K;
-    const classes = new Int32Array(indices.length * k).fill(-1);
-    const probs = new Float32Array(indices.length * k);
-    indices.forEach((index, row) => {
-      const p = this.predictions.get(index);
-      if (!p) return;
-      p.classes.forEach((c, j) => {
-        if (j < k) {
-          classes[row * k + j] = c;
-          probs[row * k + j] = p.probs[j];
-        }
-      });
-    });
-    return { k, indices: Int32Array.from(indices), classes, probs };
-  }
 
   // ---- explanations -----------------------------------------------------------------------------------------
 
-  /** Predictions and the explained class for one image (cached). */
-  private async pass(index: number, classIndex: number | null, signal: AbortSignal): Promise<ImagePass> {
-    const classifier = this.state.requireModel();
-    const item = this.state.item(index);
-    const key = `${this.state.modelKey()}|${index}|${classIndex ?? 'predicted'}`;
-    const cached = this.passes.get(key);
-    if (cached) return cached;
-    // With the image's logits in the project's cache, only the image is read: no model run.
-    const logits = this.readCachedPredictions([index]).get(index);
-    if (logits) {
-      const image = await prepareImage(item.path, classifier.profile);
-      const predictions = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
-      const c = classIndex ?? predictions[0].classIndex;
-      const probability = classScore(logits, 0, classifier.numClasses, c, 'prob', classifier.scores);
-      const pass: ImagePass = {
-        image, predictions, logits,
-        target: { classIndex: c, className: classifier.profile.classes[c], probability, logit: classifier.scores === 'probabilities' ? NaN : logits[c] },
-      };
-      this.passes.set(key, pass);
-      this.passes.set(`${this.state.modelKey()}|${index}|${c}`, pass);
-      return pass;
-    }
-    let result: ImageExplanation | undefined;
-    for await (const r of explainImages(classifier, [item.path], {
-      methods: [],
-      classChoice: classIndex ?? 'predicted',
-      topK: TOP_K,
-      batchSize: 1,
-      signal,
-    })) {
-      result = r;
-    }
-    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
-    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'INVALID_IMAGE' : result.error.code, result.error.message);
-    const pass: ImagePass = {
-      image: result.image,
-      predictions: result.predictions,
-      logits: result.logits,
-      target: {
-        classIndex: result.target.classIndex,
-        className: result.target.className,
-        probability: result.target.probability,
-        logit: result.target.logit,
-      },
-    };
-    this.passes.set(key, pass);
-    // "predicted" and the explicit class of the same image share their maps.
-    this.passes.set(`${this.state.modelKey()}|${index}|${pass.target.classIndex}`, pass);
-    return pass;
-  }
-
-  private frame(index: number, image: PreparedImage): ImageFrame {
-    const classifier = this.state.requireModel();
-    const item = this.state.item(index);
-    const original = { width: image.originalWidth, height: image.originalHeight };
-    return {
-      index,
-      file: item.file,
-      width: image.width,
-      height: image.height,
-      channels: classifier.profile.channels,
-      pixels: image.pixels,
-      original,
-      transform: frameTransform(classifier.profile.resize, original, image),
-    };
-  }
-
-  /** One method's map for an image and class (cached). */
-  /** Whether a map is in memory or in the project's result cache (export progress counts it as one step). */
-  private hasMap(index: number, classIndex: number, methodId: string): boolean {
-    return this.maps.has(`${this.state.modelKey()}|${index}|${classIndex}|${methodId}`) || this.cache.cachedMap(index, classIndex, methodId) !== null;
-  }
-
-  private async mapFor(
-    index: number,
-    classIndex: number,
-    methodId: string,
-    signal: AbortSignal,
-    onProgress?: (done: number, total: number) => void,
-    onPreview?: (frame: PreviewFrame) => void,
-  ): Promise<MethodOutcome> {
-    const classifier = this.state.requireModel();
-    const key = `${this.state.modelKey()}|${index}|${classIndex}|${methodId}`;
-    const cached = this.maps.get(key) ?? this.cache.cachedMap(index, classIndex, methodId);
-    if (cached) {
-      this.maps.set(key, cached);
-      return cached;
-    }
-    const method = createMethod(methodId);
-    const item = this.state.item(index);
-    let result: ImageExplanation | undefined;
-    for await (const r of explainImages(classifier, [item.path], {
-      methods: [method],
-      classChoice: classIndex,
-      topK: 1,
-      signal,
-      onProgress: (p) => onProgress?.(p.done, p.total),
-      ...(onPreview ? { onPreview: (p: { frame: PreviewFrame }) => onPreview(p.frame) } : {}),
-    })) {
-      result = r;
-    }
-    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
-    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'NUMERICAL_ERROR' : result.error.code, result.error.message);
-    // e.g. a gradient method on a model with an operator the backward graph cannot differentiate.
-    const skipped = result.methodErrors?.find((m) => m.method === methodId);
-    if (skipped) throw new CamscopeError('UNSUPPORTED_MODEL', skipped.message);
-    const outcome = result.maps.find((m) => m.method === methodId);
-    if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `${method.displayName} produced no map for ${item.file}.`);
-    this.maps.set(key, outcome);
-    const content = contentId(item.path);
-    if (content) this.cache.storeInCache([{ key: mapKey(classifier, content, classIndex, method), kind: 'map', bytes: encodeMap(outcome) }]);
-    return outcome;
-  }
-
   async explain(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<ExplainSummary> {
     for (const id of args.methods) createMethod(id); // unknown ids fail before any work
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const pass = await this.mapService.pass(args.image, args.classIndex, ctx.signal);
     const image: ExplainPartial = {
       kind: 'image',
-      frame: this.frame(args.image, pass.image),
+      frame: this.mapService.frame(args.image, pass.image),
       predictions: pass.predictions.map((p) => named(p, this.namesService.names())),
       target: { classIndex: pass.target.classIndex, className: this.namesService.names()[pass.target.classIndex], probability: pass.target.probability },
     };
@@ -483,7 +253,7 @@ export class WorkbenchSession {
       throwIfCancelled(ctx.signal);
       try {
         let total = 0;
-        const outcome = await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
+        const { outcome } = await this.mapService.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
           total = all;
           const p: Progress = { stage: 'explain', method: id, done, total: all, message: `${i + 1} of ${order.length}` };
           ctx.partial(p);
@@ -518,7 +288,7 @@ export class WorkbenchSession {
 
   async faithfulness(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<FaithfulnessRow[]> {
     const classifier = this.state.requireModel();
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const pass = await this.mapService.pass(args.image, args.classIndex, ctx.signal);
     const content = contentId(this.state.item(args.image).path);
     const keyOf = (id: string): string => faithfulnessKey(classifier, content ?? '', pass.target.classIndex, id);
     // Per-image values the project already holds (from this view or an evaluation) are not computed again.
@@ -531,7 +301,7 @@ export class WorkbenchSession {
     for (const [i, id] of order.entries()) {
       const p: Progress = { stage: 'faithfulness', method: id, done: i, total: order.length };
       ctx.partial(p);
-      maps.push(await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal));
+      maps.push((await this.mapService.mapFor(args.image, pass.target.classIndex, id, ctx.signal)).outcome);
     }
     throwIfCancelled(ctx.signal);
     const r: Extract<ImageExplanation, { ok: true }> = {
@@ -583,12 +353,12 @@ export class WorkbenchSession {
    */
   async sweepLayers(args: { image: number; classIndex: number | null; count: number }, ctx: JobContext): Promise<LayerSweep> {
     const main = this.state.requireModel();
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
+    const pass = await this.mapService.pass(args.image, args.classIndex, ctx.signal);
     const item = this.state.item(args.image);
     const layers = main.inspection.candidateLayers.slice(-Math.max(1, args.count));
     const sweep: LayerSweep = {
       image: args.image,
-      frame: this.frame(args.image, pass.image),
+      frame: this.mapService.frame(args.image, pass.image),
       target: { classIndex: pass.target.classIndex, className: this.namesService.names()[pass.target.classIndex], probability: pass.target.probability },
       layers: [],
     };
@@ -646,7 +416,7 @@ export class WorkbenchSession {
       // The names the other screens show: the project's for this model, else the model's own.
       classes: this.namesService.names(),
       items: d.items.map((i) => ({ file: i.file, path: i.path })),
-      frame: async (index, signal) => this.frame(index, (await this.pass(index, null, signal)).image),
+      frame: async (index, signal) => this.mapService.frame(index, (await this.mapService.pass(index, null, signal)).image),
     };
   }
 
@@ -761,13 +531,13 @@ export class WorkbenchSession {
     const item = this.state.item(args.image);
     const regions = this.state.withDb((db) => projectFolderRegions(db, d.root, undefined, item.file)).images.get(item.file) ?? [];
     if (!regions.length) return null;
-    const pass = await this.pass(args.image, args.classIndex, new AbortController().signal);
+    const pass = await this.mapService.pass(args.image, args.classIndex, new AbortController().signal);
     const c = pass.target.classIndex;
     const original = { width: pass.image.originalWidth, height: pass.image.originalHeight };
     const frame = await imageFrameRegions(regions, pass.target.className, original, classifier.profile, 'all');
     if (!frame) return null;
     const methods = args.methods.flatMap((id) => {
-      const m = this.maps.get(`${this.state.modelKey()}|${args.image}|${c}|${id}`) ?? this.cache.cachedMap(args.image, c, id);
+      const m = this.mapService.known(args.image, c, id);
       if (!m || m.result.width !== frame.width || m.result.height !== frame.height) return [];
       // Whether the peak pixel itself is in a region: a pointing hit may be a near miss within the tolerance.
       const peak = argmaxFirst(m.result.map);
@@ -900,10 +670,10 @@ export class WorkbenchSession {
     // Masked passes of score-based maps count (see export-progress.ts), so the rate and ETA move within a slow map;
     // the images' passes come first, to know which maps are already computed.
     const passes: ImagePass[] = [];
-    for (const index of images) passes.push(await this.pass(index, classIndex, ctx.signal));
+    for (const index of images) passes.push(await this.mapService.pass(index, classIndex, ctx.signal));
     const channels = this.state.requireModel().layer.shape[1] ?? 1;
     const work = new ExportProgress(images.map((index, i) =>
-      order.map((id) => (this.hasMap(index, passes[i].target.classIndex, id) ? 1 : expectedUnits(createMethod(id), channels)))));
+      order.map((id) => (this.mapService.hasMap(index, passes[i].target.classIndex, id) ? 1 : expectedUnits(createMethod(id), channels)))));
     const report = (id: string, file: string): void => {
       const r = work.report();
       const p: Progress = { stage: 'export', method: id, done, total, fraction: r.fraction, rate: r.rate, etaSeconds: r.etaSeconds, message: file };
@@ -917,7 +687,7 @@ export class WorkbenchSession {
         work.start(i, m);
         report(id, item.file);
         try {
-          const outcome = await this.mapFor(index, pass.target.classIndex, id, ctx.signal, (d, t) => {
+          const { outcome } = await this.mapService.mapFor(index, pass.target.classIndex, id, ctx.signal, (d, t) => {
             work.passes(d, t);
             report(id, item.file);
           });
