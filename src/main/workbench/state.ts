@@ -78,12 +78,10 @@ export class WorkbenchState {
     for (const fn of this.listeners[event]) fn();
   }
 
-  /** Swaps in a newly loaded model (emits `model`); returns the previous one, which the caller releases. */
-  setModel(classifier: Classifier, args: LoadArgs): Classifier | null {
-    const previous = this.classifier;
+  /** Swaps in a newly loaded model (emits `model`); the caller releases the previous one. */
+  setModel(classifier: Classifier, args: LoadArgs): void {
     this.open = { classifier, args };
     this.emit('model');
-    return previous;
   }
 
   /** A folder was opened (emits `dataset`). */
