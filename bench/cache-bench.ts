@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { modelRunCount } from '../src/main/engine/onnx/backend';
-import { WorkbenchSession, type JobContext } from '../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../src/main/workbench/index';
+import type { JobContext } from '../src/main/workbench/ops';
 
 const { values } = parseArgs({
   options: {
@@ -31,12 +32,12 @@ const ctx = (): JobContext => ({ signal: new AbortController().signal, partial: 
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-cache-bench-'));
 const project = join(tmp, 'bench.camscope');
 
-async function open(): Promise<{ s: WorkbenchSession; seconds: number }> {
+async function open(): Promise<{ s: Workbench; seconds: number }> {
   const t0 = performance.now();
-  const s = new WorkbenchSession();
-  s.openProject(project);
-  await s.loadModel({ path: model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
-  s.openDataset(dataset);
+  const s = createWorkbench();
+  s.project.openProject(project);
+  await s.model.loadModel({ path: model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+  s.dataset.openDataset(dataset);
   return { s, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -52,22 +53,22 @@ async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {
 const rows: string[][] = [];
 console.log(`model ${model}\ndataset ${dataset}`);
 const first = await open();
-const total = first.s.listing().items.length;
+const total = first.s.dataset.listing().items.length;
 console.log(`${total} images in the folder (the whole folder is predicted)`);
-await timed(`predict ${total} images (empty cache)`, () => first.s.predict(ctx()));
+await timed(`predict ${total} images (empty cache)`, () => first.s.predictions.predict(ctx()));
 const reopened = await open();
-await timed(`reopen: predictions shown (from the cache; open took ${reopened.seconds.toFixed(2)} s)`, () => reopened.s.predict(ctx()));
+await timed(`reopen: predictions shown (from the cache; open took ${reopened.seconds.toFixed(2)} s)`, () => reopened.s.predictions.predict(ctx()));
 const summary = await timed(`evaluation of ${values['eval-sample']} images (${methods.join(', ')}; fills the cache)`, () =>
-  reopened.s.evaluate({ methods, sample: Number(values['eval-sample']), seed: 0, score: 'prob' }, ctx()));
-const figureImages = reopened.s.getEvaluation(summary.id).records.slice(0, Number(values.figure))
-  .map((r) => reopened.s.listing().items.findIndex((i) => i.file === r.file));
+  reopened.s.evaluations.evaluate({ methods, sample: Number(values['eval-sample']), seed: 0, score: 'prob' }, ctx()));
+const figureImages = reopened.s.evaluations.getEvaluation(summary.id).records.slice(0, Number(values.figure))
+  .map((r) => reopened.s.dataset.listing().items.findIndex((i) => i.file === r.file));
 const exporter = (await open()).s;
 await timed('report export after the evaluation (cache filled)', () =>
-  exporter.exportReport({ dir: join(tmp, 'report-cached'), evaluationId: summary.id, figureImages, colormap: 'jet', opacity: 0.5 }, ctx()));
-exporter.clearCache();
+  exporter.exports.exportReport({ dir: join(tmp, 'report-cached'), evaluationId: summary.id, figureImages, colormap: 'jet', opacity: 0.5 }, ctx()));
+exporter.cache.clearCache();
 const cold = (await open()).s;
 await timed('report export with the cache cleared', () =>
-  cold.exportReport({ dir: join(tmp, 'report-cold'), evaluationId: summary.id, figureImages, colormap: 'jet', opacity: 0.5 }, ctx()));
+  cold.exports.exportReport({ dir: join(tmp, 'report-cold'), evaluationId: summary.id, figureImages, colormap: 'jet', opacity: 0.5 }, ctx()));
 console.log('\n| step | seconds | model runs |\n|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 rmSync(tmp, { recursive: true, force: true });

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/main/cli/run';
 import { ProjectDb } from '../../src/main/engine/evaluate/project-db';
 import { checkClassNames, classNamesKey, modelNameSource, readClassNames, saveClassNames } from '../../src/main/workbench/class-names';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 import type { Prediction } from '../../src/shared/api';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
@@ -38,7 +39,7 @@ function ctx(partials: unknown[] = []): JobContext {
   return { signal: new AbortController().signal, partial: (v) => partials.push(v) };
 }
 
-const load = (s: WorkbenchSession, path: string) => s.loadModel({ path, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+const load = (s: Workbench, path: string) => s.model.loadModel({ path, provider: 'cpu', precision: 'fp32', layer: 'auto' });
 
 describe('checking class names', () => {
   it('trims names and accepts one distinct name per class', () => {
@@ -98,50 +99,50 @@ describe('class names in the workbench session', () => {
     const project = join(tmp('classes-session'), 'p.camscope');
     const modelA = writeModel('classes-a', tinyCnnOnnx(randomTinyCnn(11, DIMS)), SIDE);
     const modelB = writeModel('classes-b', tinyCnnOnnx(randomTinyCnn(12, DIMS)), SIDE);
-    const s = new WorkbenchSession();
-    s.openProject(project);
+    const s = createWorkbench();
+    s.project.openProject(project);
     await load(s, modelA);
-    expect(s.classNames()).toEqual({ names: ['class 0', 'class 1'], modelNames: ['class 0', 'class 1'], modelSource: 'default', saved: false });
-    s.openDataset(root);
-    expect(s.classNames()).toMatchObject({ names: ['cat', 'dog'], modelSource: 'folders', saved: false });
+    expect(s.names.classNames()).toEqual({ names: ['class 0', 'class 1'], modelNames: ['class 0', 'class 1'], modelSource: 'default', saved: false });
+    s.dataset.openDataset(root);
+    expect(s.names.classNames()).toMatchObject({ names: ['cat', 'dog'], modelSource: 'folders', saved: false });
 
     // A swap: if labels were matched to the shown names, cat/ would become class 1.
-    const saved = s.setClassNames(['dog', ' cat ']);
+    const saved = s.names.setClassNames(['dog', ' cat ']);
     expect(saved).toEqual({ names: ['dog', 'cat'], modelNames: ['cat', 'dog'], modelSource: 'folders', saved: true });
-    const listing = s.listing();
+    const listing = s.dataset.listing();
     expect(listing.classes).toEqual({ names: ['dog', 'cat'], source: 'project' });
     expect(listing.items.map((i) => [i.file, i.label])).toEqual([['cat/0.png', 0], ['cat/1.png', 0], ['dog/0.png', 1], ['dog/1.png', 1]]);
 
     // The image view's predictions and explained class carry the new names.
     const partials: { kind?: string; predictions?: Prediction[]; target?: { classIndex: number; className: string } }[] = [];
-    await s.explain({ image: 0, classIndex: null, methods: [] }, ctx(partials));
+    await s.explanations.explain({ image: 0, classIndex: null, methods: [] }, ctx(partials));
     const image = partials.find((p) => p.kind === 'image')!;
     for (const p of image.predictions!) expect(p.className).toBe(['dog', 'cat'][p.classIndex]);
     expect(image.target!.className).toBe(['dog', 'cat'][image.target!.classIndex]);
     // The Sanity screen names the explained class the same way.
-    expect(s.sanitySource().classes).toEqual(['dog', 'cat']);
+    expect(s.sanity.source().classes).toEqual(['dog', 'cat']);
 
     // Model B in the same project is not renamed; back to A, its names return.
     let state = await load(s, modelB);
     expect(state.inspection.profile.classes).toEqual(['cat', 'dog']);
-    expect(s.classNames().saved).toBe(false);
+    expect(s.names.classNames().saved).toBe(false);
     state = await load(s, modelA);
     expect(state.inspection.profile.classes).toEqual(['dog', 'cat']);
     expect(state.inspection.classesSource).toBe('project');
 
     // Main refuses what the editor should have refused.
-    expect(() => s.setClassNames(['only one'])).toThrow(/2 classes, but 1 names/);
-    expect(() => s.setClassNames(['x', 'X'])).toThrow(/both called "X"/);
+    expect(() => s.names.setClassNames(['only one'])).toThrow(/2 classes, but 1 names/);
+    expect(() => s.names.setClassNames(['x', 'X'])).toThrow(/both called "X"/);
 
     // A fresh session (the app restarted) reads them back from the project file.
-    const again = new WorkbenchSession();
-    again.openProject(project);
+    const again = createWorkbench();
+    again.project.openProject(project);
     await load(again, modelA);
-    again.openDataset(root);
-    expect(again.classNames()).toMatchObject({ names: ['dog', 'cat'], saved: true });
-    expect(again.setClassNames(null)).toMatchObject({ names: ['cat', 'dog'], saved: false });
+    again.dataset.openDataset(root);
+    expect(again.names.classNames()).toMatchObject({ names: ['dog', 'cat'], saved: true });
+    expect(again.names.setClassNames(null)).toMatchObject({ names: ['cat', 'dog'], saved: false });
     // Names equal to the model's own are not stored.
-    expect(again.setClassNames(['cat', 'dog']).saved).toBe(false);
+    expect(again.names.setClassNames(['cat', 'dog']).saved).toBe(false);
   });
 
   it('the project wins over the sidecar; evaluations, their report and the figure use the project names', async () => {
@@ -149,21 +150,21 @@ describe('class names in the workbench session', () => {
     const dir = tmp('classes-eval');
     const project = join(dir, 'p.camscope');
     const model = writeModel('classes-sidecar', tinyCnnOnnx(randomTinyCnn(13, DIMS)), { ...SIDE, classes: ['cat', 'dog'] });
-    const s = new WorkbenchSession();
-    s.openProject(project);
+    const s = createWorkbench();
+    s.project.openProject(project);
     await load(s, model);
-    s.openDataset(root);
-    expect(s.classNames()).toMatchObject({ names: ['cat', 'dog'], modelSource: 'sidecar' });
-    const summary = await s.evaluate({ methods: ['gradcam'], sample: null, seed: 0, score: 'prob' }, ctx());
+    s.dataset.openDataset(root);
+    expect(s.names.classNames()).toMatchObject({ names: ['cat', 'dog'], modelSource: 'sidecar' });
+    const summary = await s.evaluations.evaluate({ methods: ['gradcam'], sample: null, seed: 0, score: 'prob' }, ctx());
     expect(summary.settings.model.classes).toEqual(['cat', 'dog']);
-    s.setClassNames(['Felis catus', 'Canis familiaris']);
-    const detail = s.getEvaluation(summary.id);
+    s.names.setClassNames(['Felis catus', 'Canis familiaris']);
+    const detail = s.evaluations.getEvaluation(summary.id);
     expect(detail.settings.model.classes).toEqual(['Felis catus', 'Canis familiaris']);
     expect(detail.records.map((r) => r.label)).toEqual([0, 0, 1, 1]);
-    expect(s.listEvaluations()[0].settings.model.classes).toEqual(['Felis catus', 'Canis familiaris']);
+    expect(s.evaluations.listEvaluations()[0].settings.model.classes).toEqual(['Felis catus', 'Canis familiaris']);
 
     const out = join(dir, 'report');
-    await s.exportReport({ dir: out, evaluationId: summary.id, figureImages: [2], colormap: 'jet', opacity: 0.5 }, ctx());
+    await s.exports.exportReport({ dir: out, evaluationId: summary.id, figureImages: [2], colormap: 'jet', opacity: 0.5 }, ctx());
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report.settings.model.classes).toEqual(['Felis catus', 'Canis familiaris']);
     const svg = readFileSync(join(out, 'figure.svg'), 'utf8');
@@ -176,11 +177,11 @@ describe('class names in the workbench session', () => {
     const dir = tmp('classes-cli');
     const project = join(dir, 'p.camscope');
     const model = writeModel('classes-cli', tinyCnnOnnx(randomTinyCnn(14, DIMS)), SIDE);
-    const s = new WorkbenchSession();
-    s.openProject(project);
+    const s = createWorkbench();
+    s.project.openProject(project);
     await load(s, model);
-    s.openDataset(root);
-    s.setClassNames(['Felis catus', 'Canis familiaris']);
+    s.dataset.openDataset(root);
+    s.names.setClassNames(['Felis catus', 'Canis familiaris']);
     const err: string[] = [];
     const quiet = { stdout: { write: () => true }, stderr: { write: (t: string) => err.push(t) } };
     const out = join(dir, 'out');

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { JobProgress } from '../../src/shared/api';
 import { createMethod } from '../../src/main/engine/methods/registry';
 import { ExportProgress, expectedUnits } from '../../src/main/workbench/export-progress';
-import { WorkbenchSession } from '../../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-export-progress-'));
@@ -58,14 +58,14 @@ describe('export progress in the session', () => {
       await sharp(pixels, { raw: { width: 32, height: 32, channels: 3 } }).png().toFile(join(root, 'a', `${i}.png`));
     }
     const model = writeModel('export-progress', tinyCnnOnnx(randomTinyCnn(5, { inC: 3, h: 16, w: 16, C: 512, K: 3 })), { inputSize: [32, 32], resize: 'stretch' });
-    const s = new WorkbenchSession();
-    s.openProject(join(tmp, 'p.camscope'));
-    await s.loadModel({ path: model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
-    s.openDataset(root);
+    const s = createWorkbench();
+    s.project.openProject(join(tmp, 'p.camscope'));
+    await s.model.loadModel({ path: model, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+    s.dataset.openDataset(root);
     const seen: JobProgress[] = [];
     const ctx = { signal: new AbortController().signal, partial: (p: unknown) => seen.push(p as JobProgress) };
     const methods = ['scorecam', 'gradcam'];
-    await s.exportFigure({ dir: join(tmp, 'fig'), images: [0, 1], methods, classIndex: null, colormap: 'jet', opacity: 0.5 }, ctx);
+    await s.exports.exportFigure({ dir: join(tmp, 'fig'), images: [0, 1], methods, classIndex: null, colormap: 'jet', opacity: 0.5 }, ctx);
     const first = seen.filter((p) => p.stage === 'export');
     // Within the first image's Score-CAM map (gradcam runs first: fast first), before any image is done.
     const within = first.filter((p) => p.method === 'scorecam' && p.done === 1 && p.fraction! > 0.01 && p.fraction! < 0.5);
@@ -77,7 +77,7 @@ describe('export progress in the session', () => {
 
     // Again: every map is computed, so each counts one step (a quarter of the export); the end of each row reports too.
     seen.length = 0;
-    await s.exportFigure({ dir: join(tmp, 'fig2'), images: [0, 1], methods, classIndex: null, colormap: 'jet', opacity: 0.5 }, ctx);
+    await s.exports.exportFigure({ dir: join(tmp, 'fig2'), images: [0, 1], methods, classIndex: null, colormap: 'jet', opacity: 0.5 }, ctx);
     const again = seen.filter((p) => p.stage === 'export');
     expect(again.map((p) => [p.done, p.fraction])).toEqual([[0, 0], [1, 0.25], [2, 0.5], [2, 0.5], [3, 0.75], [4, 1]]);
     expect(again.at(-1)).toMatchObject({ done: 4, fraction: 1 });

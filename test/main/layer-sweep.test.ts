@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExplainPartial } from '../../src/main/workbench/ops';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import type { ExplainPartial, JobContext } from '../../src/main/workbench/ops';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
@@ -19,14 +19,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('layer sweep', () => {
   it('explains one class at each of the last layers, reusing the open model at its own layer', async () => {
-    const s = new WorkbenchSession();
-    s.openProject(join(tmp, 'sweep.camscope'));
-    const model = await s.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
-    s.openDataset(demoImages);
+    const s = createWorkbench();
+    s.project.openProject(join(tmp, 'sweep.camscope'));
+    const model = await s.model.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+    s.dataset.openDataset(demoImages);
     const progress: { done: number; total: number; message?: string }[] = [];
     const ctx: JobContext = { signal: new AbortController().signal, partial: (p) => progress.push(p as { done: number; total: number }) };
 
-    const sweep = await s.sweepLayers({ image: 3, classIndex: null, count: 4 }, ctx);
+    const sweep = await s.explanations.sweepLayers({ image: 3, classIndex: null, count: 4 }, ctx);
     const candidates = model.inspection.candidateLayers.map((l) => l.name);
     expect(sweep.layers.map((l) => l.layer)).toEqual(candidates.slice(-4));
     expect(sweep.layers.every((l) => l.error === null && l.map !== null)).toBe(true);
@@ -42,18 +42,18 @@ describe('layer sweep', () => {
 
     // The open layer's map is the image view's Grad-CAM.
     const parts: ExplainPartial[] = [];
-    await s.explain({ image: 3, classIndex: null, methods: ['gradcam'] }, { signal: new AbortController().signal, partial: (p) => parts.push(p as ExplainPartial) });
+    await s.explanations.explain({ image: 3, classIndex: null, methods: ['gradcam'] }, { signal: new AbortController().signal, partial: (p) => parts.push(p as ExplainPartial) });
     const map = parts.find((p) => 'kind' in p && p.kind === 'map') as Extract<ExplainPartial, { kind: 'map' }>;
     expect(Array.from(sweep.layers[3].map!)).toEqual(Array.from(map.map));
 
     // Another target layer of the same model: the sweep's models stay open, and the results do not change.
-    await s.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: candidates[candidates.length - 2] });
-    const again = await s.sweepLayers({ image: 3, classIndex: sweep.target.classIndex, count: 4 }, ctx);
+    await s.model.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: candidates[candidates.length - 2] });
+    const again = await s.explanations.sweepLayers({ image: 3, classIndex: sweep.target.classIndex, count: 4 }, ctx);
     expect(again.layers.map((l) => Array.from(l.map!))).toEqual(sweep.layers.map((l) => Array.from(l.map!)));
 
     // A cancelled sweep stops.
     const abort = new AbortController();
     abort.abort();
-    await expect(s.sweepLayers({ image: 3, classIndex: null, count: 4 }, { signal: abort.signal, partial: () => {} })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(s.explanations.sweepLayers({ image: 3, classIndex: null, count: 4 }, { signal: abort.signal, partial: () => {} })).rejects.toMatchObject({ code: 'CANCELLED' });
   }, 120_000);
 });

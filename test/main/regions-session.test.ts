@@ -12,7 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LOCALIZATION, localize, localizationRow } from '../../src/main/engine/metrics/localization';
 import { regionsInFrame } from '../../src/main/engine/regions/frame';
 import type { Region } from '../../src/main/engine/regions/types';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
@@ -33,17 +34,17 @@ function smallDataset(): string {
   return root;
 }
 
-async function openSession(project: string, root: string): Promise<WorkbenchSession> {
-  const s = new WorkbenchSession();
-  s.openProject(project);
-  await s.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
-  s.openDataset(root);
+async function openSession(project: string, root: string): Promise<Workbench> {
+  const s = createWorkbench();
+  s.project.openProject(project);
+  await s.model.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+  s.dataset.openDataset(root);
   return s;
 }
 
-async function mapsOf(s: WorkbenchSession, image: number, methods: string[]): Promise<Record<string, Float32Array>> {
+async function mapsOf(s: Workbench, image: number, methods: string[]): Promise<Record<string, Float32Array>> {
   const maps: Record<string, Float32Array> = {};
-  await s.explain({ image, classIndex: null, methods }, {
+  await s.explanations.explain({ image, classIndex: null, methods }, {
     signal: new AbortController().signal,
     partial: (p) => {
       const m = p as { kind?: string; method: string; map: Float32Array; preview?: unknown };
@@ -58,12 +59,12 @@ describe('app evaluation with expert regions', () => {
     const root = smallDataset();
     const project = join(tmp, 'study.camscope');
     const s = await openSession(project, root);
-    const files = s.listing().items.map((i) => i.file);
+    const files = s.dataset.listing().items.map((i) => i.file);
     const [a, b, c, d] = files;
     // Hand-written shapes (original pixels) and, independently, the Region each one should be.
-    s.addAnnotation({ image: a, kind: 'rect', label: 'collar', note: '', points: [[15, 20], [3, 2]], imageSize: SIZE });
-    s.addAnnotation({ image: b, kind: 'polygon', label: 'sleeve', note: '', points: [[2, 2], [20, 4], [10, 25]], imageSize: SIZE });
-    s.addAnnotation({ image: c, kind: 'point', label: 'heel', note: '', points: [[14.5, 9.5]], imageSize: SIZE });
+    s.annotations.addAnnotation({ image: a, kind: 'rect', label: 'collar', note: '', points: [[15, 20], [3, 2]], imageSize: SIZE });
+    s.annotations.addAnnotation({ image: b, kind: 'polygon', label: 'sleeve', note: '', points: [[2, 2], [20, 4], [10, 25]], imageSize: SIZE });
+    s.annotations.addAnnotation({ image: c, kind: 'point', label: 'heel', note: '', points: [[14.5, 9.5]], imageSize: SIZE });
     // An imported COCO mask (RLE, column-major): columns 10–19 of every row.
     const coco = join(tmp, 'regions.json');
     writeFileSync(coco, JSON.stringify({
@@ -74,7 +75,7 @@ describe('app evaluation with expert regions', () => {
         { id: 2, image_id: 2, category_id: 1, bbox: [0, 0, 5, 5] },
       ],
     }));
-    const imported = await s.importRegions(coco);
+    const imported = await s.regions.importRegions(coco);
     expect(imported).toMatchObject({ format: 'coco', regions: 1, images: 1, masks: 1, annotations: 0, unmatched: ['elsewhere/x.png'] });
     const expected: Record<string, Region[]> = {
       [a]: [{ shape: { kind: 'box', x0: 3, y0: 2, x1: 15, y1: 20 }, className: 'collar' }],
@@ -84,8 +85,8 @@ describe('app evaluation with expert regions', () => {
     };
 
     const methods = ['gradcam', 'random'];
-    const summary = await s.evaluate({ methods, sample: null, seed: 0, score: 'prob' }, ctx());
-    const detail = s.getEvaluation(summary.id);
+    const summary = await s.evaluations.evaluate({ methods, sample: null, seed: 0, score: 'prob' }, ctx());
+    const detail = s.evaluations.getEvaluation(summary.id);
     expect(detail.settings.localization).toMatchObject({ source: 'project annotations and masks', regionClass: 'all', ...DEFAULT_LOCALIZATION });
     expect(detail.records).toHaveLength(8);
     for (const m of methods) {
@@ -130,7 +131,7 @@ describe('app evaluation with expert regions', () => {
 
     // A map card's agreement says the same as the evaluation (its map comes from the project's cache, stored in
     // 16-bit steps, hence 3 decimals).
-    const agreement = await s.regionAgreement({ image: files.indexOf(a), classIndex: null, methods: ['gradcam', 'layercam'] });
+    const agreement = await s.regions.regionAgreement({ image: files.indexOf(a), classIndex: null, methods: ['gradcam', 'layercam'] });
     const recordA = detail.records.find((r) => r.file === a)!;
     expect(agreement?.regions).toBe(1);
     expect(agreement?.methods.map((m) => m.method)).toEqual(['gradcam']); // layercam was never computed: left out
@@ -144,7 +145,7 @@ describe('app evaluation with expert regions', () => {
     expect(agreement!.methods[0].peak_in_region).toBe(px >= 3 && px < 15 && py >= 2 && py < 20);
     expect(agreement!.methods[0].pointingTolerance).toBe(15);
     // An image without regions has no agreement, nor does any image in a project without regions.
-    expect(await fresh.regionAgreement({ image: files.indexOf(a), classIndex: null, methods: ['gradcam'] })).toBeNull();
-    expect(await s.regionAgreement({ image: files.indexOf(files[5]), classIndex: null, methods: ['gradcam'] })).toBeNull();
+    expect(await fresh.regions.regionAgreement({ image: files.indexOf(a), classIndex: null, methods: ['gradcam'] })).toBeNull();
+    expect(await s.regions.regionAgreement({ image: files.indexOf(files[5]), classIndex: null, methods: ['gradcam'] })).toBeNull();
   }, 120_000);
 });

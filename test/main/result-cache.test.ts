@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { modelRunCount } from '../../src/main/engine/onnx/backend';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
@@ -28,11 +29,11 @@ function smallDataset(): string {
   return root;
 }
 
-async function openSession(project: string, root: string, layer = 'auto'): Promise<WorkbenchSession> {
-  const s = new WorkbenchSession();
-  s.openProject(project);
-  await s.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer });
-  s.openDataset(root);
+async function openSession(project: string, root: string, layer = 'auto'): Promise<Workbench> {
+  const s = createWorkbench();
+  s.project.openProject(project);
+  await s.model.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer });
+  s.dataset.openDataset(root);
   return s;
 }
 
@@ -46,15 +47,15 @@ describe('result cache', () => {
     const a = await openSession(project, root);
     const before = modelRunCount();
     const batches: unknown[] = [];
-    await a.predict({ signal: new AbortController().signal, partial: (p) => batches.push(p) });
+    await a.predictions.predict({ signal: new AbortController().signal, partial: (p) => batches.push(p) });
     expect(modelRunCount()).toBeGreaterThan(before);
     firstPredictions = batches.filter((b) => typeof b === 'object' && b !== null && 'indices' in b);
-    expect(a.cacheUsage().prediction).toMatchObject({ entries: 12 });
+    expect(a.cache.cacheUsage().prediction).toMatchObject({ entries: 12 });
 
     const b = await openSession(project, root);
     const runs = modelRunCount();
     const again: unknown[] = [];
-    await b.predict({ signal: new AbortController().signal, partial: (p) => again.push(p) });
+    await b.predictions.predict({ signal: new AbortController().signal, partial: (p) => again.push(p) });
     expect(modelRunCount()).toBe(runs);
     const merged = (list: unknown[]) => list.filter((x) => typeof x === 'object' && x !== null && 'indices' in x)
       .flatMap((x) => { const p = x as { indices: Int32Array; classes: Int32Array; probs: Float32Array; k: number };
@@ -65,26 +66,26 @@ describe('result cache', () => {
 
   it('an evaluation fills the cache: drill-down maps, faithfulness and report export then run no model', async () => {
     const s = await openSession(project, root);
-    const summary = await s.evaluate({ methods: ['gradcam', 'scorecam++'], sample: 6, seed: 0, score: 'prob' }, ctx());
-    const usage = s.cacheUsage();
+    const summary = await s.evaluations.evaluate({ methods: ['gradcam', 'scorecam++'], sample: 6, seed: 0, score: 'prob' }, ctx());
+    const usage = s.cache.cacheUsage();
     expect(usage.map.entries).toBe(12);
     expect(usage.faithfulness.entries).toBe(12);
 
     const fresh = await openSession(project, root);
-    const detail = fresh.getEvaluation(summary.id);
-    const evaluated = detail.records.map((r) => fresh.listing().items.findIndex((i) => i.file === r.file));
+    const detail = fresh.evaluations.getEvaluation(summary.id);
+    const evaluated = detail.records.map((r) => fresh.dataset.listing().items.findIndex((i) => i.file === r.file));
     const runs = modelRunCount();
     const maps: Record<string, Float32Array> = {};
-    await fresh.explain({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
+    await fresh.explanations.explain({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
       signal: new AbortController().signal,
       partial: (p) => {
         const m = p as { kind?: string; method: string; map: Float32Array };
         if (m.kind === 'map') maps[m.method] = m.map;
       },
     });
-    const rows = await fresh.faithfulness({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, ctx());
+    const rows = await fresh.explanations.faithfulness({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, ctx());
     const out = join(tmp, 'report');
-    const exported = await fresh.exportReport({ dir: out, evaluationId: summary.id, figureImages: evaluated.slice(0, 3), colormap: 'jet', opacity: 0.5 }, ctx());
+    const exported = await fresh.exports.exportReport({ dir: out, evaluationId: summary.id, figureImages: evaluated.slice(0, 3), colormap: 'jet', opacity: 0.5 }, ctx());
     expect(modelRunCount()).toBe(runs);
     expect(exported.files.length).toBeGreaterThan(3);
     // The evaluation's own per-image values, and maps equal to a fresh computation within the cache's 16-bit steps.
@@ -92,7 +93,7 @@ describe('result cache', () => {
     for (const row of rows) expect(row.O).toBe(record.methods[row.method].O_prob);
     const uncached = await openSession(join(tmp, 'other.camscope'), root);
     const exact: Record<string, Float32Array> = {};
-    await uncached.explain({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
+    await uncached.explanations.explain({ image: evaluated[0], classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
       signal: new AbortController().signal,
       partial: (p) => {
         const m = p as { kind?: string; method: string; map: Float32Array };
@@ -109,24 +110,24 @@ describe('result cache', () => {
   it('a changed setting or a changed image misses; clearing empties it', async () => {
     const s = await openSession(project, root, '/features/features.9/Relu_output_0');
     const runs = modelRunCount();
-    await s.explain({ image: 0, classIndex: null, methods: ['gradcam'] }, ctx());
+    await s.explanations.explain({ image: 0, classIndex: null, methods: ['gradcam'] }, ctx());
     expect(modelRunCount()).toBeGreaterThan(runs); // another layer: not the evaluated maps
     // The same file name with other content (a replaced image) is another image.
-    const d = s.listing();
+    const d = s.dataset.listing();
     copyFileSync(join(root, d.items[1].file), join(root, d.items[0].file));
     const t = await openSession(project, root);
     const before = modelRunCount();
-    await t.predict(ctx());
+    await t.predictions.predict(ctx());
     expect(modelRunCount()).toBeGreaterThan(before);
-    const usage = t.cacheUsage();
+    const usage = t.cache.cacheUsage();
     expect(Object.values(usage).reduce((a, u) => a + u.bytes, 0)).toBeGreaterThan(0);
-    expect(t.clearCache()).toEqual({});
+    expect(t.cache.clearCache()).toEqual({});
   });
 
   it('the image view streams score-based maps as previews that end in the exact map', async () => {
     const s = await openSession(join(tmp, 'previews.camscope'), root);
     const events: { method: string; preview?: { passes: number; total: number }; map: Float32Array }[] = [];
-    await s.explain({ image: 1, classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
+    await s.explanations.explain({ image: 1, classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
       signal: new AbortController().signal,
       partial: (p) => {
         const m = p as { kind?: string; method: string; map: Float32Array; preview?: { passes: number; total: number } };

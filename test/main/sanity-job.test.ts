@@ -16,7 +16,8 @@ import { createHandlers } from '../../src/main/handlers/index';
 import { PathAllowList } from '../../src/main/handlers/access';
 import { UserDataStore } from '../../src/main/handlers/user-data';
 import { runSanityJob, sampleIndices, verdictSentence } from '../../src/main/workbench/sanity';
-import { WorkbenchSession, type JobContext } from '../../src/main/workbench/state';
+import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
+import type { JobContext } from '../../src/main/workbench/ops';
 
 const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
 const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
@@ -60,12 +61,12 @@ const ctxOf = (progress: JobProgress[] | null, signal = new AbortController().si
   partial: (p) => progress?.push(p as JobProgress),
 });
 
-let session: WorkbenchSession;
+let session: Workbench;
 beforeAll(async () => {
-  session = new WorkbenchSession();
-  session.openProject(join(tmp, 'sanity.camscope'));
-  await session.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
-  session.openDataset(demoImages);
+  session = createWorkbench();
+  session.project.openProject(join(tmp, 'sanity.camscope'));
+  await session.model.loadModel({ path: demoModel, provider: 'cpu', precision: 'fp32', layer: 'auto' });
+  session.dataset.openDataset(demoImages);
 }, 60_000);
 
 describe('sanity job on the demo model', () => {
@@ -74,7 +75,7 @@ describe('sanity job on the demo model', () => {
   const dir = join(tmp, 'cascading');
 
   beforeAll(async () => {
-    result = await runSanityJob(session, { methods: ['gradcam', 'random'], images: { indices: [3, 0] }, mode: 'cascading', seed: 0, dir }, ctxOf(progress));
+    result = await runSanityJob(session.sanity, { methods: ['gradcam', 'random'], images: { indices: [3, 0] }, mode: 'cascading', seed: 0, dir }, ctxOf(progress));
   }, 120_000);
 
   it('reports progress once per stage, ending at the total', () => {
@@ -92,7 +93,7 @@ describe('sanity job on the demo model', () => {
 
   it('lists the images in folder order with the class explained, and the strip of the first', () => {
     expect(result.images.map((i) => i.index)).toEqual([0, 3]);
-    const listing = session.listing();
+    const listing = session.dataset.listing();
     expect(result.images.map((i) => i.file)).toEqual([listing.items[0].file, listing.items[3].file]);
     expect(result.images[1].className).toBe('Trouser');
     expect(result.failed).toEqual([]);
@@ -149,13 +150,13 @@ describe('sanity job on the demo model', () => {
     expect(readFileSync(result.files[1], 'utf8')).toContain('<svg');
     const json = JSON.parse(readFileSync(result.files[0], 'utf8'));
     expect(json.settings.layer).toBe('/features/features.12/Relu_output_0');
-    expect(existsSync(join(dir, 'maps', '00003_' + session.listing().items[3].file.replace(/^.*\//, '').replace(/\.png$/, ''), 'gradcam', '00.png'))).toBe(true);
+    expect(existsSync(join(dir, 'maps', '00003_' + session.dataset.listing().items[3].file.replace(/^.*\//, '').replace(/\.png$/, ''), 'gradcam', '00.png'))).toBe(true);
   });
 });
 
 describe('sanity job: modes, samples, refusals', () => {
   it('random-class compares the predicted class with another class on the original model', async () => {
-    const r = await runSanityJob(session, { methods: ['gradcam'], images: { sample: 2 }, mode: 'random-class', seed: 4, dir: join(tmp, 'rc') }, ctxOf(null));
+    const r = await runSanityJob(session.sanity, { methods: ['gradcam'], images: { sample: 2 }, mode: 'random-class', seed: 4, dir: join(tmp, 'rc') }, ctxOf(null));
     expect(r.stages).toEqual([{ name: 'original', layers: 0 }, { name: 'random other class', layers: 0 }]);
     expect(r.images.map((i) => i.index)).toEqual(sampleIndices(100, 2, 4));
     expect(r.methods[0].verdict.sentence).toMatch(r.methods[0].verdict.passed ? /asked about another class/ : /^Warning: .*random other class/);
@@ -181,11 +182,11 @@ describe('sanity job: modes, samples, refusals', () => {
   });
 
   it('refuses an image the folder does not have, a stopped job, and a session with nothing open', async () => {
-    await expect(runSanityJob(session, { methods: ['gradcam'], images: { indices: [100] }, mode: 'cascading', seed: 0, dir: join(tmp, 'x') }, ctxOf(null))).rejects.toThrow(/no image number 100 in this folder \(it has 100\)/);
+    await expect(runSanityJob(session.sanity, { methods: ['gradcam'], images: { indices: [100] }, mode: 'cascading', seed: 0, dir: join(tmp, 'x') }, ctxOf(null))).rejects.toThrow(/no image number 100 in this folder \(it has 100\)/);
     const abort = new AbortController();
     abort.abort();
-    await expect(runSanityJob(session, { methods: ['gradcam'], images: { sample: 1 }, mode: 'cascading', seed: 0, dir: join(tmp, 'y') }, ctxOf(null, abort.signal))).rejects.toMatchObject({ code: 'CANCELLED' });
-    await expect(runSanityJob(new WorkbenchSession(), { methods: ['gradcam'], images: { sample: 1 }, mode: 'cascading', seed: 0, dir: join(tmp, 'z') }, ctxOf(null))).rejects.toMatchObject({ code: 'NOT_READY' });
+    await expect(runSanityJob(session.sanity, { methods: ['gradcam'], images: { sample: 1 }, mode: 'cascading', seed: 0, dir: join(tmp, 'y') }, ctxOf(null, abort.signal))).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(runSanityJob(createWorkbench().sanity, { methods: ['gradcam'], images: { sample: 1 }, mode: 'cascading', seed: 0, dir: join(tmp, 'z') }, ctxOf(null))).rejects.toMatchObject({ code: 'NOT_READY' });
   });
 
   it('offers the engine’s modes', () => {
@@ -204,7 +205,7 @@ describe('sanity:run handler', () => {
       call: async (op: string) => (op === 'openProject' ? { context: {}, stats: { annotationCount: 0, evaluationCount: 0 } } : undefined),
       start: (op: string, args: never, opts: { onPartial?: (v: unknown) => void }) => {
         expect(op).toBe('sanity');
-        return { id: 1, result: runSanityJob(session, args, { signal: new AbortController().signal, partial: (v) => opts.onPartial?.(v) }), cancel: () => {} };
+        return { id: 1, result: runSanityJob(session.sanity, args, { signal: new AbortController().signal, partial: (v) => opts.onPartial?.(v) }), cancel: () => {} };
       },
     };
     const { handlers } = createHandlers({

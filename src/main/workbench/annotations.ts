@@ -1,10 +1,15 @@
 /**
  * Annotations as the workbench sees them (rectangles, polygons and points with a label and a note, in the original
- * image's pixels) on top of the project database's rows, and their export as COCO-style JSON.
+ * image's pixels) on top of the project database's rows, and their export as COCO-style JSON; AnnotationService
+ * does both on the open project.
  */
-import type { Annotation, AnnotationKind, NewAnnotation } from '../../shared/api';
+import type { Annotation, AnnotationKind, AnnotationPatch, NewAnnotation } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
 import type { AnnotationRow } from '../engine/evaluate/project-db';
+import { writeFileAtomic } from '../engine/io/atomic-write';
+import { VERSION } from '../engine/version';
+import type { ProjectService } from './project';
+import type { WorkbenchState } from './state';
 
 interface Geometry {
   points: [number, number][];
@@ -135,4 +140,43 @@ export function toCoco(annotations: Annotation[], meta: { version: string; datas
       return { ...base, area: round(polygonArea(corners)), segmentation: [corners.flatMap(([x, y]) => [round(x), round(y)])] };
     }),
   };
+}
+
+/** The open project's annotations: listing, adding, editing and deleting them, and their COCO export. */
+export class AnnotationService {
+  constructor(
+    private readonly state: WorkbenchState,
+    private readonly project: Pick<ProjectService, 'context'>,
+  ) {}
+
+  listAnnotations(image?: string): Annotation[] {
+    return this.state.withDb((db) => db.annotations(image).map(fromRow));
+  }
+
+  addAnnotation(a: NewAnnotation): Annotation {
+    // The open folder is recorded with the annotation: another folder's file of the same relative path is not it.
+    const geometry = newAnnotationGeometry(a, this.state.dataset?.root ?? null);
+    return fromRow(this.state.withDb((db) => db.addAnnotation({ image: a.image, kind: a.kind, label: a.label.trim(), note: a.note, geometry })));
+  }
+
+  updateAnnotation(patch: AnnotationPatch): Annotation {
+    return this.state.withDb((db) => {
+      const current = db.annotation(patch.id);
+      if (!current) throw new CamscopeError('INVALID_ARGUMENT', 'That annotation no longer exists.');
+      const before = fromRow(current);
+      const geometry = patch.points ? geometryJson(before.kind, patch.points, before.imageSize, before.dataset) : undefined;
+      return fromRow(db.updateAnnotation(patch.id, { label: patch.label?.trim(), note: patch.note, geometry })!);
+    });
+  }
+
+  deleteAnnotation(id: number): { deleted: boolean } {
+    return { deleted: this.state.withDb((db) => db.deleteAnnotation(id)) };
+  }
+
+  async exportCoco(dest: string): Promise<{ path: string }> {
+    const annotations = this.listAnnotations();
+    const doc = toCoco(annotations, { version: VERSION, datasetRoot: this.state.dataset?.root ?? this.project.context().datasetRoot });
+    await writeFileAtomic(dest, JSON.stringify(doc, null, 2) + '\n');
+    return { path: dest };
+  }
 }

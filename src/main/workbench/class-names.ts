@@ -12,7 +12,8 @@ import { CamscopeError } from '../engine/errors';
 import type { Classifier } from '../engine/model/classifier';
 import type { EvaluationSettings } from '../engine/evaluate/types';
 import { ProjectDb } from '../engine/evaluate/project-db';
-import { MAX_CLASS_NAME_LENGTH, type ClassNameSource } from '../../shared/api';
+import { MAX_CLASS_NAME_LENGTH, type ClassNameSource, type ClassNames } from '../../shared/api';
+import type { WorkbenchState } from './state';
 
 /** The part of the project database the names need (ProjectDb's meta table). */
 export interface MetaStore {
@@ -110,4 +111,64 @@ export function useProjectClassNames(classifier: Classifier, result: { settings:
   classifier.inspection.profile = { ...classifier.inspection.profile, classes: [...names] };
   classifier.inspection.classesSource = 'project';
   return names;
+}
+
+/** The project's class names for the open model (the Classes editor), read again when the model or project changes. */
+export class ClassNamesService {
+  private savedNames: { fingerprint: string; names: string[] } | null = null;
+
+  constructor(private readonly state: WorkbenchState) {}
+
+  /** Re-reads the project's names for the open model (after a model or project change, or a save). */
+  reload(): void {
+    const c = this.state.classifier;
+    this.savedNames = null;
+    if (!c || !this.state.projectPath) return;
+    try {
+      const names = this.state.withDb((db) => readClassNames(db, c.inspection.fingerprint, c.profile.classes.length));
+      if (names) this.savedNames = { fingerprint: c.inspection.fingerprint, names };
+    } catch {
+      // A project that cannot be read now: the model's own names apply.
+    }
+  }
+
+  savedFor(c: Classifier): string[] | null {
+    const s = this.savedNames;
+    return s && s.fingerprint === c.inspection.fingerprint && s.names.length === c.profile.classes.length ? s.names : null;
+  }
+
+  /** The names shown and written now: the project's for this model, else the model's own. */
+  names(): string[] {
+    const c = this.state.requireModel();
+    return this.savedFor(c) ?? c.profile.classes;
+  }
+
+  /** The inspection as the app shows it (the classifier keeps the model's own names: labels are matched to those). */
+  namedInspection(c: Classifier): Classifier['inspection'] {
+    const saved = this.savedFor(c);
+    return saved ? { ...c.inspection, classesSource: 'project', profile: { ...c.inspection.profile, classes: [...saved] } } : c.inspection;
+  }
+
+  classNames(): ClassNames {
+    const c = this.state.requireModel();
+    const saved = this.savedFor(c);
+    return {
+      names: [...(saved ?? c.profile.classes)],
+      modelNames: [...c.profile.classes],
+      modelSource: modelNameSource(c.inspection.classesSource, this.state.dataset?.layout ?? null),
+      saved: saved !== null,
+    };
+  }
+
+  /** Saves the user's names for the open model into the open project (null: back to the model's own names). */
+  setClassNames(names: string[] | null): ClassNames {
+    const c = this.state.requireModel();
+    this.state.requireProject();
+    const checked = names === null ? null : checkClassNames(names, c.profile.classes.length);
+    // Names equal to the model's own are not stored, so the model's names (sidecar, folders) keep applying.
+    const keep = checked && checked.some((n, i) => n !== c.profile.classes[i]) ? checked : null;
+    this.state.withDb((db) => saveClassNames(db, c.inspection.fingerprint, keep));
+    this.reload();
+    return this.classNames();
+  }
 }

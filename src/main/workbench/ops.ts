@@ -61,6 +61,12 @@ export type ExplainPartial =
 /** A job's progress as the engine reports it (the host adds the job id). */
 export type JobProgressBody = Omit<JobProgress, 'jobId'>;
 
+/** What a long-running operation gets from the runtime: its cancel signal and a way to send partial results. */
+export interface JobContext {
+  signal: AbortSignal;
+  partial(value: unknown): void;
+}
+
 /** The operations the real engine worker serves. */
 export type EngineOps = {
   inspect: { args: { path: string }; result: ModelInspection };
@@ -88,7 +94,7 @@ export type EngineOps = {
     result: LayerSweep;
     partial: JobProgressBody;
   };
-  /** A sanity check of the open model and folder, written to `dir` (chosen by main; see workbench/sanity-job.ts). */
+  /** A sanity check of the open model and folder, written to `dir` (chosen by main; see workbench/sanity.ts). */
   sanity: {
     args: Omit<SanityRequest, 'jobId'> & { dir: string };
     result: SanityResult;

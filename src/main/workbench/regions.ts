@@ -10,14 +10,18 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
-import type { RegionImportResult } from '../../shared/api';
-import type { AnnotationRow, ProjectDb } from '../engine/evaluate/project-db';
-import { DEFAULT_LOCALIZATION } from '../engine/metrics/localization';
+import type { RegionAgreement, RegionImportResult } from '../../shared/api';
+import { openImageFile } from '../engine/image/decode';
+import { ProjectDb, type AnnotationRow } from '../engine/evaluate/project-db';
+import { argmaxFirst, DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
 import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
+import { imageFrameRegions } from '../engine/metrics/localization/image';
 import { readMaskPng } from '../engine/regions/frame';
 import { loadRegions, projectRegions, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
 import type { Region } from '../engine/regions/types';
 import { fromRow, geometryJson } from './annotations';
+import type { MapService } from './maps';
+import type { WorkbenchState } from './state';
 
 const FORMAT_NAMES: Record<RegionFormat, string> = { coco: 'COCO', voc: 'Pascal VOC', yolo: 'YOLO', masks: 'mask' };
 
@@ -142,4 +146,63 @@ export function evaluationRegionsOf(db: ProjectDb, root: string, files: readonly
   const regions = projectFolderRegions(db, root, files);
   if (regions.images.size === 0) return undefined;
   return { regions, regionClass: 'all', pointingTolerance: DEFAULT_LOCALIZATION.pointingTolerance, iouThreshold: DEFAULT_LOCALIZATION.iouThreshold };
+}
+
+/** Expert regions of the open project and folder: importing them, and how an image's computed maps agree with them. */
+export class RegionService {
+  constructor(
+    private readonly state: WorkbenchState,
+    private readonly maps: Pick<MapService, 'pass' | 'known'>,
+  ) {}
+
+  /** Imports regions from a path main's open dialog returned, matched to the open folder's images. */
+  async importRegions(path: string): Promise<RegionImportResult> {
+    const d = this.state.requireDataset();
+    const projectPath = this.state.requireProject();
+    const byFile = new Map(d.items.map((i) => [i.file, i.path]));
+    const db = new ProjectDb(projectPath);
+    try {
+      return await importRegions(db, path, {
+        root: d.root,
+        files: d.items.map((i) => i.file),
+        sizeOf: async (file) => {
+          const image = await openImageFile(byFile.get(file)!);
+          return { width: image.width, height: image.height };
+        },
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * How each computed map of an image agrees with its expert regions (the engine's localization functions, CLI
+   * defaults). Only maps already computed are used: this never starts a slow method.
+   */
+  async regionAgreement(args: { image: number; classIndex: number | null; methods: string[] }): Promise<RegionAgreement | null> {
+    const d = this.state.requireDataset();
+    if (!this.state.projectPath) return null;
+    const classifier = this.state.requireModel();
+    const item = this.state.item(args.image);
+    const regions = this.state.withDb((db) => projectFolderRegions(db, d.root, undefined, item.file)).images.get(item.file) ?? [];
+    if (!regions.length) return null;
+    const pass = await this.maps.pass(args.image, args.classIndex, new AbortController().signal);
+    const c = pass.target.classIndex;
+    const original = { width: pass.image.originalWidth, height: pass.image.originalHeight };
+    const frame = await imageFrameRegions(regions, pass.target.className, original, classifier.profile, 'all');
+    if (!frame) return null;
+    const methods = args.methods.flatMap((id) => {
+      const m = this.maps.known(args.image, c, id);
+      if (!m || m.result.width !== frame.width || m.result.height !== frame.height) return [];
+      // Whether the peak pixel itself is in a region: a pointing hit may be a near miss within the tolerance.
+      const peak = argmaxFirst(m.result.map);
+      return [{
+        method: id,
+        ...localize(m.result.map, frame, DEFAULT_LOCALIZATION),
+        peak_in_region: frame.area > 0 ? frame.mask[peak] === 1 : null,
+        pointingTolerance: DEFAULT_LOCALIZATION.pointingTolerance,
+      }];
+    });
+    return { image: args.image, classIndex: c, regions: regions.length, methods };
+  }
 }

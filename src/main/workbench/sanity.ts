@@ -6,16 +6,53 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { JobProgress, SanityMethodResult, SanityModeName, SanityRequest, SanityResult } from '../../shared/api';
+import type { ExecutionProviderName, ImageFrame, Precision, SanityMethodResult, SanityModeName, SanityRequest, SanityResult } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
 import { writeFileAtomic } from '../engine/io/atomic-write';
 import { createMethod, methodDisplayNames } from '../engine/methods/registry';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity } from '../engine/sanity/run';
 import { sampleItems } from '../engine/evaluate/dataset';
-import type { JobContext, WorkbenchSession } from './state';
+import type { ClassNamesService } from './class-names';
+import type { MapService } from './maps';
+import type { JobContext, JobProgressBody } from './ops';
+import type { WorkbenchState } from './state';
 
-type Progress = Omit<JobProgress, 'jobId'>;
+type Progress = JobProgressBody;
+
+/**
+ * What a sanity check runs on: the open model's file with its provider, precision and resolved target layer, its
+ * class names, the folder's images, and their frames as the model sees them (for the strip figure).
+ */
+export interface SanitySource {
+  modelPath: string;
+  load: { ep: ExecutionProviderName; precision: Precision; layer: string };
+  classes: string[];
+  items: { file: string; path: string }[];
+  frame: (index: number, signal: AbortSignal) => Promise<ImageFrame>;
+}
+
+export class SanityService {
+  constructor(
+    private readonly state: WorkbenchState,
+    private readonly maps: Pick<MapService, 'pass' | 'frame'>,
+    private readonly names: Pick<ClassNamesService, 'names'>,
+  ) {}
+
+  source(): SanitySource {
+    const c = this.state.requireModel();
+    const d = this.state.requireDataset();
+    const args = this.state.model!.args;
+    return {
+      modelPath: args.path,
+      load: { ep: args.provider, precision: args.precision, layer: c.layer.name },
+      // The names the other screens show: the project's for this model, else the model's own.
+      classes: this.names.names(),
+      items: d.items.map((i) => ({ file: i.file, path: i.path })),
+      frame: async (index, signal) => this.maps.frame(index, (await this.maps.pass(index, null, signal)).image),
+    };
+  }
+}
 
 /**
  * N of `count` images, the same seeded sample as `camscope sanity --sample N --seed S` draws from a listing
@@ -54,12 +91,12 @@ function stemOf(index: number, file: string): string {
 }
 
 export async function runSanityJob(
-  session: WorkbenchSession,
+  sanity: Pick<SanityService, 'source'>,
   args: Omit<SanityRequest, 'jobId'> & { dir: string },
   ctx: JobContext,
 ): Promise<SanityResult> {
   const t0 = performance.now();
-  const source = session.sanitySource();
+  const source = sanity.source();
   const methods = args.methods.map((id) => createMethod(id));
   // In folder order, so the same images give the same figure however they were listed.
   const indices = 'indices' in args.images ? [...args.images.indices].sort((a, b) => a - b) : sampleIndices(source.items.length, args.images.sample, args.seed);

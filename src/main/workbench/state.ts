@@ -1,142 +1,32 @@
 /**
- * What the engine worker keeps between requests: the open model, the image folder, the project file, and caches of
- * thumbnails, predictions and explanations. Every operation of the desktop workbench runs here, on the worker
- * thread; the main process only validates, allow-lists and forwards.
+ * What the engine process has open: the model (with the arguments it was loaded with), the image folder and the
+ * project file, and whether an evaluation runs. Every service reads it; a change of what is open is announced as an
+ * event, and index.ts wires each event to the caches it makes stale, so no service reaches into another's cache.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
-import { readdirSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import type {
-  Annotation,
-  AnnotationPatch,
-  DatasetListing,
-  EvaluationDetail,
-  EvaluationSummary,
-  ExecutionProviderName,
-  ExplainSummary,
-  ExplainTarget,
-  ExportResult,
-  FaithfulnessRow,
-  ImageFrame,
-  JobProgress,
-  LayerSweep,
-  MethodDescriptor,
-  ModelState,
-  ModelPrecision,
-  NewAnnotation,
-  Precision,
-  PredictionRunSummary,
-  Prediction,
-  RegionAgreement,
-  RegionImportResult,
-  Thumbnail,
-  ColormapChoice,
-  IpcErrorCode,
-  ScoreVariantName,
-} from '../../shared/api';
-import type { ExplainPartial, PredictPartial, ProjectContext, ProjectStats } from './ops';
-import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
-import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
+import type { ExecutionProviderName, IpcErrorCode, Precision } from '../../shared/api';
+import { CamscopeError } from '../engine/errors';
+import type { Dataset } from '../engine/evaluate/dataset';
 import { ProjectDb } from '../engine/evaluate/project-db';
-import { contentId, isCorrect, runEvaluation, scoreExplanation } from '../engine/evaluate/run';
-import {
-  decodeFloats, decodeJson, decodeMap, encodeFloats, encodeJson, encodeMap, faithfulnessKey, mapKey, predictionKey,
-} from '../engine/cache/results';
-import { prepareImage } from '../engine/image/preprocess';
-import { classScore } from '../engine/model/scores';
-import type { ImageRecord } from '../engine/evaluate/types';
-import { explainImages, topPredictions, type ImageExplanation, type MethodOutcome } from '../engine/explain';
-import { overlayHeatmap } from '../engine/image/colormap';
-import { writeFileAtomic } from '../engine/io/atomic-write';
-import type { PreparedImage } from '../engine/image/preprocess';
-import { makeThumbnail } from '../engine/image/thumbnail';
-import { createMethod, methodDisplayNames as displayNames, METHODS } from '../engine/methods/registry';
-import type { PreviewFrame } from '../engine/methods/base';
-import { computeTable } from '../engine/metrics/table';
-import { withLocalization } from '../engine/metrics/localization/evaluation';
-import { withScoreFree } from '../engine/evaluate/score-free';
-import { ExportProgress, expectedUnits } from './export-progress';
-import { Classifier } from '../engine/model/classifier';
-import { buildFigureSvg, METRICS, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
-import { PRECISIONS } from '../engine/types';
-import { VERSION } from '../engine/version';
-import { fromRow, newAnnotationGeometry, geometryJson, toCoco } from './annotations';
-import { LruCache } from './lru';
-import { checkClassNames, modelNameSource, named, namedSettings, readClassNames, saveClassNames } from './class-names';
-import type { ClassNames } from '../../shared/api';
-import { evaluationRegionsOf, importRegions, projectFolderRegions } from './regions';
-import { argmaxFirst, DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
-import { imageFrameRegions } from '../engine/metrics/localization/image';
-import { openImageFile } from '../engine/image/decode';
-import { frameTransform as inputFrameTransform } from '../engine/regions/frame';
-import type { ModelProfile } from '../engine/types';
+import type { Classifier } from '../engine/model/classifier';
 
-type Progress = Omit<JobProgress, 'jobId'>;
-
-export interface JobContext {
-  signal: AbortSignal;
-  partial(value: unknown): void;
+/** How a model was asked to load (kept to reopen it at other layers and for the sanity check). */
+export interface LoadArgs {
+  path: string;
+  provider: ExecutionProviderName;
+  precision: Precision;
+  layer: string;
 }
 
-/** The first pass over an image: its prepared pixels, predictions and the class explained. */
-interface ImagePass {
-  image: PreparedImage;
-  predictions: Prediction[];
-  logits: Float32Array;
-  target: ExplainTarget & { logit: number };
+export interface OpenModel {
+  classifier: Classifier;
+  args: LoadArgs;
 }
 
-const TOP_K = 5;
-const THUMBNAIL_CACHE_BYTES = 256 * 1024 * 1024;
-const MAP_CACHE_BYTES = 256 * 1024 * 1024;
-const LABEL_FILES = ['labels.csv', 'labels.CSV', 'Labels.csv'];
-
-export function methodDescriptors(): MethodDescriptor[] {
-  return METHODS.map((m) => ({
-    id: m.id,
-    displayName: m.displayName,
-    paper: m.paper,
-    needsGradients: m.needsGradients,
-    // Score-based methods run one forward pass per channel; gradient methods and the random reference are instant.
-    speed: m.needsGradients || m.reference ? 'fast' : 'slow',
-  }));
-}
-
-
-/** Gradient methods first (milliseconds), then the score methods (one forward pass per channel), else as asked. */
-export function fastFirst(ids: string[]): string[] {
-  const slow = new Set(METHODS.filter((m) => !m.needsGradients && !m.reference).map((m) => m.id));
-  const isSlow = (id: string): boolean => slow.has(id) || id.startsWith('scorecam');
-  return [...ids.filter((id) => !isSlow(id)), ...ids.filter(isSlow)];
-}
-
-
-/** Where the model's input frame sits in the original image (the inverse of preprocess.ts's resize and crop). */
-export function frameTransform(
-  resize: ModelProfile['resize'],
-  original: { width: number; height: number },
-  frame: { width: number; height: number },
-): ImageFrame['transform'] {
-  // The one geometry of preprocess.ts's resize and crop (also used to map expert regions into the model's frame).
-  const t = inputFrameTransform(original.width, original.height, { inputSize: [frame.height, frame.width], resize });
-  return { scaleX: t.sx, scaleY: t.sy, offsetX: t.left, offsetY: t.top };
-}
-
-function findLabelsCsv(root: string): string | undefined {
-  let names: string[];
-  try {
-    names = readdirSync(root);
-  } catch {
-    return undefined;
-  }
-  const found = LABEL_FILES.find((n) => names.includes(n));
-  return found ? join(root, found) : undefined;
-}
-
-/** A precision read back from a project file (anything else is ignored: the settings' choice applies). */
-export function knownPrecision(value: string | null): Precision | null {
-  return PRECISIONS.includes(value as Precision) ? (value as Precision) : null;
-}
+/**
+ * model: another model was swapped in. dataset: a folder was opened. project: a project file was opened.
+ * classes: the open model took the folder's class names (its predictions' names changed).
+ */
+export type StateEvent = 'model' | 'dataset' | 'project' | 'classes';
 
 /**
  * An error with one of the shell's codes (NOT_READY, BUSY). It travels like the engine's own errors: the worker
@@ -146,7 +36,7 @@ export function workbenchError(code: IpcErrorCode, message: string): Error {
   return Object.assign(new Error(message), { name: 'CamscopeError', code });
 }
 
-function notReady(what: 'model' | 'dataset' | 'project'): Error {
+export function notReady(what: 'model' | 'dataset' | 'project'): Error {
   const text = {
     model: 'Open a model first (File → Open Model…, or try the demo).',
     dataset: 'Open an image folder first (File → Open Image Folder…, or try the demo).',
@@ -155,638 +45,86 @@ function notReady(what: 'model' | 'dataset' | 'project'): Error {
   return workbenchError('NOT_READY', text);
 }
 
-export class WorkbenchSession {
-  private classifier: Classifier | null = null;
-  private modelArgs: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null = null;
-  private dataset: Dataset | null = null;
-  private projectPath: string | null = null;
-  private evaluating = false;
-  private readonly thumbnails = new LruCache<string, Thumbnail>(THUMBNAIL_CACHE_BYTES, (t) => t.bytes.byteLength + 64);
-  private predictions = new Map<number, { classes: number[]; probs: number[] }>();
-  private readonly passes = new LruCache<string, ImagePass>(16);
-  private readonly maps = new LruCache<string, MethodOutcome>(MAP_CACHE_BYTES, (m) => m.result.map.byteLength + 64);
-  /**
-   * The open model opened again at other target layers, for the layer sweep (each layer is an extra output of its
-   * own inference session, so a layer needs its own classifier). Opened lazily, kept until the next model.
-   */
-  private readonly sweepModels = new Map<string, Classifier>();
-  private sweepKey = '';
-  /** The project's class names for the open model (Classes editor), read when the model or the project changes. */
-  private savedNames: { fingerprint: string; names: string[] } | null = null;
+export class WorkbenchState {
+  /** Set while an evaluation runs: a second one, and saving the project elsewhere, wait for it. */
+  evaluating = false;
+  private open: OpenModel | null = null;
+  private folder: Dataset | null = null;
+  private project: string | null = null;
+  private readonly listeners: Record<StateEvent, (() => void)[]> = { model: [], dataset: [], project: [], classes: [] };
 
-  // ---- model ----------------------------------------------------------------------------------------------
-
-  async loadModel(args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string }): Promise<ModelState> {
-    const next = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer: args.layer });
-    const previous = this.classifier;
-    this.classifier = next;
-    this.modelArgs = args;
-    this.predictions = new Map();
-    this.passes.clear();
-    this.maps.clear();
-    if (previous) await previous.release().catch(() => {});
-    // Another layer of the same model keeps the sweep's sessions (they do not depend on the chosen layer).
-    const sweepKey = `${next.inspection.fingerprint}|${args.provider}|${args.precision}`;
-    if (sweepKey !== this.sweepKey) await this.releaseSweepModels();
-    this.sweepKey = sweepKey;
-    // Labels are mapped to the model's class names: re-read the folder with the new classes.
-    if (this.dataset) this.dataset = this.readDataset(this.dataset.root);
-    this.readSavedNames();
-    return this.modelState();
+  get model(): OpenModel | null {
+    return this.open;
   }
 
-  private modelState(): ModelState {
-    const c = this.requireModel();
-    return {
-      inspection: this.namedInspection(c),
-      layer: c.layer,
-      provider: { requested: this.modelArgs!.provider, used: c.provider, fallbackReason: c.fallbackReason },
-      precision: this.modelPrecision(),
-      methods: methodDescriptors(),
-    };
+  get classifier(): Classifier | null {
+    return this.open?.classifier ?? null;
   }
 
-  /** The scoring precision as it stands now: a requested fp16 falls back to fp32 when the scoring graph first opens. */
-  private modelPrecision(): ModelPrecision {
-    const c = this.requireModel();
-    return { requested: c.requestedPrecision, used: c.precision, fallbackReason: c.precisionFallbackReason };
+  get dataset(): Dataset | null {
+    return this.folder;
   }
 
-  private requireModel(): Classifier {
-    if (!this.classifier) throw notReady('model');
-    return this.classifier;
+  get projectPath(): string | null {
+    return this.project;
   }
 
-  private requireDataset(): Dataset {
-    if (!this.dataset) throw notReady('dataset');
-    return this.dataset;
+  /** Listeners run in the order they were added, synchronously, when the event is emitted. */
+  on(event: StateEvent, fn: () => void): void {
+    this.listeners[event].push(fn);
   }
 
-  private requireProject(): string {
-    if (!this.projectPath) throw notReady('project');
-    return this.projectPath;
+  emit(event: StateEvent): void {
+    for (const fn of this.listeners[event]) fn();
   }
 
-  // ---- dataset ----------------------------------------------------------------------------------------------
-
-  private readDataset(root: string): Dataset {
-    const classes = this.classifier?.profile.classes ?? [];
-    const dataset = loadDataset(resolve(root), classes, findLabelsCsv(root));
-    // A model without class names takes the folder's (sorted folder or label names, as torchvision numbers them).
-    if (dataset.classNames && this.classifier?.adoptClassNames(dataset.classNames)) this.predictions = new Map();
-    return dataset;
+  /** Swaps in a newly loaded model (emits `model`); the caller releases the previous one. */
+  setModel(classifier: Classifier, args: LoadArgs): void {
+    this.open = { classifier, args };
+    this.emit('model');
   }
 
-  openDataset(root: string): DatasetListing {
-    const dataset = this.readDataset(root);
-    if (this.dataset?.root !== dataset.root) {
-      this.thumbnails.clear();
-    }
-    this.dataset = dataset;
-    this.predictions = new Map();
-    this.passes.clear();
-    this.maps.clear();
-    return this.listing();
+  /** A folder was opened (emits `dataset`). */
+  setDataset(dataset: Dataset): void {
+    this.folder = dataset;
+    this.emit('dataset');
   }
 
-  listing(): DatasetListing {
-    const d = this.requireDataset();
-    return {
-      root: d.root,
-      name: basename(d.root),
-      layout: d.layout,
-      labels: d.labels,
-      labelMapping: d.labelMapping,
-      classes: this.classifier ? { names: this.names(), source: this.namedInspection(this.classifier).classesSource } : null,
-      items: d.items.map((i) => ({ file: i.file, label: i.label, labelName: i.labelName })),
-    };
+  /** The open folder read again, its labels matched to a new model's classes: the same images, so no event. */
+  rereadDataset(dataset: Dataset): void {
+    this.folder = dataset;
   }
 
-  private item(index: number): Dataset['items'][number] {
+  /** A project file was opened (emits `project`). */
+  setProject(path: string): void {
+    this.project = path;
+    this.emit('project');
+  }
+
+  requireModel(): Classifier {
+    if (!this.open) throw notReady('model');
+    return this.open.classifier;
+  }
+
+  requireDataset(): Dataset {
+    if (!this.folder) throw notReady('dataset');
+    return this.folder;
+  }
+
+  requireProject(): string {
+    if (!this.project) throw notReady('project');
+    return this.project;
+  }
+
+  item(index: number): Dataset['items'][number] {
     const d = this.requireDataset();
     const item = d.items[index];
     if (!item) throw new CamscopeError('INVALID_ARGUMENT', `There is no image number ${index} in this folder (it has ${d.items.length}).`);
     return item;
   }
 
-  async thumbnailsFor(indices: number[]): Promise<Thumbnail[]> {
-    const d = this.requireDataset();
-    return Promise.all(
-      indices.map(async (index): Promise<Thumbnail> => {
-        const item = d.items[index];
-        if (!item) return { index, bytes: new Uint8Array(0), mime: 'image/png', error: 'No such image.' };
-        const cached = this.thumbnails.get(item.path);
-        if (cached) return { ...cached, index };
-        try {
-          const t = await makeThumbnail(item.path);
-          const thumb: Thumbnail = { index, bytes: t.bytes, mime: t.mime };
-          this.thumbnails.set(item.path, thumb);
-          return thumb;
-        } catch (e) {
-          return { index, bytes: new Uint8Array(0), mime: 'image/png', error: errorMessage(e) };
-        }
-      }),
-    );
-  }
-
-  // ---- predictions ------------------------------------------------------------------------------------------
-
-  async predict(ctx: JobContext): Promise<PredictionRunSummary> {
-    const classifier = this.requireModel();
-    const d = this.requireDataset();
-    const t0 = performance.now();
-    const failed: PredictionRunSummary['failed'] = [];
-    const total = d.items.length;
-    // Predictions the project already holds (same model, same image content) are shown at once, not computed again.
-    this.readCachedPredictions(d.items.map((_, index) => index).filter((index) => !this.predictions.has(index)));
-    const cached = [...this.predictions.keys()];
-    if (cached.length) ctx.partial(this.batchOf(cached));
-    const todo = d.items.map((item, index) => ({ item, index })).filter(({ index }) => !this.predictions.has(index));
-    const fresh: { key: string; kind: string; bytes: Uint8Array }[] = [];
-    const byPath = new Map(todo.map((t) => [t.item.path, t.index]));
-    const batch = Math.max(8, Math.min(256, classifier.suggestedBatchSize()));
-    let done = cached.length;
-    const progress = (): void => {
-      const seconds = (performance.now() - t0) / 1000;
-      const rate = (done - cached.length) / Math.max(seconds, 1e-3);
-      const p: Progress = { stage: 'predict', done, total, rate, etaSeconds: rate > 0 ? (total - done) / rate : null };
-      ctx.partial(p);
-    };
-    progress();
-    let pending: number[] = [];
-    for await (const r of explainImages(classifier, todo.map((t) => t.item.path), { methods: [], topK: TOP_K, batchSize: batch, signal: ctx.signal })) {
-      const index = byPath.get(r.file)!;
-      if (r.ok) {
-        this.predictions.set(index, { classes: r.predictions.map((p) => p.classIndex), probs: r.predictions.map((p) => p.probability) });
-        const content = contentId(r.file);
-        if (content) fresh.push({ key: predictionKey(classifier, content), kind: 'prediction', bytes: encodeFloats(r.logits) });
-      } else {
-        failed.push({ index, message: r.error.message });
-        this.predictions.set(index, { classes: [], probs: [] });
-      }
-      pending.push(index);
-      done++;
-      if (pending.length >= batch || done === total) {
-        this.storeInCache(fresh.splice(0));
-        ctx.partial(this.batchOf(pending));
-        pending = [];
-        progress();
-      }
-    }
-    this.storeInCache(fresh);
-    if (pending.length) ctx.partial(this.batchOf(pending));
-    return { done, failed, seconds: (performance.now() - t0) / 1000 };
-  }
-
-  // ---- the result cache (in the project; see engine/cache/results.ts) ---------------------------------------
-
-  /** Cached entries, or nothing when no project is open or its file cannot be read now (the cache is only a shortcut). */
-  private fromCache<T>(read: (get: (key: string) => Uint8Array | null) => T, none: T): T {
-    if (!this.projectPath) return none;
-    try {
-      return this.withDb((db) => read((key) => db.cacheGet(key)));
-    } catch {
-      return none;
-    }
-  }
-
-  private storeInCache(entries: { key: string; kind: string; bytes: Uint8Array }[]): void {
-    if (!entries.length || !this.projectPath) return;
-    try {
-      this.withDb((db) => db.cachePut(entries));
-    } catch {
-      // A cache that cannot be written (read-only or full disk) costs a recomputation later, never the result.
-    }
-  }
-
-  /** Loads cached predictions for these images; returns the logits found, by index. */
-  private readCachedPredictions(indices: number[]): Map<number, Float32Array> {
-    const classifier = this.requireModel();
-    const d = this.requireDataset();
-    const found = this.fromCache((get) => {
-      const out = new Map<number, Float32Array>();
-      for (const index of indices) {
-        const content = contentId(d.items[index].path);
-        const bytes = content ? get(predictionKey(classifier, content)) : null;
-        if (!bytes) continue;
-        const logits = decodeFloats(bytes);
-        if (logits.length === classifier.numClasses) out.set(index, logits);
-      }
-      return out;
-    }, new Map<number, Float32Array>());
-    for (const [index, logits] of found) {
-      try {
-        const p = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
-        this.predictions.set(index, { classes: p.map((x) => x.classIndex), probs: p.map((x) => x.probability) });
-      } catch {
-        found.delete(index);
-      }
-    }
-    return found;
-  }
-
-  /** The cached map of one method for an image and class, if the project holds it. */
-  private cachedMap(index: number, classIndex: number, methodId: string): MethodOutcome | null {
-    const classifier = this.requireModel();
-    const method = createMethod(methodId);
-    const content = contentId(this.item(index).path);
-    if (!content) return null;
-    const bytes = this.fromCache((get) => get(mapKey(classifier, content, classIndex, method)), null);
-    if (!bytes) return null;
-    const { result, timeMs } = decodeMap(bytes);
-    return { method: methodId, settings: method.settings, result, timeMs };
-  }
-
-  /** What the project's cache holds, and clears it (the Model screen's cache setting). */
-  cacheUsage(): Record<string, { entries: number; bytes: number }> {
-    return this.withDb((db) => db.cacheUsage());
-  }
-
-  clearCache(): Record<string, { entries: number; bytes: number }> {
-    this.withDb((db) => db.cacheClear());
-    return this.cacheUsage();
-  }
-
-  // ---- class names (workbench/class-names.ts) ---------------------------------------------------------------
-
-  /** Re-reads the project's names for the open model (after a model or project change, or a save). */
-  private readSavedNames(): void {
-    const c = this.classifier;
-    this.savedNames = null;
-    if (!c || !this.projectPath) return;
-    try {
-      const names = this.withDb((db) => readClassNames(db, c.inspection.fingerprint, c.profile.classes.length));
-      if (names) this.savedNames = { fingerprint: c.inspection.fingerprint, names };
-    } catch {
-      // A project that cannot be read now: the model's own names apply.
-    }
-  }
-
-  private savedFor(c: Classifier): string[] | null {
-    const s = this.savedNames;
-    return s && s.fingerprint === c.inspection.fingerprint && s.names.length === c.profile.classes.length ? s.names : null;
-  }
-
-  /** The names shown and written now: the project's for this model, else the model's own. */
-  private names(): string[] {
-    const c = this.requireModel();
-    return this.savedFor(c) ?? c.profile.classes;
-  }
-
-  /** The inspection as the app shows it (the classifier keeps the model's own names: labels are matched to those). */
-  private namedInspection(c: Classifier): Classifier['inspection'] {
-    const saved = this.savedFor(c);
-    return saved ? { ...c.inspection, classesSource: 'project', profile: { ...c.inspection.profile, classes: [...saved] } } : c.inspection;
-  }
-
-  classNames(): ClassNames {
-    const c = this.requireModel();
-    const saved = this.savedFor(c);
-    return {
-      names: [...(saved ?? c.profile.classes)],
-      modelNames: [...c.profile.classes],
-      modelSource: modelNameSource(c.inspection.classesSource, this.dataset?.layout ?? null),
-      saved: saved !== null,
-    };
-  }
-
-  /** Saves the user's names for the open model into the open project (null: back to the model's own names). */
-  setClassNames(names: string[] | null): ClassNames {
-    const c = this.requireModel();
-    this.requireProject();
-    const checked = names === null ? null : checkClassNames(names, c.profile.classes.length);
-    // Names equal to the model's own are not stored, so the model's names (sidecar, folders) keep applying.
-    const keep = checked && checked.some((n, i) => n !== c.profile.classes[i]) ? checked : null;
-    this.withDb((db) => saveClassNames(db, c.inspection.fingerprint, keep));
-    this.readSavedNames();
-    return this.classNames();
-  }
-
-  private batchOf(indices: number[]): PredictPartial {
-    const k = TOP_K;
-    const classes = new Int32Array(indices.length * k).fill(-1);
-    const probs = new Float32Array(indices.length * k);
-    indices.forEach((index, row) => {
-      const p = this.predictions.get(index);
-      if (!p) return;
-      p.classes.forEach((c, j) => {
-        if (j < k) {
-          classes[row * k + j] = c;
-          probs[row * k + j] = p.probs[j];
-        }
-      });
-    });
-    return { k, indices: Int32Array.from(indices), classes, probs };
-  }
-
-  // ---- explanations -----------------------------------------------------------------------------------------
-
-  private modelKey(): string {
-    const c = this.requireModel();
-    // The requested precision, not the one in use: that changes once (fp16 → fp32) while the first scoring graph opens.
-    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}`;
-  }
-
-  /** Predictions and the explained class for one image (cached). */
-  private async pass(index: number, classIndex: number | null, signal: AbortSignal): Promise<ImagePass> {
-    const classifier = this.requireModel();
-    const item = this.item(index);
-    const key = `${this.modelKey()}|${index}|${classIndex ?? 'predicted'}`;
-    const cached = this.passes.get(key);
-    if (cached) return cached;
-    // With the image's logits in the project's cache, only the image is read: no model run.
-    const logits = this.readCachedPredictions([index]).get(index);
-    if (logits) {
-      const image = await prepareImage(item.path, classifier.profile);
-      const predictions = topPredictions(logits, 0, classifier.profile.classes, Math.min(TOP_K, classifier.numClasses), classifier.scores);
-      const c = classIndex ?? predictions[0].classIndex;
-      const probability = classScore(logits, 0, classifier.numClasses, c, 'prob', classifier.scores);
-      const pass: ImagePass = {
-        image, predictions, logits,
-        target: { classIndex: c, className: classifier.profile.classes[c], probability, logit: classifier.scores === 'probabilities' ? NaN : logits[c] },
-      };
-      this.passes.set(key, pass);
-      this.passes.set(`${this.modelKey()}|${index}|${c}`, pass);
-      return pass;
-    }
-    let result: ImageExplanation | undefined;
-    for await (const r of explainImages(classifier, [item.path], {
-      methods: [],
-      classChoice: classIndex ?? 'predicted',
-      topK: TOP_K,
-      batchSize: 1,
-      signal,
-    })) {
-      result = r;
-    }
-    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
-    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'INVALID_IMAGE' : result.error.code, result.error.message);
-    const pass: ImagePass = {
-      image: result.image,
-      predictions: result.predictions,
-      logits: result.logits,
-      target: {
-        classIndex: result.target.classIndex,
-        className: result.target.className,
-        probability: result.target.probability,
-        logit: result.target.logit,
-      },
-    };
-    this.passes.set(key, pass);
-    // "predicted" and the explicit class of the same image share their maps.
-    this.passes.set(`${this.modelKey()}|${index}|${pass.target.classIndex}`, pass);
-    return pass;
-  }
-
-  private frame(index: number, image: PreparedImage): ImageFrame {
-    const classifier = this.requireModel();
-    const item = this.item(index);
-    const original = { width: image.originalWidth, height: image.originalHeight };
-    return {
-      index,
-      file: item.file,
-      width: image.width,
-      height: image.height,
-      channels: classifier.profile.channels,
-      pixels: image.pixels,
-      original,
-      transform: frameTransform(classifier.profile.resize, original, image),
-    };
-  }
-
-  /** One method's map for an image and class (cached). */
-  /** Whether a map is in memory or in the project's result cache (export progress counts it as one step). */
-  private hasMap(index: number, classIndex: number, methodId: string): boolean {
-    return this.maps.has(`${this.modelKey()}|${index}|${classIndex}|${methodId}`) || this.cachedMap(index, classIndex, methodId) !== null;
-  }
-
-  private async mapFor(
-    index: number,
-    classIndex: number,
-    methodId: string,
-    signal: AbortSignal,
-    onProgress?: (done: number, total: number) => void,
-    onPreview?: (frame: PreviewFrame) => void,
-  ): Promise<MethodOutcome> {
-    const classifier = this.requireModel();
-    const key = `${this.modelKey()}|${index}|${classIndex}|${methodId}`;
-    const cached = this.maps.get(key) ?? this.cachedMap(index, classIndex, methodId);
-    if (cached) {
-      this.maps.set(key, cached);
-      return cached;
-    }
-    const method = createMethod(methodId);
-    const item = this.item(index);
-    let result: ImageExplanation | undefined;
-    for await (const r of explainImages(classifier, [item.path], {
-      methods: [method],
-      classChoice: classIndex,
-      topK: 1,
-      signal,
-      onProgress: (p) => onProgress?.(p.done, p.total),
-      ...(onPreview ? { onPreview: (p: { frame: PreviewFrame }) => onPreview(p.frame) } : {}),
-    })) {
-      result = r;
-    }
-    if (!result) throw new CamscopeError('INVALID_IMAGE', `Nothing could be read from ${item.file}.`);
-    if (!result.ok) throw new CamscopeError(result.error.code === 'INTERNAL' ? 'NUMERICAL_ERROR' : result.error.code, result.error.message);
-    // e.g. a gradient method on a model with an operator the backward graph cannot differentiate.
-    const skipped = result.methodErrors?.find((m) => m.method === methodId);
-    if (skipped) throw new CamscopeError('UNSUPPORTED_MODEL', skipped.message);
-    const outcome = result.maps.find((m) => m.method === methodId);
-    if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `${method.displayName} produced no map for ${item.file}.`);
-    this.maps.set(key, outcome);
-    const content = contentId(item.path);
-    if (content) this.storeInCache([{ key: mapKey(classifier, content, classIndex, method), kind: 'map', bytes: encodeMap(outcome) }]);
-    return outcome;
-  }
-
-  async explain(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<ExplainSummary> {
-    for (const id of args.methods) createMethod(id); // unknown ids fail before any work
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
-    const image: ExplainPartial = {
-      kind: 'image',
-      frame: this.frame(args.image, pass.image),
-      predictions: pass.predictions.map((p) => named(p, this.names())),
-      target: { classIndex: pass.target.classIndex, className: this.names()[pass.target.classIndex], probability: pass.target.probability },
-    };
-    ctx.partial(image);
-    const summary: ExplainSummary = { image: args.image, target: image.target, methods: [], precision: this.modelPrecision() };
-    const order = fastFirst(args.methods);
-    for (const [i, id] of order.entries()) {
-      throwIfCancelled(ctx.signal);
-      try {
-        let total = 0;
-        const outcome = await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
-          total = all;
-          const p: Progress = { stage: 'explain', method: id, done, total: all, message: `${i + 1} of ${order.length}` };
-          ctx.partial(p);
-        }, (frame) => {
-          // Score-based maps sharpen while they run: each estimate is shown as a preview until the exact map arrives.
-          const [h, w] = this.requireModel().profile.inputSize;
-          const preview: ExplainPartial = {
-            kind: 'map', method: id, map: frame.map, width: w, height: h, flat: false, timeMs: frame.ms,
-            preview: { passes: frame.passes, total: Math.max(total, frame.passes) },
-          };
-          ctx.partial(preview);
-        });
-        const map: ExplainPartial = {
-          kind: 'map',
-          method: id,
-          map: outcome.result.map,
-          width: outcome.result.width,
-          height: outcome.result.height,
-          flat: outcome.result.flat,
-          timeMs: outcome.timeMs,
-        };
-        ctx.partial(map);
-        summary.methods.push({ id, ok: true });
-      } catch (e) {
-        if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
-        summary.methods.push({ id, ok: false, error: errorMessage(e) });
-      }
-    }
-    summary.precision = this.modelPrecision();
-    return summary;
-  }
-
-  async faithfulness(args: { image: number; classIndex: number | null; methods: string[] }, ctx: JobContext): Promise<FaithfulnessRow[]> {
-    const classifier = this.requireModel();
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
-    const content = contentId(this.item(args.image).path);
-    const keyOf = (id: string): string => faithfulnessKey(classifier, content ?? '', pass.target.classIndex, id);
-    // Per-image values the project already holds (from this view or an evaluation) are not computed again.
-    const known = content
-      ? this.fromCache((get) => args.methods.map((id) => get(keyOf(id))).map((b) => (b ? decodeJson<FaithfulnessRow>(b) : null)), [] as (FaithfulnessRow | null)[])
-      : [];
-    if (known.length === args.methods.length && known.every(Boolean)) return known as FaithfulnessRow[];
-    const maps: MethodOutcome[] = [];
-    const order = fastFirst(args.methods);
-    for (const [i, id] of order.entries()) {
-      const p: Progress = { stage: 'faithfulness', method: id, done: i, total: order.length };
-      ctx.partial(p);
-      maps.push(await this.mapFor(args.image, pass.target.classIndex, id, ctx.signal));
-    }
-    throwIfCancelled(ctx.signal);
-    const r: Extract<ImageExplanation, { ok: true }> = {
-      ok: true,
-      file: this.item(args.image).path,
-      image: pass.image,
-      predictions: pass.predictions,
-      logits: pass.logits,
-      target: pass.target,
-      maps,
-    };
-    const scored = await scoreExplanation(classifier, r, 0, classifier.suggestedBatchSize());
-    const rows = args.methods.map((id) => faithfulnessRow(id, pass.target.probability, scored[id]));
-    if (content) this.storeInCache(rows.map((row) => ({ key: keyOf(row.method), kind: 'faithfulness', bytes: encodeJson(row) })));
-    return rows;
-  }
-
-  // ---- layer sweep ------------------------------------------------------------------------------------------
-
-  private async releaseSweepModels(): Promise<void> {
-    const open = [...this.sweepModels.values()];
-    this.sweepModels.clear();
-    await Promise.all(open.map((c) => c.release().catch(() => {})));
-  }
-
-  /** The open model at another target layer (opened once per layer and kept; the open layer is the model itself). */
-  private async sweepModel(layer: string): Promise<Classifier> {
-    const main = this.requireModel();
-    if (layer === main.layer.name) return main;
-    const key = layer;
-    const known = this.sweepModels.get(key);
-    if (known) return known;
-    const args = this.modelArgs!;
-    const c = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer });
-    // The open model may have been named after the folder's classes: the sweep's copy uses the same names.
-    c.adoptClassNames(main.profile.classes);
-    if (this.classifier !== main) {
-      await c.release().catch(() => {});
-      throw new CamscopeError('CANCELLED', 'The job was cancelled.');
-    }
-    this.sweepModels.set(key, c);
-    return c;
-  }
-
-  /**
-   * Grad-CAM (a gradient method: milliseconds per map) of one image at each of the model's last `count` candidate
-   * layers, all explaining the same class, so the user picks a layer by seeing its map. Limited to the last layers
-   * because every other layer costs one more opened session (kept for the next sweep of any image).
-   */
-  async sweepLayers(args: { image: number; classIndex: number | null; count: number }, ctx: JobContext): Promise<LayerSweep> {
-    const main = this.requireModel();
-    const pass = await this.pass(args.image, args.classIndex, ctx.signal);
-    const item = this.item(args.image);
-    const layers = main.inspection.candidateLayers.slice(-Math.max(1, args.count));
-    const sweep: LayerSweep = {
-      image: args.image,
-      frame: this.frame(args.image, pass.image),
-      target: { classIndex: pass.target.classIndex, className: this.names()[pass.target.classIndex], probability: pass.target.probability },
-      layers: [],
-    };
-    for (const [i, layer] of layers.entries()) {
-      throwIfCancelled(ctx.signal);
-      const p: Progress = { stage: 'sweep', done: i, total: layers.length, message: layer.name };
-      ctx.partial(p);
-      try {
-        const classifier = await this.sweepModel(layer.name);
-        let result: ImageExplanation | undefined;
-        for await (const r of explainImages(classifier, [item.path], {
-          methods: [createMethod('gradcam')],
-          classChoice: pass.target.classIndex,
-          topK: 1,
-          signal: ctx.signal,
-        })) {
-          result = r;
-        }
-        if (!result || !result.ok) throw new CamscopeError('INVALID_IMAGE', result && !result.ok ? result.error.message : `Nothing could be read from ${item.file}.`);
-        const skipped = result.methodErrors?.find((m) => m.method === 'gradcam');
-        if (skipped) throw new CamscopeError('UNSUPPORTED_MODEL', skipped.message);
-        const outcome = result.maps.find((m) => m.method === 'gradcam');
-        if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `Grad-CAM produced no map for ${item.file} at this layer.`);
-        const { map, width, height, flat } = outcome.result;
-        sweep.layers.push({ layer: layer.name, map, width, height, flat, timeMs: outcome.timeMs, error: null });
-      } catch (e) {
-        if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
-        sweep.layers.push({ layer: layer.name, map: null, width: 0, height: 0, flat: false, timeMs: 0, error: errorMessage(e) });
-      }
-    }
-    const done: Progress = { stage: 'sweep', done: layers.length, total: layers.length };
-    ctx.partial(done);
-    return sweep;
-  }
-
-  // ---- sanity checks (workbench/sanity-job.ts) ---------------------------------------------------------------
-
-  /**
-   * What a sanity check runs on: the open model's file with its provider, precision and resolved target layer, its
-   * class names, the folder's images, and their frames as the model sees them (for the strip figure).
-   */
-  sanitySource(): {
-    modelPath: string;
-    load: { ep: ExecutionProviderName; precision: Precision; layer: string };
-    classes: string[];
-    items: { file: string; path: string }[];
-    frame: (index: number, signal: AbortSignal) => Promise<ImageFrame>;
-  } {
-    const c = this.requireModel();
-    const d = this.requireDataset();
-    const args = this.modelArgs!;
-    return {
-      modelPath: args.path,
-      load: { ep: args.provider, precision: args.precision, layer: c.layer.name },
-      // The names the other screens show: the project's for this model, else the model's own.
-      classes: this.names(),
-      items: d.items.map((i) => ({ file: i.file, path: i.path })),
-      frame: async (index, signal) => this.frame(index, (await this.pass(index, null, signal)).image),
-    };
-  }
-
-  // ---- project ----------------------------------------------------------------------------------------------
-
-  private withDb<T>(fn: (db: ProjectDb) => T): T {
+  /** Runs `fn` on the open project's database, closing it afterwards. */
+  withDb<T>(fn: (db: ProjectDb) => T): T {
     const db = new ProjectDb(this.requireProject());
     try {
       return fn(db);
@@ -795,355 +133,10 @@ export class WorkbenchSession {
     }
   }
 
-  openProject(path: string): { context: ProjectContext; stats: ProjectStats } {
-    const db = new ProjectDb(path); // creates the file when new; refuses files that are not camscope projects
-    db.close();
-    this.projectPath = path;
-    this.readSavedNames();
-    return { context: this.context(), stats: this.stats() };
+  /** What the in-memory caches of passes and maps are keyed by, besides the image. */
+  modelKey(): string {
+    const c = this.requireModel();
+    // The requested precision, not the one in use: that changes once (fp16 → fp32) while the first scoring graph opens.
+    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}`;
   }
-
-  private context(): ProjectContext {
-    return this.withDb((db) => ({
-      modelPath: db.getMeta('model.path'),
-      provider: (db.getMeta('model.provider') as ExecutionProviderName | null) ?? null,
-      precision: knownPrecision(db.getMeta('model.precision')),
-      layer: db.getMeta('model.layer'),
-      datasetRoot: db.getMeta('dataset.root'),
-    }));
-  }
-
-  setContext(patch: Partial<ProjectContext>): ProjectStats {
-    this.withDb((db) => {
-      if (patch.modelPath !== undefined) db.setMeta('model.path', patch.modelPath);
-      if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
-      if (patch.precision !== undefined) db.setMeta('model.precision', patch.precision);
-      if (patch.layer !== undefined) db.setMeta('model.layer', patch.layer);
-      if (patch.datasetRoot !== undefined) db.setMeta('dataset.root', patch.datasetRoot);
-    });
-    return this.stats();
-  }
-
-  stats(): ProjectStats {
-    return this.withDb((db) => ({ annotationCount: db.annotationCount(), evaluationCount: db.evaluations().length }));
-  }
-
-  async saveProjectAs(dest: string): Promise<{ context: ProjectContext; stats: ProjectStats }> {
-    const current = this.requireProject();
-    if (this.evaluating) {
-      throw workbenchError('BUSY', 'An evaluation is running; save the project when it has finished (or cancel it).');
-    }
-    if (resolve(dest) !== resolve(current)) {
-      await mkdir(resolve(dest, '..'), { recursive: true });
-      await copyFile(current, dest);
-    }
-    return this.openProject(dest);
-  }
-
-  listAnnotations(image?: string): Annotation[] {
-    return this.withDb((db) => db.annotations(image).map(fromRow));
-  }
-
-  addAnnotation(a: NewAnnotation): Annotation {
-    // The open folder is recorded with the annotation: another folder's file of the same relative path is not it.
-    const geometry = newAnnotationGeometry(a, this.dataset?.root ?? null);
-    return fromRow(this.withDb((db) => db.addAnnotation({ image: a.image, kind: a.kind, label: a.label.trim(), note: a.note, geometry })));
-  }
-
-  updateAnnotation(patch: AnnotationPatch): Annotation {
-    return this.withDb((db) => {
-      const current = db.annotation(patch.id);
-      if (!current) throw new CamscopeError('INVALID_ARGUMENT', 'That annotation no longer exists.');
-      const before = fromRow(current);
-      const geometry = patch.points ? geometryJson(before.kind, patch.points, before.imageSize, before.dataset) : undefined;
-      return fromRow(db.updateAnnotation(patch.id, { label: patch.label?.trim(), note: patch.note, geometry })!);
-    });
-  }
-
-  deleteAnnotation(id: number): { deleted: boolean } {
-    return { deleted: this.withDb((db) => db.deleteAnnotation(id)) };
-  }
-
-  async exportCoco(dest: string): Promise<{ path: string }> {
-    const annotations = this.listAnnotations();
-    const doc = toCoco(annotations, { version: VERSION, datasetRoot: this.dataset?.root ?? this.context().datasetRoot });
-    await writeFileAtomic(dest, JSON.stringify(doc, null, 2) + '\n');
-    return { path: dest };
-  }
-
-  // ---- expert regions (workbench/regions.ts) ----------------------------------------------------------------
-
-  /** Imports regions from a path main's open dialog returned, matched to the open folder's images. */
-  async importRegions(path: string): Promise<RegionImportResult> {
-    const d = this.requireDataset();
-    const projectPath = this.requireProject();
-    const byFile = new Map(d.items.map((i) => [i.file, i.path]));
-    const db = new ProjectDb(projectPath);
-    try {
-      return await importRegions(db, path, {
-        root: d.root,
-        files: d.items.map((i) => i.file),
-        sizeOf: async (file) => {
-          const image = await openImageFile(byFile.get(file)!);
-          return { width: image.width, height: image.height };
-        },
-      });
-    } finally {
-      db.close();
-    }
-  }
-
-  /**
-   * How each computed map of an image agrees with its expert regions (the engine's localization functions, CLI
-   * defaults). Only maps already computed are used: this never starts a slow method.
-   */
-  async regionAgreement(args: { image: number; classIndex: number | null; methods: string[] }): Promise<RegionAgreement | null> {
-    const d = this.requireDataset();
-    if (!this.projectPath) return null;
-    const classifier = this.requireModel();
-    const item = this.item(args.image);
-    const regions = this.withDb((db) => projectFolderRegions(db, d.root, undefined, item.file)).images.get(item.file) ?? [];
-    if (!regions.length) return null;
-    const pass = await this.pass(args.image, args.classIndex, new AbortController().signal);
-    const c = pass.target.classIndex;
-    const original = { width: pass.image.originalWidth, height: pass.image.originalHeight };
-    const frame = await imageFrameRegions(regions, pass.target.className, original, classifier.profile, 'all');
-    if (!frame) return null;
-    const methods = args.methods.flatMap((id) => {
-      const m = this.maps.get(`${this.modelKey()}|${args.image}|${c}|${id}`) ?? this.cachedMap(args.image, c, id);
-      if (!m || m.result.width !== frame.width || m.result.height !== frame.height) return [];
-      // Whether the peak pixel itself is in a region: a pointing hit may be a near miss within the tolerance.
-      const peak = argmaxFirst(m.result.map);
-      return [{
-        method: id,
-        ...localize(m.result.map, frame, DEFAULT_LOCALIZATION),
-        peak_in_region: frame.area > 0 ? frame.mask[peak] === 1 : null,
-        pointingTolerance: DEFAULT_LOCALIZATION.pointingTolerance,
-      }];
-    });
-    return { image: args.image, classIndex: c, regions: regions.length, methods };
-  }
-
-  // ---- evaluations ------------------------------------------------------------------------------------------
-
-  async evaluate(args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName }, ctx: JobContext): Promise<EvaluationSummary> {
-    const classifier = this.requireModel();
-    const d = this.requireDataset();
-    const projectPath = this.requireProject();
-    if (this.evaluating) {
-      throw workbenchError('BUSY', 'An evaluation is already running; wait for it or cancel it first.');
-    }
-    this.evaluating = true;
-    try {
-      // The project's expert regions for this folder, as `camscope evaluate` uses them (CLI defaults).
-      const localization = this.withDb((db) => evaluationRegionsOf(db, d.root, d.items.map((i) => i.file)));
-      const result = await runEvaluation({
-        ...(localization ? { localization } : {}),
-        classifier,
-        methods: args.methods.map(createMethod),
-        datasetRoot: d.root,
-        labelsCsv: d.labels ?? undefined,
-        sample: args.sample,
-        seed: args.seed,
-        score: args.score,
-        projectPath,
-        requestedProvider: this.modelArgs?.provider,
-        signal: ctx.signal,
-        // The evaluation fills the cache: drill-down, figures and per-image faithfulness then run no model.
-        onScored: (r, scored) => {
-          const content = contentId(r.file);
-          if (!content) return;
-          const c = r.target.classIndex;
-          this.storeInCache([
-            { key: predictionKey(classifier, content), kind: 'prediction', bytes: encodeFloats(r.logits) },
-            ...r.maps.flatMap((m) => [
-              { key: mapKey(classifier, content, c, { id: m.method, settings: createMethod(m.method).settings }), kind: 'map', bytes: encodeMap(m) },
-              { key: faithfulnessKey(classifier, content, c, m.method), kind: 'faithfulness', bytes: encodeJson(faithfulnessRow(m.method, r.target.probability, scored[m.method])) },
-            ]),
-          ]);
-        },
-        onProgress: (p) => {
-          const progress: Progress = {
-            stage: 'evaluate',
-            done: p.done,
-            total: p.total,
-            ...(p.fraction !== undefined ? { fraction: p.fraction } : {}),
-            rate: p.imagesPerSecond,
-            etaSeconds: p.etaSeconds,
-            message: p.file ?? undefined,
-          };
-          ctx.partial(progress);
-        },
-      });
-      return {
-        id: result.evalId,
-        status: 'complete',
-        settings: namedSettings(result.settings, this.savedFor(classifier)),
-        table: result.table,
-        accuracy: result.accuracy,
-        failed: result.failed,
-        elapsedSeconds: result.elapsedSeconds,
-        images: result.records.length,
-      };
-    } finally {
-      this.evaluating = false;
-    }
-  }
-
-  private evaluationDetail(db: ProjectDb, id: number): EvaluationDetail {
-    const run = db.evaluations().find((e) => e.id === id);
-    if (!run) throw new CamscopeError('INVALID_ARGUMENT', `There is no evaluation number ${id} in this project.`);
-    const rows = db.images(id);
-    const records: ImageRecord[] = rows.flatMap((r) => (r.record ? [r.record] : []));
-    const failed = rows.flatMap((r) => (r.error !== null ? [{ file: r.file, message: r.error }] : []));
-    const labelled = records.filter((r) => r.label !== null);
-    return {
-      id,
-      status: run.status === 'running' && !this.evaluating ? 'cancelled' : run.status,
-      // The project's class names for that run's model (the Classes editor), in the tables, drill-down and reports.
-      settings: namedSettings(run.settings, readClassNames(db, run.settings.model.fingerprint, run.settings.model.classes.length)),
-      table: withScoreFree(withLocalization(computeTable(records, run.settings.methods, run.settings.score), records), records),
-      accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
-      failed,
-      elapsedSeconds: run.elapsedSeconds,
-      images: records.length,
-      records,
-      metrics: METRICS.map((m) => ({ ...m })),
-    };
-  }
-
-  listEvaluations(): EvaluationSummary[] {
-    return this.withDb((db) =>
-      db.evaluations().map((e) => {
-        const { records: _records, metrics: _metrics, ...summary } = this.evaluationDetail(db, e.id);
-        return summary;
-      }),
-    );
-  }
-
-  getEvaluation(id: number): EvaluationDetail {
-    return this.withDb((db) => this.evaluationDetail(db, id));
-  }
-
-  // ---- exports ----------------------------------------------------------------------------------------------
-
-  private async figureRows(
-    images: number[],
-    methods: string[],
-    classIndex: number | null,
-    colormap: ColormapChoice,
-    opacity: number,
-    ctx: JobContext,
-  ): Promise<FigureRow[]> {
-    const classes = this.names();
-    const rows: FigureRow[] = [];
-    const total = images.length * methods.length;
-    let done = 0;
-    const order = fastFirst(methods);
-    // Masked passes of score-based maps count (see export-progress.ts), so the rate and ETA move within a slow map;
-    // the images' passes come first, to know which maps are already computed.
-    const passes: ImagePass[] = [];
-    for (const index of images) passes.push(await this.pass(index, classIndex, ctx.signal));
-    const channels = this.requireModel().layer.shape[1] ?? 1;
-    const work = new ExportProgress(images.map((index, i) =>
-      order.map((id) => (this.hasMap(index, passes[i].target.classIndex, id) ? 1 : expectedUnits(createMethod(id), channels)))));
-    const report = (id: string, file: string): void => {
-      const r = work.report();
-      const p: Progress = { stage: 'export', method: id, done, total, fraction: r.fraction, rate: r.rate, etaSeconds: r.etaSeconds, message: file };
-      ctx.partial(p);
-    };
-    for (const [i, index] of images.entries()) {
-      const item = this.item(index);
-      const pass = passes[i];
-      const overlays: Record<string, Uint8Array> = {};
-      for (const [m, id] of order.entries()) {
-        work.start(i, m);
-        report(id, item.file);
-        try {
-          const outcome = await this.mapFor(index, pass.target.classIndex, id, ctx.signal, (d, t) => {
-            work.passes(d, t);
-            report(id, item.file);
-          });
-          overlays[id] = overlayHeatmap(pass.image.pixels, outcome.result.map, pass.image.width, pass.image.height, colormap, opacity);
-        } catch (e) {
-          // A method that cannot run on this model leaves its cell empty ("n/a") rather than failing the figure.
-          if (e instanceof CamscopeError && e.code === 'CANCELLED') throw e;
-        }
-        work.finish();
-        done++;
-      }
-      report(order.at(-1) ?? '', item.file);
-      const truth = item.label !== null ? classes[item.label] : item.labelName;
-      const predicted = named(pass.predictions[0], classes);
-      const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${classes[pass.target.classIndex]}`;
-      rows.push({
-        file: item.file,
-        caption: `${item.file} — ${truth ?? 'unlabelled'} → ${predicted.className} (p=${predicted.probability.toFixed(2)})${explained}`,
-        width: pass.image.width,
-        height: pass.image.height,
-        original: pass.image.pixels,
-        overlays,
-        colormap,
-      });
-    }
-    return rows;
-  }
-
-  async exportFigure(
-    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; colormap: ColormapChoice; opacity: number },
-    ctx: JobContext,
-  ): Promise<ExportResult> {
-    for (const id of args.methods) createMethod(id);
-    const rows = await this.figureRows(args.images, args.methods, args.classIndex, args.colormap, args.opacity, ctx);
-    throwIfCancelled(ctx.signal);
-    const names = displayNames();
-    const [svg, png] = await Promise.all([buildFigureSvg(rows, args.methods, names), renderFigurePng(rows, args.methods, names)]);
-    await mkdir(args.dir, { recursive: true });
-    const files = [join(args.dir, 'figure.svg'), join(args.dir, 'figure.png')];
-    await writeFileAtomic(files[0], svg);
-    await writeFileAtomic(files[1], png.png);
-    return { dir: args.dir, files };
-  }
-
-  async exportReport(
-    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number },
-    ctx: JobContext,
-  ): Promise<ExportResult> {
-    const detail = this.getEvaluation(args.evaluationId);
-    let figure: FigureRow[] = [];
-    if (args.figureImages.length) {
-      const c = this.requireModel();
-      if (c.layer.name !== detail.settings.layer.name && c.inspection.fingerprint === detail.settings.model.fingerprint) {
-        throw new CamscopeError(
-          'INVALID_ARGUMENT',
-          `This evaluation explained the layer ${detail.settings.layer.name}, but ${c.layer.name} is chosen now. Choose that layer on the Model page, or export without a figure.`,
-        );
-      }
-      if (c.inspection.fingerprint !== detail.settings.model.fingerprint) {
-        throw new CamscopeError(
-          'INVALID_ARGUMENT',
-          'This evaluation was run with a different model than the one open now, so its figure cannot be drawn. Open that model, or export without a figure.',
-        );
-      }
-      figure = await this.figureRows(args.figureImages, detail.settings.methods, null, args.colormap, args.opacity, ctx);
-    }
-    throwIfCancelled(ctx.signal);
-    const input: ReportInput = {
-      settings: detail.settings,
-      table: detail.table,
-      accuracy: detail.accuracy,
-      failed: detail.failed,
-      records: detail.records,
-      elapsedSeconds: detail.elapsedSeconds,
-      methodNames: displayNames(),
-      figure,
-    };
-    const files = await writeReports(args.dir, input);
-    return { dir: args.dir, files };
-  }
-}
-
-/** One method's per-image faithfulness on the probability scale (the image view's numbers). */
-function faithfulnessRow(method: string, Y: number, m: { O_prob: number; flat: boolean }): FaithfulnessRow {
-  return { method, Y, O: m.O_prob, averageDropPct: Y > 0 ? (100 * Math.max(0, Y - m.O_prob)) / Y : 0, increase: m.O_prob >= Y, flat: m.flat };
 }

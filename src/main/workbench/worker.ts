@@ -1,7 +1,7 @@
 /**
  * Entry point of the engine (built to out/main/engine-worker.js). It runs as its own OS process — Electron's utility
  * process in the app, a child_process.fork in the web bridge and the tests — and, for protocol tests, as a worker
- * thread. It only wires the protocol runtime to the engine and the workbench session: all ONNX Runtime, sharp and
+ * thread. It only wires the protocol runtime to the engine and the workbench's services: all ONNX Runtime, sharp and
  * SQLite work happens here, never in Electron's main process, so a native crash or runaway memory here costs only
  * this process.
  */
@@ -9,8 +9,9 @@ import { parentPort as threadPort } from 'node:worker_threads';
 import { demoImagesDir, demoModelPath, inspectModel } from '../engine';
 import type { EngineOps } from './ops';
 import { serveOps, type PortLike } from '../engine-host/runtime';
+import { createWorkbench } from './index';
+import { methodDescriptors } from './model';
 import { runSanityJob } from './sanity';
-import { methodDescriptors, WorkbenchSession } from './state';
 
 /** Electron's utility-process port: messages arrive wrapped as `{ data }`. */
 interface UtilityPort {
@@ -49,7 +50,7 @@ function hostPort(): PortLike {
   throw new Error('The camscope engine must be started by camscope (as a utility process, a forked process or a worker thread).');
 }
 
-const session = new WorkbenchSession();
+const wb = createWorkbench();
 
 serveOps<EngineOps>(hostPort(), {
   inspect: ({ path }, { progress }) => {
@@ -62,34 +63,34 @@ serveOps<EngineOps>(hostPort(), {
   },
   methods: () => methodDescriptors(),
   demoPaths: () => ({ model: demoModelPath(), images: demoImagesDir() }),
-  loadModel: (args) => session.loadModel(args),
-  openDataset: ({ root }) => session.openDataset(root),
-  thumbnails: ({ indices }) => session.thumbnailsFor(indices),
-  predict: (_args, ctx) => session.predict(ctx),
-  explain: (args, ctx) => session.explain(args, ctx),
-  faithfulness: (args, ctx) => session.faithfulness(args, ctx),
-  sweepLayers: (args, ctx) => session.sweepLayers(args, ctx),
-  sanity: (args, ctx) => runSanityJob(session, args, ctx),
-  openProject: ({ path }) => session.openProject(path),
-  setProjectContext: (patch) => session.setContext(patch),
-  saveProjectAs: ({ dest }) => session.saveProjectAs(dest),
-  projectStats: () => session.stats(),
-  cacheUsage: () => session.cacheUsage(),
-  clearCache: () => session.clearCache(),
-  classNames: () => session.classNames(),
-  setClassNames: ({ names }) => session.setClassNames(names),
-  listAnnotations: ({ image }) => session.listAnnotations(image),
-  addAnnotation: (a) => session.addAnnotation(a),
-  updateAnnotation: (patch) => session.updateAnnotation(patch),
-  deleteAnnotation: ({ id }) => session.deleteAnnotation(id),
-  exportCoco: ({ dest }) => session.exportCoco(dest),
-  importRegions: ({ path }) => session.importRegions(path),
-  regionAgreement: (args) => session.regionAgreement(args),
-  evaluate: (args, ctx) => session.evaluate(args, ctx),
-  listEvaluations: () => session.listEvaluations(),
-  getEvaluation: ({ id }) => session.getEvaluation(id),
-  exportFigure: (args, ctx) => session.exportFigure(args, ctx),
-  exportReport: (args, ctx) => session.exportReport(args, ctx),
+  loadModel: (args) => wb.model.loadModel(args),
+  openDataset: ({ root }) => wb.dataset.openDataset(root),
+  thumbnails: ({ indices }) => wb.dataset.thumbnailsFor(indices),
+  predict: (_args, ctx) => wb.predictions.predict(ctx),
+  explain: (args, ctx) => wb.explanations.explain(args, ctx),
+  faithfulness: (args, ctx) => wb.explanations.faithfulness(args, ctx),
+  sweepLayers: (args, ctx) => wb.explanations.sweepLayers(args, ctx),
+  sanity: (args, ctx) => runSanityJob(wb.sanity, args, ctx),
+  openProject: ({ path }) => wb.project.openProject(path),
+  setProjectContext: (patch) => wb.project.setContext(patch),
+  saveProjectAs: ({ dest }) => wb.project.saveProjectAs(dest),
+  projectStats: () => wb.project.stats(),
+  cacheUsage: () => wb.cache.cacheUsage(),
+  clearCache: () => wb.cache.clearCache(),
+  classNames: () => wb.names.classNames(),
+  setClassNames: ({ names }) => wb.names.setClassNames(names),
+  listAnnotations: ({ image }) => wb.annotations.listAnnotations(image),
+  addAnnotation: (a) => wb.annotations.addAnnotation(a),
+  updateAnnotation: (patch) => wb.annotations.updateAnnotation(patch),
+  deleteAnnotation: ({ id }) => wb.annotations.deleteAnnotation(id),
+  exportCoco: ({ dest }) => wb.annotations.exportCoco(dest),
+  importRegions: ({ path }) => wb.regions.importRegions(path),
+  regionAgreement: (args) => wb.regions.regionAgreement(args),
+  evaluate: (args, ctx) => wb.evaluations.evaluate(args, ctx),
+  listEvaluations: () => wb.evaluations.listEvaluations(),
+  getEvaluation: ({ id }) => wb.evaluations.getEvaluation(id),
+  exportFigure: (args, ctx) => wb.exports.exportFigure(args, ctx),
+  exportReport: (args, ctx) => wb.exports.exportReport(args, ctx),
   // Test hook (only with CAMSCOPE_ENGINE_TEST_HOOKS=1 in the engine's environment): a native abort (SIGABRT), as a
   // crash inside onnxruntime or sharp would end the process.
   abortForTest: () => {
