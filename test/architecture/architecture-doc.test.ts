@@ -14,8 +14,7 @@ describe('docs/architecture.md', () => {
     expect(readFileSync(join(REPO_ROOT, 'docs/architecture.svg'), 'utf8')).toBe(architectureSvg());
   });
 
-  // Pending the split of handlers/ and workbench/ (#20): the page names the planned files.
-  it.todo('names only files and folders that exist', () => {
+  it('names only files and folders that exist', () => {
     const named = [...new Set([...doc.matchAll(/`((?:src|test|scripts|bench|docs)\/[^`\s]*)`/g)].map((m) => m[1]))];
     expect(named.length).toBeGreaterThan(20);
     expect(named.filter((p) => !p.includes('<') && !existsSync(join(REPO_ROOT, p)))).toEqual([]);

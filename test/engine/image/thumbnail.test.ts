@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeThumbnail } from '../../src/main/engine/image/thumbnail';
+import { makeThumbnail } from '../../../src/main/engine/image/thumbnail';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-thumb-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { modelRunCount } from '../../src/main/engine/onnx/backend';
-import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
-import type { JobContext } from '../../src/main/workbench/ops';
+import { modelRunCount } from '../../../src/main/engine/onnx/backend';
+import { createWorkbench, type Workbench } from '../../../src/main/workbench/index';
+import type { JobContext } from '../../../src/main/workbench/ops';
 
-const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
-const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
+const demoModel = fileURLToPath(new URL('../../../resources/demo/fashion-cnn.onnx', import.meta.url));
+const demoImages = fileURLToPath(new URL('../../../resources/demo/images', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-cache-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, MAX_FIGURE_IMAGES, MAX_SANITY_IMAGES, MAX_THUMBNAILS_PER_REQUEST, type ChannelName } from '../../src/shared/api';
+import { CHANNEL_NAMES, MAX_FIGURE_IMAGES, MAX_SANITY_IMAGES, MAX_THUMBNAILS_PER_REQUEST, type ChannelName } from '../../../src/shared/api';
 
 const registered = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
 vi.mock('electron', () => ({
@@ -13,7 +13,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { registerHandlers, setTrustedRenderer } = await import('../../src/main/app/ipc');
+const { registerHandlers, setTrustedRenderer } = await import('../../../src/main/app/ipc');
 
 const rendererDir = path.resolve('/opt/camscope/out/renderer');
 const event = { senderFrame: { url: pathToFileURL(path.join(rendererDir, 'index.html')).href, parent: null }, sender: {} };

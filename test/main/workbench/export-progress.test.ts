@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobProgress } from '../../src/shared/api';
-import { createMethod } from '../../src/main/engine/methods/registry';
-import { ExportProgress, expectedUnits } from '../../src/main/workbench/export-progress';
-import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
-import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
+import type { JobProgress } from '../../../src/shared/api';
+import { createMethod } from '../../../src/main/engine/methods/registry';
+import { ExportProgress, expectedUnits } from '../../../src/main/workbench/export-progress';
+import { createWorkbench, type Workbench } from '../../../src/main/workbench/index';
+import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../../helpers/tiny-models';
 
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-export-progress-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { describeError, errorLogFile, logError, setErrorLogFile } from '../../src/main/common/error-log';
-import { toIpcError } from '../../src/main/common/errors';
+import { describeError, errorLogFile, logError, setErrorLogFile } from '../../../src/main/common/error-log';
+import { toIpcError } from '../../../src/main/common/errors';
 
 afterEach(() => setErrorLogFile(null));
 

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MAX_RECENT_PROJECTS, projectName, UserDataStore } from '../../src/main/handlers/user-data';
+import { MAX_RECENT_PROJECTS, projectName, UserDataStore } from '../../../src/main/handlers/user-data';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-userdata-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { WorkerToHost } from '../../src/main/engine-host/protocol';
-import { serveOps, toWireError } from '../../src/main/engine-host/runtime';
+import type { WorkerToHost } from '../../../src/main/engine-host/protocol';
+import { serveOps, toWireError } from '../../../src/main/engine-host/runtime';
 
 class CamscopeLikeError extends Error {
   code = 'INVALID_MODEL';

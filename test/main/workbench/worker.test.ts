@@ -5,16 +5,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineHost, forkedEngine } from '../../src/main/engine-host/host';
-import type { EngineOps } from '../../src/main/workbench/ops';
-import type { Progress } from '../../src/main/engine-host/protocol';
-import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
+import { EngineHost, forkedEngine } from '../../../src/main/engine-host/host';
+import type { EngineOps } from '../../../src/main/workbench/ops';
+import type { Progress } from '../../../src/main/engine-host/protocol';
+import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../../helpers/tiny-models';
 
-const entry = fileURLToPath(new URL('../../src/main/workbench/worker.ts', import.meta.url));
+const entry = fileURLToPath(new URL('../../../src/main/workbench/worker.ts', import.meta.url));
 const host = new EngineHost<EngineOps>({ spawn: forkedEngine(entry, { execArgv: ['--import', 'tsx'] }) });
 afterAll(() => host.dispose());
 
-const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
+const demoModel = fileURLToPath(new URL('../../../resources/demo/fashion-cnn.onnx', import.meta.url));
 
 describe('engine worker', () => {
   it('reports engine errors with their code and plain message', async () => {

@@ -1,8 +1,8 @@
 // Pure helpers of the worker's session (src/main/workbench/session.ts).
 import { describe, expect, it } from 'vitest';
-import { fastFirst, frameTransform } from '../../src/main/workbench/maps';
-import { methodDescriptors } from '../../src/main/workbench/model';
-import { knownPrecision } from '../../src/main/workbench/project';
+import { fastFirst, frameTransform } from '../../../src/main/workbench/maps';
+import { methodDescriptors } from '../../../src/main/workbench/model';
+import { knownPrecision } from '../../../src/main/workbench/project';
 
 describe('workbench session helpers', () => {
   it('orders gradient methods before score-based ones, keeping the order within each', () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { EngineHost } from '../../src/main/engine-host/host';
-import type { Progress } from '../../src/main/engine-host/protocol';
+import { EngineHost } from '../../../src/main/engine-host/host';
+import type { Progress } from '../../../src/main/engine-host/protocol';
 
 type TestOps = {
   echo: { args: unknown; result: { echoed: unknown; threadId: number } };
@@ -12,7 +12,7 @@ type TestOps = {
   throw: { args: Record<string, never>; result: never };
 };
 
-const workerPath = new URL('../fixtures/engine-test-worker.mjs', import.meta.url);
+const workerPath = new URL('../../fixtures/engine-test-worker.mjs', import.meta.url);
 let host: EngineHost<TestOps>;
 
 afterEach(async () => {

@@ -21,8 +21,8 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { utilityEngine } = await import('../../src/main/engine-host/utility');
-const { EngineHost } = await import('../../src/main/engine-host/host');
+const { utilityEngine } = await import('../../../src/main/engine-host/utility');
+const { EngineHost } = await import('../../../src/main/engine-host/host');
 
 afterEach(() => {
   forks.length = 0;

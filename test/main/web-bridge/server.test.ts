@@ -5,10 +5,10 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decodeWire } from '../../src/shared/wire';
-import { startBridge, type Bridge } from '../../src/main/web-bridge/server';
+import { decodeWire } from '../../../src/shared/wire';
+import { startBridge, type Bridge } from '../../../src/main/web-bridge/server';
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '../../..');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-bridge-test-'));
 const rendererDir = path.join(tmp, 'renderer');
 fs.mkdirSync(path.join(rendererDir, 'assets'), { recursive: true });

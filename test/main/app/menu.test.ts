@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import type { MenuItemConstructorOptions } from 'electron';
-import { CHANNEL_NAMES, channels, isChannelName, isEventName } from '../../src/shared/api';
-import { buildMenuTemplate } from '../../src/main/app/menu';
+import { CHANNEL_NAMES, channels, isChannelName, isEventName } from '../../../src/shared/api';
+import { buildMenuTemplate } from '../../../src/main/app/menu';
 
 describe('renderer index.html', () => {
-  const html = readFileSync(new URL('../../src/renderer/index.html', import.meta.url), 'utf8');
+  const html = readFileSync(new URL('../../../src/renderer/index.html', import.meta.url), 'utf8');
   const csp = /http-equiv="Content-Security-Policy"\s+content="([^"]+)"/.exec(html)?.[1] ?? '';
   const directives = Object.fromEntries(
     csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]),

@@ -4,12 +4,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, type EventName, type Events } from '../../src/shared/api';
-import type { Dialogs, HandlerDeps, Handlers } from '../../src/main/handlers/deps';
-import { EngineClient } from '../../src/main/handlers/engine-client';
-import { createHandlers, handlerGroups } from '../../src/main/handlers/index';
-import { PathAllowList } from '../../src/main/handlers/access';
-import { UserDataStore } from '../../src/main/handlers/user-data';
+import { CHANNEL_NAMES, type EventName, type Events } from '../../../src/shared/api';
+import type { Dialogs, HandlerDeps, Handlers } from '../../../src/main/handlers/deps';
+import { EngineClient } from '../../../src/main/handlers/engine-client';
+import { createHandlers, handlerGroups } from '../../../src/main/handlers/index';
+import { PathAllowList } from '../../../src/main/handlers/access';
+import { UserDataStore } from '../../../src/main/handlers/user-data';
 
 type Responder = (args: never, onPartial: (v: unknown) => void) => unknown;
 

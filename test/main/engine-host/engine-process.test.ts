@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineHost, forkedEngine, residentBytes } from '../../src/main/engine-host/host';
-import { engineMemoryLimitMb } from '../../src/main/engine-host/memory';
-import { wasNeverReceived } from '../../src/main/common/errors';
-import type { EngineOps } from '../../src/main/workbench/ops';
-import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
+import { EngineHost, forkedEngine, residentBytes } from '../../../src/main/engine-host/host';
+import { engineMemoryLimitMb } from '../../../src/main/engine-host/memory';
+import { wasNeverReceived } from '../../../src/main/common/errors';
+import type { EngineOps } from '../../../src/main/workbench/ops';
+import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../../helpers/tiny-models';
 
-const entry = fileURLToPath(new URL('../../src/main/workbench/worker.ts', import.meta.url));
-const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
+const entry = fileURLToPath(new URL('../../../src/main/workbench/worker.ts', import.meta.url));
+const demoImages = fileURLToPath(new URL('../../../resources/demo/images', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-engine-process-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ExplainPartial, JobContext } from '../../src/main/workbench/ops';
-import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
+import type { ExplainPartial, JobContext } from '../../../src/main/workbench/ops';
+import { createWorkbench, type Workbench } from '../../../src/main/workbench/index';
 
-const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
-const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
+const demoModel = fileURLToPath(new URL('../../../resources/demo/fashion-cnn.onnx', import.meta.url));
+const demoImages = fileURLToPath(new URL('../../../resources/demo/images', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { CHANNEL_NAMES, channels, type ChannelName } from '../../src/shared/api';
+import { CHANNEL_NAMES, channels, type ChannelName } from '../../../src/shared/api';
 
 const registered = new Map<string, (event: unknown, ...args: unknown[]) => Promise<unknown>>();
 vi.mock('electron', () => ({
@@ -17,7 +17,7 @@ vi.mock('electron', () => ({
   },
 }));
 
-const { registerHandlers, setTrustedRenderer } = await import('../../src/main/app/ipc');
+const { registerHandlers, setTrustedRenderer } = await import('../../../src/main/app/ipc');
 
 const rendererDir = path.resolve('/opt/camscope/out/renderer');
 const event = { senderFrame: { url: pathToFileURL(path.join(rendererDir, 'index.html')).href, parent: null }, sender: {} };

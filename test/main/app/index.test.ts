@@ -76,11 +76,11 @@ vi.mock('electron', () => ({
 }));
 
 const main = {
-  ...(await import('../../src/main/app/index')),
-  ...(await import('../../src/main/app/window')),
-  ...(await import('../../src/main/app/dialogs')),
+  ...(await import('../../../src/main/app/index')),
+  ...(await import('../../../src/main/app/window')),
+  ...(await import('../../../src/main/app/dialogs')),
 };
-const { CHANNEL_NAMES } = await import('../../src/shared/api');
+const { CHANNEL_NAMES } = await import('../../../src/shared/api');
 
 const userData = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-main-test-'));
 afterAll(() => fs.rmSync(userData, { recursive: true, force: true }));

@@ -13,8 +13,8 @@ vi.mock('electron', () => ({
 }));
 
 const { ipcMain } = await import('electron');
-const { handle, isTrustedRendererUrl, send, setTrustedRenderer } = await import('../../src/main/app/ipc');
-const { AppError } = await import('../../src/main/common/errors');
+const { handle, isTrustedRendererUrl, send, setTrustedRenderer } = await import('../../../src/main/app/ipc');
+const { AppError } = await import('../../../src/main/common/errors');
 
 const rendererDir = path.resolve('/opt/camscope/out/renderer');
 const appUrl = pathToFileURL(path.join(rendererDir, 'index.html')).href;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Annotation } from '../../src/shared/api';
-import { fromRow, geometryJson, toCoco } from '../../src/main/workbench/annotations';
+import type { Annotation } from '../../../src/shared/api';
+import { fromRow, geometryJson, toCoco } from '../../../src/main/workbench/annotations';
 
 const size = { width: 100, height: 50 };
 const ann = (over: Partial<Annotation>): Annotation => ({

@@ -9,14 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LOCALIZATION, localize, localizationRow } from '../../src/main/engine/metrics/localization';
-import { regionsInFrame } from '../../src/main/engine/regions/frame';
-import type { Region } from '../../src/main/engine/regions/types';
-import { createWorkbench, type Workbench } from '../../src/main/workbench/index';
-import type { JobContext } from '../../src/main/workbench/ops';
+import { DEFAULT_LOCALIZATION, localize, localizationRow } from '../../../src/main/engine/metrics/localization';
+import { regionsInFrame } from '../../../src/main/engine/regions/frame';
+import type { Region } from '../../../src/main/engine/regions/types';
+import { createWorkbench, type Workbench } from '../../../src/main/workbench/index';
+import type { JobContext } from '../../../src/main/workbench/ops';
 
-const demoModel = fileURLToPath(new URL('../../resources/demo/fashion-cnn.onnx', import.meta.url));
-const demoImages = fileURLToPath(new URL('../../resources/demo/images', import.meta.url));
+const demoModel = fileURLToPath(new URL('../../../resources/demo/fashion-cnn.onnx', import.meta.url));
+const demoImages = fileURLToPath(new URL('../../../resources/demo/images', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'camscope-regions-session-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 

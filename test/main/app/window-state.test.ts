@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_WINDOW_STATE, loadWindowState, saveWindowState } from '../../src/main/app/window-state';
+import { DEFAULT_WINDOW_STATE, loadWindowState, saveWindowState } from '../../../src/main/app/window-state';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-window-state-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));

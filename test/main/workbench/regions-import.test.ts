@@ -8,13 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProjectDb } from '../../src/main/engine/evaluate/project-db';
-import { regionsInFrame } from '../../src/main/engine/regions/frame';
-import { loadRegions } from '../../src/main/engine/regions/load';
-import { fromRow } from '../../src/main/workbench/annotations';
-import { evaluationRegionsOf, importRegions, projectFolderRegions } from '../../src/main/workbench/regions';
+import { ProjectDb } from '../../../src/main/engine/evaluate/project-db';
+import { regionsInFrame } from '../../../src/main/engine/regions/frame';
+import { loadRegions } from '../../../src/main/engine/regions/load';
+import { fromRow } from '../../../src/main/workbench/annotations';
+import { evaluationRegionsOf, importRegions, projectFolderRegions } from '../../../src/main/workbench/regions';
 
-const FIXTURES = path.resolve(__dirname, '../fixtures/regions');
+const FIXTURES = path.resolve(__dirname, '../../fixtures/regions');
 const FILES = ['cat/1.jpg', 'dog/2.jpg'];
 // A frame the size of the images (stretch = identity), so frame pixels are the images' pixels.
 const PROFILE = { inputSize: [4, 8] as [number, number], resize: 'stretch' as const };
