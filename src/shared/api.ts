@@ -232,7 +232,10 @@ export interface ExplainMapEvent {
   width: number;
   height: number;
   flat: boolean;
+  /** How long the map took to compute (when {@link cached}, the time it took when it was first computed). */
   timeMs: number;
+  /** The map was not computed now: it came from memory or the project's result cache. */
+  cached?: boolean;
   /**
    * A score-based method's estimate while its masked passes run (`passes` so far): shown as a preview, replaced by
    * later estimates and finally by the exact map (an event without `preview`).

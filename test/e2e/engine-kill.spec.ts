@@ -64,3 +64,17 @@ for (const [when, how] of Object.entries(WAYS)) {
     await shot(page, `16-after-kill-next-image-${how}`);
   });
 }
+
+test('back to an image explained a moment ago: every card says "cached", not "0 ms"', async () => {
+  const explained = await title().innerText();
+  await page.keyboard.press('ArrowLeft');
+  await expect(title()).not.toHaveText(explained);
+  await expect(page.locator('[data-method][data-state=done]')).toHaveCount(methodCount, { timeout: 120_000 });
+  await page.keyboard.press('ArrowRight');
+  await expect(title()).toHaveText(explained);
+  await expect(page.locator('[data-method][data-state=done]')).toHaveCount(methodCount, { timeout: 60_000 });
+  await expect(page.getByTestId('map-cached')).toHaveCount(methodCount);
+  await expect(page.getByTestId('map-time')).toHaveCount(0);
+  await expect(page.locator('[data-method]').filter({ hasText: /\b0 ms\b/ })).toHaveCount(0);
+  await shot(page, '16-cached-maps');
+});

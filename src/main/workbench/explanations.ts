@@ -42,8 +42,6 @@ export class ExplanationService {
       throwIfCancelled(ctx.signal);
       try {
         let total = 0;
-        // `cached`: whether this map came from memory or the project rather than being computed now (not yet part of
-        // the contract's map event, so it is not sent).
         const { outcome, cached } = await this.maps.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
           total = all;
           const p: JobProgressBody = { stage: 'explain', method: id, done, total: all, message: `${i + 1} of ${order.length}` };
@@ -65,6 +63,8 @@ export class ExplanationService {
           height: outcome.result.height,
           flat: outcome.result.flat,
           timeMs: outcome.timeMs,
+          // A map from memory or the project took no time now: the card says "cached", not "0 ms".
+          ...(cached ? { cached: true } : {}),
         };
         ctx.partial(map);
         summary.methods.push({ id, ok: true });

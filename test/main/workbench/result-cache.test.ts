@@ -107,6 +107,34 @@ describe('result cache', () => {
     }
   });
 
+  it('a map from memory or the project is marked cached, with the time it took when computed; a computed one is not', async () => {
+    const collect = async (s: Awaited<ReturnType<typeof openSession>>, image: number): Promise<Record<string, { cached?: boolean; timeMs: number }>> => {
+      const got: Record<string, { cached?: boolean; timeMs: number }> = {};
+      await s.explanations.explain({ image, classIndex: null, methods: ['gradcam', 'scorecam++'] }, {
+        signal: new AbortController().signal,
+        partial: (p) => {
+          const m = p as { kind?: string; method: string; cached?: boolean; timeMs: number; preview?: unknown };
+          if (m.kind === 'map' && !m.preview) got[m.method] = { cached: m.cached, timeMs: m.timeMs };
+        },
+      });
+      return got;
+    };
+    const file = join(tmp, 'cached-flag.camscope');
+    const s = await openSession(file, root);
+    const first = await collect(s, 3);
+    for (const id of ['gradcam', 'scorecam++']) {
+      expect(first[id].cached, id).toBeUndefined();
+      expect(first[id].timeMs, id).toBeGreaterThan(0);
+    }
+    const again = await collect(s, 3); // from memory
+    const reopened = await collect(await openSession(file, root), 3); // from the project's result cache
+    for (const id of ['gradcam', 'scorecam++']) {
+      expect(again[id], id).toEqual({ cached: true, timeMs: first[id].timeMs });
+      expect(reopened[id].cached, id).toBe(true);
+      expect(reopened[id].timeMs, id).toBeCloseTo(first[id].timeMs, 3);
+    }
+  });
+
   it('a changed setting or a changed image misses; clearing empties it', async () => {
     const s = await openSession(project, root, '/features/features.9/Relu_output_0');
     const runs = modelRunCount();

@@ -121,6 +121,7 @@ export const TERMS = {
   logit: 'The logit is the model’s raw class score before it is turned into a probability. Probability is what the paper reports; logits show differences the probability squashes near 0 % and 100 %.',
   win: 'Win counts, per image, which method kept the model most confident. When two methods are equally good the one listed first takes the win, so near-identical methods look unequal here.',
   ms: 'How long this map took to compute on this computer, in milliseconds (ms) or seconds.',
+  cached: 'This map was computed earlier (for this image, class, model and settings) and kept in the project, so it was not computed again.',
   drop: 'Per image, Average Drop is measured on one image only: the share of confidence lost when the model sees only what the map highlights (0–100 %, lower is better). Methods often differ by a few points; identical values mean their highlighted regions kept the same confidence.',
   weak: 'Each map is scaled to its own strongest spot, so a class the model hardly believes in still looks bright.',
 } as const;

@@ -23,6 +23,8 @@ export interface MapResult {
   height: number;
   flat: boolean;
   timeMs: number;
+  /** Not computed now: from memory or the project's result cache (see ExplainMapEvent.cached). */
+  cached?: boolean;
   /** Set while the map is a score-based method's estimate (see ExplainMapEvent.preview). */
   preview?: { passes: number; total: number };
 }
@@ -245,7 +247,7 @@ export class ImageViewState {
 
   onMap(e: ExplainMapEvent): void {
     if (e.jobId !== this.jobId) return;
-    this.maps = { ...this.maps, [e.method]: { map: e.map, width: e.width, height: e.height, flat: e.flat, timeMs: e.timeMs, ...(e.preview ? { preview: e.preview } : {}) } };
+    this.maps = { ...this.maps, [e.method]: { map: e.map, width: e.width, height: e.height, flat: e.flat, timeMs: e.timeMs, ...(e.cached ? { cached: true } : {}), ...(e.preview ? { preview: e.preview } : {}) } };
   }
 
   onProgress(p: JobProgress): void {
