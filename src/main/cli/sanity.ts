@@ -10,6 +10,7 @@ import { methodDisplayNames, parseMethodList } from '../engine/methods/registry'
 import { sampleItems } from '../engine/evaluate/dataset';
 import { buildSanitySvg, renderSanityPng } from '../engine/sanity/figure';
 import { runSanity, SANITY_MODES, type SanityMode } from '../engine/sanity/run';
+import { verdictSentence } from '../engine/sanity/sentence';
 import { collectImages, UsageError, type CliIo } from './common';
 
 export const SANITY_USAGE = `  camscope sanity --model M.onnx [--methods gradcam,...] [--mode cascading|independent|random-class] [--seed S]
@@ -65,6 +66,8 @@ export async function sanityCommand(argv: string[], io: CliIo): Promise<number> 
   for (const m of result.json.settings.methods) {
     const v = result.json.methods[m].verdict;
     io.stdout.write(`${m}: ${v.passed === null ? 'no verdict' : v.passed ? 'passes' : 'FAILS'} (${v.value === null ? 'n/a' : v.value.toFixed(3)}) — ${v.rule}\n`);
+    // Blank maps have no similarity to report, so the line's value alone would not say why the method passes.
+    if (v.passed === true && v.blankAt !== null && mode !== 'random-class') io.stdout.write(`  ${verdictSentence(names[m] ?? m, mode, v.passed, v.blankAt)}\n`);
   }
   io.stdout.write(`sanity.json, sanity.svg, sanity.png and maps/ in ${out}\n`);
   return result.json.failed.length ? 1 : 0;

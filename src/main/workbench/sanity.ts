@@ -62,27 +62,9 @@ export function sampleIndices(count: number, n: number, seed: number): number[] 
   return sampleItems(Array.from({ length: count }, (_, i) => i), n, seed);
 }
 
-/** The verdict in plain words for people who do not read the paper; `passed` null means there was nothing to compare. */
-export function verdictSentence(name: string, mode: SanityModeName, passed: boolean | null, blankAt: string | null = null): string {
-  // Blank maps have no similarity to compare, yet they changed as much as a map can.
-  if (passed === true && blankAt !== null && mode !== 'random-class') {
-    return `${name}'s maps went blank once ${blankAt} was randomized: they depend on the learned weights.`;
-  }
-  if (passed === null) return `No verdict for ${name}: its maps were flat or missing, so there was nothing to compare.`;
-  if (mode === 'cascading') {
-    return passed
-      ? `${name}'s maps change when the model's weights are randomized: they depend on what the model learned.`
-      : `Warning: ${name}'s maps stay much the same when the model's weights are randomized, so they may show the image itself (edges, bright areas) rather than what the model learned.`;
-  }
-  if (mode === 'independent') {
-    return passed
-      ? `${name}'s maps change when single parts of the model are randomized: they depend on what those parts learned.`
-      : `Warning: ${name}'s maps stay much the same when most single parts of the model are randomized, so they depend on little of what the model learned.`;
-  }
-  return passed
-    ? `${name}'s maps change when it is asked about another class: they show evidence for the class asked about.`
-    : `Warning: ${name}'s maps stay much the same for a random other class, so they show where the model looks, not what speaks for the class.`;
-}
+import { verdictSentence } from '../engine/sanity/sentence';
+
+export { verdictSentence };
 
 /** A folder-safe, unique name for an image's maps: its index and file name. */
 function stemOf(index: number, file: string): string {

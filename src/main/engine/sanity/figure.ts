@@ -96,8 +96,9 @@ export async function buildSanitySvg(r: SanityResult, methodNames: Record<string
     const v = json.methods[m].verdict;
     const word = v.passed === null ? 'no verdict' : v.passed ? 'passes' : 'FAILS';
     const value = v.value === null ? '' : ` (${v.value.toFixed(3)})`;
+    const blank = v.passed === true && v.blankAt !== null && json.settings.mode !== 'random-class' ? ` — blank once ${v.blankAt} was randomized` : '';
     out.push(`<rect x="${MARGIN}" y="${y + mi * 16}" width="12" height="3" fill="${COLORS[mi % COLORS.length]}"/>`);
-    out.push(`<text x="${MARGIN + 18}" y="${y + mi * 16 + 5}" font-size="11">${escapeXml(`${methodNames[m] ?? m}: ${word}${value}`)}</text>`);
+    out.push(`<text x="${MARGIN + 18}" y="${y + mi * 16 + 5}" font-size="11">${escapeXml(`${methodNames[m] ?? m}: ${word}${value}${blank}`)}</text>`);
   });
   y += methods.length * 16 + 4;
   out.push(`<text x="${MARGIN}" y="${y + 8}" font-size="10" fill="#59636e">${escapeXml(`Rule: ${json.methods[methods[0]]?.verdict.rule ?? ''}`)}</text>`);
