@@ -44,6 +44,11 @@ export function frameTransform(originalWidth: number, originalHeight: number, pr
   return { width: outW, height: outH, sx: rw / w, sy: rh / h, left: roundHalfEven((rw - outW) / 2), top: roundHalfEven((rh - outH) / 2) };
 }
 
+/** The inverse of the transform: a frame point (x, y) in original-image pixels. */
+export function frameToOriginal(t: FrameTransform, x: number, y: number): [number, number] {
+  return [(x + t.left) / t.sx, (y + t.top) / t.sy];
+}
+
 /** What the localization metrics need of an image's regions in the input frame. */
 export interface FrameRegions {
   width: number;
@@ -112,8 +117,15 @@ export async function regionsInFrame(regions: Region[], originalWidth: number, o
         for (let i = 0; i < W; i++) if (ox[i] >= x0 && ox[i] < x1) mask[j * W + i] = 1;
       }
     } else if (s.kind === 'polygon') {
-      const pts = s.points.map(([x, y]) => [x * kx, y * ky] as [number, number]);
-      for (let j = 0; j < H; j++) for (let i = 0; i < W; i++) if (insidePolygon(ox[i], oy[j], pts)) mask[j * W + i] = 1;
+      // Holes by the even-odd rule over all rings: a centre inside the outline and one hole is outside.
+      const rings = [s.points, ...(s.holes ?? [])].map((ring) => ring.map(([x, y]) => [x * kx, y * ky] as [number, number]));
+      for (let j = 0; j < H; j++) {
+        for (let i = 0; i < W; i++) {
+          let inside = false;
+          for (const ring of rings) if (insidePolygon(ox[i], oy[j], ring)) inside = !inside;
+          if (inside) mask[j * W + i] = 1;
+        }
+      }
     } else {
       const m = s.kind === 'mask' ? s : await readMaskPng(s.path);
       // The mask covers the whole original image; a mask of another size is stretched onto it.
