@@ -173,6 +173,7 @@ export function cvatXml(images: readonly CvatImageOut[]): string {
       const label = `label="${escapeXml(r.className ?? '')}" source="camscope" occluded="0"`;
       const s = r.shape;
       if (s.kind === 'box') lines.push(`    <box ${label} xtl="${n(s.x0)}" ytl="${n(s.y0)}" xbr="${n(s.x1)}" ybr="${n(s.y1)}" z_order="0"/>`);
+      else if (s.kind === 'polygon' && s.holes?.length) throw new Error('cvatXml: CVAT polygons have no holes; write them as masks');
       else if (s.kind === 'polygon') lines.push(`    <polygon ${label} points="${s.points.map(([x, y]) => `${n(x)},${n(y)}`).join(';')}" z_order="0"/>`);
       else if (s.kind === 'point') lines.push(`    <points ${label} points="${n(s.x)},${n(s.y)}" z_order="0"/>`);
       else if (s.kind === 'mask') {
