@@ -27,7 +27,7 @@ export function cvatRleToMask(runs: number[], width: number, height: number): Ui
   const out = new Uint8Array(width * height);
   let pos = 0;
   runs.forEach((n, k) => {
-    if (!Number.isInteger(n) || n < 0 || pos + n > out.length) throw new Error(`its runs exceed its ${width}x${height} box`);
+    if (!Number.isInteger(n) || n < 0 || pos + n > out.length) throw new Error(`runs exceed its ${width}x${height} box`);
     if (k % 2 === 1) out.fill(1, pos, pos + n);
     pos += n;
   });
