@@ -70,7 +70,10 @@ export function evaluationRegions(
     const db = new ProjectDb(projectPath);
     try {
       const rows = db.annotations();
-      if (rows.length) regions = projectRegions(rows, files());
+      if (rows.length) {
+        regions = projectRegions(rows, files());
+        warn(regions.summary);
+      }
     } finally {
       db.close();
     }

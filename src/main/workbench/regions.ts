@@ -20,6 +20,7 @@ import { DEFAULT_LOCALIZATION } from '../engine/metrics/localization';
 import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
 import { readMaskPng, regionsInFrame } from '../engine/regions/frame';
 import { isUnmatchedSkip, loadRegions, projectRegions, REGION_FORMAT_NAMES, unmatchedSkip, withSummary, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
+import { appendTo } from '../engine/regions/match';
 import { SkipTally } from '../engine/regions/tally';
 import type { Region } from '../engine/regions/types';
 import { fromRow, geometryJson } from './annotations';
@@ -90,7 +91,7 @@ export async function importRegions(db: ProjectDb, path: string, target: ImportT
         const m = s.kind === 'mask' ? s : await readMaskPng(s.path);
         masks.push({ image, label, width: m.width, height: m.height, data: deflateSync(m.data) });
       }
-      if (annotations.length + masks.length > before) stored.set(image, [...(stored.get(image) ?? []), r]);
+      if (annotations.length + masks.length > before) appendTo(stored, image, [r]);
     }
   }
   // A second import of the same source replaces the first (for this folder), so importing twice does not double.
@@ -149,7 +150,7 @@ export function projectFolderRegions(db: ProjectDb, root: string, files?: readon
       unmatched.push(m.image);
       continue;
     }
-    images.set(m.image, [...(images.get(m.image) ?? []), maskRegion(m)]);
+    appendTo(images, m.image, [maskRegion(m)]);
   }
   const distinct = [...new Set(unmatched)];
   const skipped = [...base.skipped.filter((s) => !isUnmatchedSkip(s)), ...unmatchedSkip(distinct.length)];

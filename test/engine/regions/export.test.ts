@@ -14,6 +14,7 @@ import { frameTransform, regionsInFrame } from '../../../src/main/engine/regions
 import { loadRegions } from '../../../src/main/engine/regions/load';
 import { mapOverlayRgba, sampleMap, writeMapOverlayPng } from '../../../src/main/engine/regions/overlay';
 import type { Region } from '../../../src/main/engine/regions/types';
+import type { ModelProfile } from '../../../src/main/engine/types';
 
 const DATASET = ['cam/a.jpg', 'cam/b.jpg'];
 const dir = mkdtempSync(join(tmpdir(), 'camscope-export-'));
@@ -33,7 +34,7 @@ const IMAGES: ExportImage[] = [
 ];
 const FILES: Record<ExportFormat, string> = { qupath: 'out.geojson', cvat: 'out.xml', coco: 'out.json' };
 
-const pixels = async (regions: Region[], profile = { inputSize: [20, 40] as [number, number], resize: 'stretch' as const }) =>
+const pixels = async (regions: Region[], profile: Pick<ModelProfile, 'inputSize' | 'resize'> = { inputSize: [20, 40], resize: 'stretch' }) =>
   [...(await regionsInFrame(regions, 40, 20, profile)).mask];
 
 describe('round trips: out, then in again', () => {

@@ -7,7 +7,7 @@
  * without annotations are allowed. Images are matched by `file_name` (or its tail).
  */
 import { CamscopeError } from '../errors';
-import type { SourceEntry } from './match';
+import { appendTo, type SourceEntry } from './match';
 import type { SkipTally } from './tally';
 import type { Region } from './types';
 
@@ -51,7 +51,7 @@ export function parseCocoCameraTraps(doc: unknown, path: string, tally: SkipTall
       throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} has an annotation of ${im.file_name} whose bbox is not [x, y, width, height] numbers.`);
     }
     const key = String(a.image_id);
-    regions.set(key, [...(regions.get(key) ?? []), { shape: { kind: 'box', x0: b[0], y0: b[1], x1: b[0] + b[2], y1: b[1] + b[3] }, className }]);
+    appendTo(regions, key, [{ shape: { kind: 'box', x0: b[0], y0: b[1], x1: b[0] + b[2], y1: b[1] + b[3] }, className }]);
   }
   return [...regions].map(([id, list]) => {
     const im = images.get(id)!;

@@ -5,6 +5,7 @@
  * `file_name`, a path relative to the dataset.
  */
 import { CamscopeError } from '../errors';
+import { pointBounds } from './geometry';
 import type { SourceEntry } from './match';
 import { SkipTally } from './tally';
 import type { Region, RegionShape } from './types';
@@ -178,10 +179,8 @@ export function cocoDocument(images: readonly CocoImageOut[]): object {
       if (s.kind === 'box') annotations.push({ ...base, bbox: [s.x0, s.y0, s.x1 - s.x0, s.y1 - s.y0], area: (s.x1 - s.x0) * (s.y1 - s.y0), attributes: { kind: 'rect', ...attributes } });
       else if (s.kind === 'polygon') {
         if (s.holes?.length) throw new Error('cocoDocument: COCO polygons have no holes; write them as masks');
-        const xs = s.points.map((p) => p[0]);
-        const ys = s.points.map((p) => p[1]);
-        const [x0, y0] = [Math.min(...xs), Math.min(...ys)];
-        annotations.push({ ...base, segmentation: [s.points.flat()], bbox: [x0, y0, Math.max(...xs) - x0, Math.max(...ys) - y0], attributes });
+        const [x0, y0, x1, y1] = pointBounds(s.points);
+        annotations.push({ ...base, segmentation: [s.points.flat()], bbox: [x0, y0, x1 - x0, y1 - y0], attributes });
       } else if (s.kind === 'point') annotations.push({ ...base, bbox: [s.x, s.y, 0, 0], keypoints: [s.x, s.y, 2], num_keypoints: 1, attributes });
       else if (s.kind === 'mask') annotations.push({ ...base, iscrowd: 1, segmentation: { size: [s.height, s.width], counts: maskToRle(s.data, s.width, s.height) }, attributes });
       else throw new Error('cocoDocument: read mask files before writing');

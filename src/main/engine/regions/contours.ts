@@ -81,7 +81,9 @@ export function traceContours(mask: ArrayLike<number>, width: number, height: nu
   const leaving = new Map<number, number[]>();
   const push = (c: number, x: number, y: number, d: number): void => {
     const v = vid(x, y);
-    leaving.set(v, [...(leaving.get(v) ?? []), ex.length]);
+    const list = leaving.get(v);
+    if (list) list.push(ex.length);
+    else leaving.set(v, [ex.length]);
     ex.push(x);
     ey.push(y);
     ed.push(d);

@@ -42,12 +42,20 @@ export function rectangleAsBox(points: Pt[]): Extract<RegionShape, { kind: 'box'
 export function shapeBounds(s: RegionShape): [number, number, number, number] | null {
   if (s.kind === 'box') return [s.x0, s.y0, s.x1, s.y1];
   if (s.kind === 'point') return [s.x, s.y, s.x, s.y];
-  if (s.kind === 'polygon') {
-    const xs = s.points.map((p) => p[0]);
-    const ys = s.points.map((p) => p[1]);
-    return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
-  }
+  if (s.kind === 'polygon') return pointBounds(s.points);
   return null;
+}
+
+/** [x0, y0, x1, y1] of a list of points (a loop: outlines can have more vertices than a call takes arguments). */
+export function pointBounds(points: readonly Pt[]): [number, number, number, number] {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const [x, y] of points) {
+    if (x < x0) x0 = x;
+    if (y < y0) y0 = y;
+    if (x > x1) x1 = x;
+    if (y > y1) y1 = y;
+  }
+  return [x0, y0, x1, y1];
 }
 
 /** The shape in another pixel frame: (x, y) → ((x − dx)/scale, (y − dy)/scale). Masks are returned unchanged. */

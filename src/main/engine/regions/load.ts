@@ -14,11 +14,11 @@ import { parseCocoDoc } from './coco';
 import { parseCvatXml } from './cvat';
 import { detectRegionFormat, fileFormat, parseJson, REGION_FORMAT_NAMES, walkFiles, type RegionFormat } from './detect';
 import { parseLabelStudio } from './labelstudio';
-import { ImageIndex, type SourceEntry } from './match';
+import { appendTo, ImageIndex, type SourceEntry } from './match';
 import { DEFAULT_MEGADETECTOR_THRESHOLD, parseMegaDetector } from './megadetector';
 import { isGeoJson, parseQupath } from './qupath';
 import { importSummary, SkipTally, type SkipCount } from './tally';
-import { regionsOnTile } from './tiles';
+import { placeOnTiles } from './tiles';
 import type { Region, RegionSet } from './types';
 import { parseVocXml } from './voc';
 import { parseClassNames, parseYoloTxt, YOLO_CLASS_FILES } from './yolo';
@@ -150,7 +150,7 @@ export function loadRegions(path: string, datasetFiles: readonly string[] | null
   const unmatched: string[] = [];
   const add = (file: string, regions: Region[], size?: { width: number; height: number }): void => {
     if (!regions.length) return;
-    images.set(file, [...(images.get(file) ?? []), ...regions]);
+    appendTo(images, file, regions);
     if (size) sizes.set(file, size);
   };
   for (const e of entries) {
@@ -167,16 +167,9 @@ export function loadRegions(path: string, datasetFiles: readonly string[] | null
       if (!m) continue;
       if ('file' in m) add(m.file, e.regions, e.size);
       else {
-        const placed = new Set<Region>();
-        for (const { file, tile } of m.tiles) {
-          for (const r of e.regions) {
-            const on = regionsOnTile([r], tile);
-            if (!on.length) continue;
-            placed.add(r);
-            add(file, on);
-          }
-        }
-        tally.add(notOnTilesKind, e.regions.length - placed.size);
+        const { perTile, unplaced } = placeOnTiles(e.regions, m.tiles);
+        for (const { file } of m.tiles) if (perTile.has(file)) add(file, perTile.get(file)!);
+        tally.add(notOnTilesKind, unplaced);
       }
       done = true;
       break;
@@ -228,7 +221,7 @@ export function projectRegions(rows: readonly AnnotationRow[], datasetFiles?: re
       unmatched.push(row.image);
       continue;
     }
-    images.set(row.image, [...(images.get(row.image) ?? []), region]);
+    appendTo(images, row.image, [region]);
   }
   const distinct = [...new Set(unmatched)];
   tally.add(unmatchedKind, distinct.length);

@@ -37,6 +37,13 @@ export type Match = { file: string } | { tiles: TileMatch[] } | null;
 const stemOf = (p: string): string => p.slice(0, p.length - extname(p).length);
 const baseOf = (p: string): string => p.slice(p.lastIndexOf('/') + 1);
 
+/** Appends to the list under `key` in place (sources can hold hundreds of thousands of shapes per image). */
+export function appendTo<K, V>(m: Map<K, V[]>, key: K, values: readonly V[]): void {
+  let list = m.get(key);
+  if (!list) m.set(key, (list = []));
+  for (const v of values) list.push(v);
+}
+
 /** A region source's image name with '/' separators and no leading './'. */
 export const normalizeKey = (key: string): string => key.replace(/\\/g, '/').replace(/^(\.\/)+/, '');
 
@@ -50,13 +57,12 @@ export class ImageIndex {
 
   constructor(readonly list: readonly string[]) {
     this.files = new Set(list);
-    const push = (m: Map<string, string[]>, k: string, f: string): void => void m.set(k, [...(m.get(k) ?? []), f]);
     for (const f of list) {
       if (!this.byStem.has(stemOf(f))) this.byStem.set(stemOf(f), f);
-      push(this.byBase, baseOf(f), f);
-      push(this.byBaseStem, stemOf(baseOf(f)), f);
+      appendTo(this.byBase, baseOf(f), [f]);
+      appendTo(this.byBaseStem, stemOf(baseOf(f)), [f]);
       const tile = qupathTile(baseOf(f));
-      if (tile) this.tilesBySlide.set(tile.slide, [...(this.tilesBySlide.get(tile.slide) ?? []), { file: f, tile }]);
+      if (tile) appendTo(this.tilesBySlide, tile.slide, [{ file: f, tile }]);
     }
   }
 

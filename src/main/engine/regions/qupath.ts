@@ -9,7 +9,7 @@
  */
 import { CamscopeError } from '../errors';
 import { openRing, rectangleAsBox } from './geometry';
-import type { SourceEntry } from './match';
+import { appendTo, type SourceEntry } from './match';
 import type { SkipTally } from './tally';
 import type { Region, RegionShape } from './types';
 
@@ -115,7 +115,7 @@ export function parseQupath(doc: unknown, path: string, fileKey: string, tally: 
     const key = (IMAGE_KEYS.map((k) => p[k]).find((v) => typeof v === 'string') as string | undefined) ?? image ?? fileKey;
     const cls = className(p);
     const regions = shapes(f.geometry, why, tally).map((shape) => ({ shape, className: cls }));
-    byImage.set(key, [...(byImage.get(key) ?? []), ...regions]);
+    appendTo(byImage, key, regions);
   });
   // A named image is looked up by name, then as a slide (its QuPath tiles); the file's own name as a slide.
   return [...byImage].map(([key, regions]) => ({

@@ -53,3 +53,45 @@ export function regionsOnTile(regions: readonly Region[], t: TileOrigin): Region
   }
   return out;
 }
+
+/**
+ * Places a slide's regions on its tiles: per tile file its regions (in tile pixels), and how many regions reach no
+ * tile. Tiles are bucketed on a grid of the largest tile's size, so a slide of many thousand cells and tiles is
+ * placed without comparing every cell with every tile.
+ */
+export function placeOnTiles(regions: readonly Region[], tiles: readonly { file: string; tile: TileOrigin }[]): { perTile: Map<string, Region[]>; unplaced: number } {
+  const size = tiles.reduce((m, t) => Math.max(m, t.tile.w, t.tile.h), 0);
+  const buckets = new Map<string, number[]>();
+  tiles.forEach(({ tile: t }, k) => {
+    for (let bx = Math.floor(t.x / size); bx <= Math.floor((t.x + t.w) / size); bx++) {
+      for (let by = Math.floor(t.y / size); by <= Math.floor((t.y + t.h) / size); by++) {
+        const key = `${bx},${by}`;
+        const list = buckets.get(key);
+        if (list) list.push(k);
+        else buckets.set(key, [k]);
+      }
+    }
+  });
+  const perTile = new Map<string, Region[]>();
+  let unplaced = 0;
+  for (const r of regions) {
+    const b = shapeBounds(r.shape);
+    const candidates = new Set<number>();
+    if (b) {
+      for (let bx = Math.floor(b[0] / size); bx <= Math.floor(b[2] / size); bx++) {
+        for (let by = Math.floor(b[1] / size); by <= Math.floor(b[3] / size); by++) for (const k of buckets.get(`${bx},${by}`) ?? []) candidates.add(k);
+      }
+    }
+    let placed = false;
+    for (const k of [...candidates].sort((x, y) => x - y)) {
+      const on = regionsOnTile([r], tiles[k].tile);
+      if (!on.length) continue;
+      placed = true;
+      const list = perTile.get(tiles[k].file);
+      if (list) list.push(on[0]);
+      else perTile.set(tiles[k].file, [on[0]]);
+    }
+    if (!placed) unplaced++;
+  }
+  return { perTile, unplaced };
+}
