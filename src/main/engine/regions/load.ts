@@ -61,29 +61,38 @@ interface Parsed {
   notes: SkipTally;
 }
 
-/** Reads every entry of the source at `path` (already known to be `format`), hashing what it reads. */
-function parseSource(path: string, format: RegionFormat, hash: ReturnType<typeof createHash>, options: LoadOptions): Parsed {
-  const tally = new SkipTally();
-  const notes = new SkipTally();
-  const entries: SourceEntry[] = [];
-  if (!statSync(path).isDirectory()) {
-    const text = readFileSync(path, 'utf8');
-    hash.update(text);
-    const { doc } = fileFormat(text, path);
-    const name = basename(path);
-    if (format === 'coco') entries.push(...parseCocoDoc(doc, path, tally));
-    else if (format === 'cct') entries.push(...parseCocoCameraTraps(doc, path, tally));
-    else if (format === 'qupath') entries.push(...parseQupath(doc, path, name, tally));
-    else if (format === 'labelstudio') entries.push(...parseLabelStudio(doc, path, tally));
-    else if (format === 'megadetector') entries.push(...parseMegaDetector(doc, path, options.threshold ?? DEFAULT_MEGADETECTOR_THRESHOLD, tally));
-    else if (format === 'cvat') entries.push(...parseCvatXml(text, path, tally));
-    else if (format === 'asap') entries.push(...parseAsapXml(text, path, name, tally, notes));
-    else if (format === 'voc') {
-      const { filename, regions } = parseVocXml(text, path, tally);
-      entries.push({ keys: [{ key: name, by: 'slide' }, ...(filename === null ? [] : [{ key: filename, by: 'name' as const }])], regions });
+/** The entries of one region file whose format (and, for JSON, parsed document) is known. */
+function parseFile(path: string, text: string, doc: unknown, format: RegionFormat, p: Parsed, options: LoadOptions): SourceEntry[] {
+  const name = basename(path);
+  switch (format) {
+    case 'coco':
+      return parseCocoDoc(doc, path, p.tally);
+    case 'cct':
+      return parseCocoCameraTraps(doc, path, p.tally);
+    case 'qupath':
+      return parseQupath(doc, path, name, p.tally);
+    case 'labelstudio':
+      return parseLabelStudio(doc, path, p.tally);
+    case 'megadetector':
+      return parseMegaDetector(doc, path, options.threshold ?? DEFAULT_MEGADETECTOR_THRESHOLD, p.tally);
+    case 'cvat':
+      return parseCvatXml(text, path, p.tally);
+    case 'asap':
+      return parseAsapXml(text, path, name, p.tally, p.notes);
+    case 'voc': {
+      const { filename, regions } = parseVocXml(text, path, p.tally);
+      return [{ keys: [{ key: name, by: 'slide' }, ...(filename === null ? [] : [{ key: filename, by: 'name' as const }])], regions }];
     }
-    return { entries, tally, notes };
+    default:
+      throw new Error(`parseFile: ${format} is read from a folder`);
   }
+}
+
+/** The entries of every file of a folder source, hashing what it reads. */
+function parseFolder(path: string, format: RegionFormat, hash: ReturnType<typeof createHash>, p: Parsed): void {
+  const add = (list: SourceEntry[]): void => {
+    for (const e of list) p.entries.push(e);
+  };
   const classNames = format === 'yolo' ? yoloClassNames(path) : null;
   for (const f of walkFiles(path)) {
     const rel = relative(path, f).split(/[\\/]/).join('/');
@@ -91,7 +100,7 @@ function parseSource(path: string, format: RegionFormat, hash: ReturnType<typeof
     if (format === 'masks') {
       if (ext !== '.png') continue;
       hash.update(rel).update(readFileSync(f));
-      entries.push({ keys: [{ key: rel, by: 'stem' }], regions: [{ shape: { kind: 'mask-file', path: f }, className: null }] });
+      add([{ keys: [{ key: rel, by: 'stem' }], regions: [{ shape: { kind: 'mask-file', path: f }, className: null }] }]);
       continue;
     }
     const wanted = format === 'yolo' ? ext === '.txt' && !YOLO_CLASS_FILES.includes(rel) : format === 'qupath' ? ext === '.geojson' || ext === '.json' : ext === '.xml';
@@ -101,24 +110,38 @@ function parseSource(path: string, format: RegionFormat, hash: ReturnType<typeof
       const doc = parseJson(text, f);
       // A folder of GeoJSON may hold other JSON (a project file, say): left out, and said so.
       if (!isGeoJson(doc)) {
-        tally.add({ one: 'JSON file that is not GeoJSON', many: 'JSON files that are not GeoJSON' });
+        p.tally.add({ one: 'JSON file that is not GeoJSON', many: 'JSON files that are not GeoJSON' });
         continue;
       }
       hash.update(rel).update(text);
-      entries.push(...parseQupath(doc, f, rel, tally));
+      add(parseQupath(doc, f, rel, p.tally));
       continue;
     }
     hash.update(rel).update(text);
     if (format === 'voc') {
-      const { filename, regions } = parseVocXml(text, f, tally);
+      const { filename, regions } = parseVocXml(text, f, p.tally);
       const dir = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/') + 1) : '';
       const byName = filename === null ? [] : [{ key: dir + filename, by: 'path' as const }, { key: filename, by: 'path' as const }];
-      entries.push({ keys: [{ key: rel, by: 'stem' }, ...byName], regions });
-    } else if (format === 'yolo') entries.push({ keys: [{ key: rel, by: 'stem' }], regions: parseYoloTxt(text, f, classNames) });
-    else if (format === 'asap') entries.push(...parseAsapXml(text, f, rel, tally, notes));
-    else if (format === 'cvat') entries.push(...parseCvatXml(text, f, tally));
+      add([{ keys: [{ key: rel, by: 'stem' }, ...byName], regions }]);
+    } else if (format === 'yolo') add([{ keys: [{ key: rel, by: 'stem' }], regions: parseYoloTxt(text, f, classNames) }]);
+    else if (format === 'asap') add(parseAsapXml(text, f, rel, p.tally, p.notes));
+    else if (format === 'cvat') add(parseCvatXml(text, f, p.tally));
   }
-  return { entries, tally, notes };
+}
+
+/** Reads the source at `path`: a file by its content, a folder by its files. */
+function parseSource(path: string, hash: ReturnType<typeof createHash>, options: LoadOptions): Parsed & { format: RegionFormat } {
+  const p: Parsed = { entries: [], tally: new SkipTally(), notes: new SkipTally() };
+  if (existsSync(path) && statSync(path).isFile()) {
+    const text = readFileSync(path, 'utf8');
+    const { format, doc } = fileFormat(text, path);
+    hash.update(text);
+    p.entries = parseFile(path, text, doc, format, p, options);
+    return { ...p, format };
+  }
+  const format = detectRegionFormat(path);
+  parseFolder(path, format, hash, p);
+  return { ...p, format };
 }
 
 const unmatchedKind = { one: 'image not in the dataset', many: 'images not in the dataset' };
@@ -139,9 +162,8 @@ const notOnTilesKind = { one: 'region outside every tile of its slide', many: 'r
  * or malformed sources, before anything is taken.
  */
 export function loadRegions(path: string, datasetFiles: readonly string[] | null, options: LoadOptions = {}): LoadedRegions {
-  const format = detectRegionFormat(path);
   const hash = createHash('sha256');
-  const { entries, tally, notes } = parseSource(path, format, hash, options);
+  const { format, entries, tally, notes } = parseSource(path, hash, options);
   const threshold = format === 'megadetector' ? options.threshold ?? DEFAULT_MEGADETECTOR_THRESHOLD : undefined;
   if (threshold !== undefined) hash.update(`\0threshold=${threshold}`);
   const index = datasetFiles ? new ImageIndex(datasetFiles) : null;
