@@ -1,9 +1,8 @@
 /**
  * Regions in the model's input frame: the same resize and crop the image goes through (image/preprocess.ts), applied
  * to the regions. A frame pixel (i, j) belongs to a box or polygon when its centre (i + 0.5, j + 0.5), mapped back to
- * the original image, lies inside it (boxes half-open: x0 ≤ x < x1, y0 ≤ y < y1; polygons by the even-odd crossing rule over
- * the outline and its holes, which
- * gives a centre exactly on an edge to one side consistently);
+ * the original image, lies inside it (boxes half-open: x0 ≤ x < x1, y0 ≤ y < y1; polygons by the even-odd crossing
+ * rule over the outline and its holes, which gives a centre exactly on an edge to one side consistently);
  * masks are resized nearest-neighbour (the mask pixel under the mapped centre); points are mapped forward and kept
  * when they fall inside the frame.
  */
