@@ -341,7 +341,7 @@ export interface FaithfulnessRow {
 
 /** What importing expert regions into the project added (boxes, polygons and points as annotations; masks apart). */
 export interface RegionImportResult {
-  format: 'coco' | 'voc' | 'yolo' | 'masks';
+  format: 'coco' | 'voc' | 'yolo' | 'masks' | 'qupath' | 'asap' | 'cvat' | 'labelstudio' | 'megadetector' | 'cct';
   /** The imported file's or folder's name (a folder ends in '/'). */
   source: string;
   regions: number;
@@ -355,6 +355,8 @@ export interface RegionImportResult {
   unmatched: string[];
   /** One plain sentence: how many regions and images matched, and what did not. */
   message: string;
+  /** A short paragraph: what was taken (by class) and what was skipped, with counts and reasons. */
+  summary?: string;
 }
 
 /** How one method's map of an image agrees with the expert's regions of that image (engine localization values). */

@@ -1,6 +1,8 @@
 /**
- * `camscope evaluate` and expert regions: `--regions PATH` (COCO JSON, or a VOC / YOLO / mask folder) or, without
- * it, the annotations stored in the project file; `--region-class`, `--pointing-tolerance` and `--iou-threshold`.
+ * `camscope evaluate` and expert regions: `--regions PATH` (a region file — COCO, COCO Camera Traps, QuPath GeoJSON,
+ * Label Studio, MegaDetector, CVAT, ASAP or Pascal VOC, told apart by content — or a VOC / ASAP / CVAT / QuPath /
+ * YOLO / mask folder) or, without it, the annotations stored in the project file; `--region-class`,
+ * `--pointing-tolerance`, `--iou-threshold` and `--regions-threshold` (MegaDetector's confidence threshold).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -9,6 +11,7 @@ import { ProjectDb } from '../engine/evaluate/project-db';
 import { DEFAULT_LOCALIZATION } from '../engine/metrics/localization';
 import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
 import { loadRegions, projectRegions, type LoadedRegions } from '../engine/regions/load';
+import { DEFAULT_MEGADETECTOR_THRESHOLD } from '../engine/regions/megadetector';
 import type { RegionClassFilter } from '../engine/regions/types';
 import { UsageError } from './common';
 
@@ -17,6 +20,7 @@ export const REGION_OPTIONS = {
   'region-class': { type: 'string' },
   'pointing-tolerance': { type: 'string' },
   'iou-threshold': { type: 'string' },
+  'regions-threshold': { type: 'string' },
 } as const;
 
 export interface RegionArgs {
@@ -24,6 +28,8 @@ export interface RegionArgs {
   regionClass: RegionClassFilter;
   pointingTolerance: number;
   iouThreshold: number;
+  /** MegaDetector output: detections below this confidence are left out (recorded in the regions' source). */
+  regionsThreshold: number;
 }
 
 /** Parses the region options; throws a UsageError for bad values. */
@@ -42,12 +48,13 @@ export function regionArgs(str: (k: string) => string | undefined): RegionArgs {
     regionClass,
     pointingTolerance: num('pointing-tolerance', DEFAULT_LOCALIZATION.pointingTolerance, (n) => n >= 0, 'a number of pixels ≥ 0'),
     iouThreshold: num('iou-threshold', DEFAULT_LOCALIZATION.iouThreshold, (n) => n >= 0 && n <= 1, 'a number from 0 to 1'),
+    regionsThreshold: num('regions-threshold', DEFAULT_MEGADETECTOR_THRESHOLD, (n) => n >= 0 && n <= 1, 'a confidence from 0 to 1'),
   };
 }
 
 /**
  * The regions an evaluation uses: `--regions PATH`, else the project file's annotations when it has any, else none.
- * `warn` hears about regions that match no image of the dataset.
+ * `warn` hears the import's summary (what was taken and skipped) and about regions that match no image of the dataset.
  */
 export function evaluationRegions(
   a: RegionArgs,
@@ -58,12 +65,16 @@ export function evaluationRegions(
   let regions: LoadedRegions | null = null;
   const files = (): string[] => loadDataset(resolve(dataset.root), dataset.classes, dataset.labels ? resolve(dataset.labels) : undefined).items.map((i) => i.file);
   if (a.regions) {
-    regions = loadRegions(resolve(a.regions), files());
+    regions = loadRegions(resolve(a.regions), files(), { threshold: a.regionsThreshold });
+    warn(regions.summary);
   } else if (existsSync(projectPath)) {
     const db = new ProjectDb(projectPath);
     try {
       const rows = db.annotations();
-      if (rows.length) regions = projectRegions(rows, files());
+      if (rows.length) {
+        regions = projectRegions(rows, files());
+        warn(regions.summary);
+      }
     } finally {
       db.close();
     }

@@ -1,13 +1,17 @@
 /**
- * Expert regions in the workbench: importing COCO / VOC / YOLO / mask files into the project, and the regions an
+ * Expert regions in the workbench: importing region files (any format engine/regions reads: COCO, VOC, YOLO, masks,
+ * QuPath GeoJSON, ASAP, CVAT, Label Studio, MegaDetector, COCO Camera Traps) into the project, and the regions an
  * app evaluation or a map card compares maps with.
  *
  * Where imported regions live: boxes, polygons and points become annotations labelled with their class (note
  * "Imported from NAME"), so the user sees them on the image and can move, relabel or delete them like their own.
- * Masks have no vertices to edit, so they go to the project's region_masks table. Importing the same file or folder
- * again replaces what its earlier import added for the open image folder.
+ * Masks have no vertices to edit, so they go to the project's region_masks table; so do polygons with holes
+ * (QuPath), rasterized at the image's size, since an annotation has one outline. Importing the same file or folder
+ * again replaces what its earlier import added for the open image folder. The source is read whole before anything
+ * is stored, so a malformed file stores nothing.
  */
 import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import type { RegionAgreement, RegionImportResult } from '../../shared/api';
@@ -16,14 +20,14 @@ import { ProjectDb, type AnnotationRow } from '../engine/evaluate/project-db';
 import { argmaxFirst, DEFAULT_LOCALIZATION, localize } from '../engine/metrics/localization';
 import type { LocalizationSpec } from '../engine/metrics/localization/evaluation';
 import { imageFrameRegions } from '../engine/metrics/localization/image';
-import { readMaskPng } from '../engine/regions/frame';
-import { loadRegions, projectRegions, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
+import { readMaskPng, regionsInFrame } from '../engine/regions/frame';
+import { isUnmatchedSkip, loadRegions, projectRegions, REGION_FORMAT_NAMES, unmatchedSkip, withSummary, type LoadedRegions, type RegionFormat } from '../engine/regions/load';
+import { appendTo } from '../engine/regions/match';
+import { SkipTally } from '../engine/regions/tally';
 import type { Region } from '../engine/regions/types';
 import { fromRow, geometryJson } from './annotations';
 import type { MapService } from './maps';
 import type { WorkbenchState } from './state';
-
-const FORMAT_NAMES: Record<RegionFormat, string> = { coco: 'COCO', voc: 'Pascal VOC', yolo: 'YOLO', masks: 'mask' };
 
 /** The note of annotations an import adds (and how a later import of the same source finds them). */
 export function importNote(sourceName: string): string {
@@ -48,21 +52,31 @@ export interface ImportTarget {
   sizeOf: (file: string) => Promise<{ width: number; height: number }>;
 }
 
+/** A polygon with holes as a mask at the image's size (pixels whose centre is inside), as the evaluation reads it. */
+async function holedPolygonMask(r: Region, size: { width: number; height: number }): Promise<Uint8Array> {
+  const f = await regionsInFrame([r], size.width, size.height, { inputSize: [size.height, size.width], resize: 'stretch' });
+  return f.mask;
+}
+
 /**
- * Reads regions from `path` (a COCO .json file, or a VOC / YOLO / mask folder), matches them to the open folder's
- * images and stores them in the project. Throws a one-sentence error naming the file when the source is unreadable.
+ * Reads regions from `path` (a region file, or a VOC / ASAP / CVAT / QuPath / YOLO / mask folder), matches them to
+ * the open folder's images and stores them in the project. Throws a one-sentence error naming the file when the
+ * source is unreadable or malformed (nothing is stored then).
  */
 export async function importRegions(db: ProjectDb, path: string, target: ImportTarget): Promise<RegionImportResult> {
   const loaded = loadRegions(path, target.files);
   const format = loaded.format as RegionFormat;
-  const sourceName = basename(path) + (format === 'coco' ? '' : '/');
+  const sourceName = basename(path) + (statSync(path).isDirectory() ? '/' : '');
   const note = importNote(sourceName);
   const annotations: { image: string; kind: string; label: string; note: string; geometry: string }[] = [];
   const masks: { image: string; label: string; width: number; height: number; data: Uint8Array }[] = [];
   let skipped = 0;
+  // What the project ends up holding, for the summary.
+  const stored = new Map<string, Region[]>();
   for (const [image, regions] of [...loaded.images].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const size = await target.sizeOf(image);
     for (const r of regions) {
+      const before = annotations.length + masks.length;
       // YOLO coordinates are fractions of the image's size: stored in pixels, like every annotation.
       const kx = r.relative ? size.width : 1;
       const ky = r.relative ? size.height : 1;
@@ -74,18 +88,21 @@ export async function importRegions(db: ProjectDb, path: string, target: ImportT
         else annotations.push({ image, kind, label, note, geometry: geometryJson(kind, points, size, target.root) });
       };
       if (s.kind === 'box') add('rect', [[s.x0 * kx, s.y0 * ky], [s.x1 * kx, s.y1 * ky]]);
+      else if (s.kind === 'polygon' && s.holes?.length) masks.push({ image, label, width: size.width, height: size.height, data: deflateSync(await holedPolygonMask(r, size)) });
       else if (s.kind === 'polygon') add('polygon', s.points.map(([x, y]) => [x * kx, y * ky]));
       else if (s.kind === 'point') add('point', [[s.x * kx, s.y * ky]]);
       else {
         const m = s.kind === 'mask' ? s : await readMaskPng(s.path);
         masks.push({ image, label, width: m.width, height: m.height, data: deflateSync(m.data) });
       }
+      if (annotations.length + masks.length > before) appendTo(stored, image, [r]);
     }
   }
   // A second import of the same source replaces the first (for this folder), so importing twice does not double.
+  // The new ones are added before the old ones go, so a write that fails midway loses nothing.
   const earlier = ofFolder(db.annotations().filter((a) => a.note === note), annotationDataset, target.root);
-  db.deleteAnnotations(earlier.map((a) => a.id));
   db.addAnnotations(annotations);
+  db.deleteAnnotations(earlier.map((a) => a.id));
   db.replaceRegionMasks(sourceName, target.root, masks);
   const count = annotations.length + masks.length;
   const shown = loaded.unmatched.slice(0, 3).join(', ') + (loaded.unmatched.length > 3 ? ', …' : '');
@@ -95,7 +112,11 @@ export async function importRegions(db: ProjectDb, path: string, target: ImportT
   const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
   const message = loaded.images.size === 0
     ? `No region in ${sourceName} matches an image of the open folder, so nothing was imported${unmatchedText}.`
-    : `Imported ${plural(count, 'region', 'regions')} for ${plural(loaded.images.size, 'image', 'images')} from ${sourceName} (${FORMAT_NAMES[format]})${unmatchedText}${skipped ? `; ${plural(skipped, 'polygon', 'polygons')} with fewer than three corners left out` : ''}.`;
+    : `Imported ${plural(count, 'region', 'regions')} for ${plural(loaded.images.size, 'image', 'images')} from ${sourceName} (${REGION_FORMAT_NAMES[format]})${unmatchedText}${skipped ? `; ${plural(skipped, 'polygon', 'polygons')} with fewer than three corners left out` : ''}.`;
+  // The loader's summary, with what the project could not store (polygons of fewer than three corners).
+  const extra = new SkipTally();
+  extra.add({ one: 'polygon with fewer than three corners', many: 'polygons with fewer than three corners' }, skipped);
+  const { summary } = withSummary({ ...loaded, images: stored, skipped: [...loaded.skipped, ...extra.list()] });
   return {
     format,
     source: sourceName,
@@ -106,6 +127,7 @@ export async function importRegions(db: ProjectDb, path: string, target: ImportT
     replaced: earlier.length,
     unmatched: loaded.unmatched,
     message,
+    summary,
   };
 }
 
@@ -132,9 +154,11 @@ export function projectFolderRegions(db: ProjectDb, root: string, files?: readon
       unmatched.push(m.image);
       continue;
     }
-    images.set(m.image, [...(images.get(m.image) ?? []), maskRegion(m)]);
+    appendTo(images, m.image, [maskRegion(m)]);
   }
-  return { ...base, source: 'project annotations and masks', images, fingerprint: hash.digest('hex'), unmatched: [...new Set(unmatched)] };
+  const distinct = [...new Set(unmatched)];
+  const skipped = [...base.skipped.filter((s) => !isUnmatchedSkip(s)), ...unmatchedSkip(distinct.length)];
+  return withSummary({ ...base, source: 'project annotations and masks', images, fingerprint: hash.digest('hex'), unmatched: distinct, skipped });
 }
 
 /**

@@ -111,7 +111,7 @@ describe('mask PNGs', () => {
 
   it('detects formats and refuses what it cannot read', () => {
     expect(detectRegionFormat(join(FIX, 'coco.json'))).toBe('coco');
-    expect(() => detectRegionFormat(join(FIX, 'README.md'))).toThrow(/README\.md is not a COCO \.json file/);
+    expect(() => detectRegionFormat(join(FIX, 'README.md'))).toThrow(/README\.md is neither JSON .* nor XML/);
     const empty = mkdtempSync(join(tmpdir(), 'camscope-empty-'));
     mkdirSync(join(empty, 'x'));
     expect(() => detectRegionFormat(empty)).toThrow(/holds no \.xml/);

@@ -5,7 +5,10 @@
  * `file_name`, a path relative to the dataset.
  */
 import { CamscopeError } from '../errors';
-import type { Region } from './types';
+import { pointBounds } from './geometry';
+import type { SourceEntry } from './match';
+import { SkipTally } from './tally';
+import type { Region, RegionShape } from './types';
 
 interface CocoImage { id: number | string; file_name: string; width?: number; height?: number }
 interface CocoAnnotation {
@@ -91,22 +94,30 @@ function annotationRegions(a: CocoAnnotation, className: string | null, file: st
 }
 
 /** Parses a COCO document; keys are the images' `file_name`s with '/' separators. */
-export function parseCoco(text: string, path: string): Map<string, Region[]> {
-  let doc: { images?: CocoImage[]; annotations?: CocoAnnotation[]; categories?: { id: number | string; name: string }[] };
+export function parseCoco(text: string, path: string, tally?: SkipTally): Map<string, Region[]> {
+  let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (e) {
     throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} is not valid JSON (${e instanceof Error ? e.message : String(e)}).`);
   }
+  return new Map(parseCocoDoc(doc, path, tally ?? new SkipTally()).map((e) => [e.keys[0].key, e.regions]));
+}
+
+/** A parsed COCO document's regions per image (`file_name`, matched exactly), with the sizes COCO states. */
+export function parseCocoDoc(parsed: unknown, path: string, tally: SkipTally): SourceEntry[] {
+  const doc = parsed as { images?: CocoImage[]; annotations?: CocoAnnotation[]; categories?: { id: number | string; name: string }[] } | null;
   if (!doc || !Array.isArray(doc.images) || !Array.isArray(doc.annotations)) {
     throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} is not COCO JSON: it needs "images" and "annotations" lists.`);
   }
   const names = new Map((doc.categories ?? []).map((c) => [String(c.id), String(c.name)]));
-  const files = new Map(doc.images.map((im) => [String(im.id), String(im.file_name).replace(/\\/g, '/').replace(/^\.\//, '')]));
-  const out = new Map<string, Region[]>();
+  const images = new Map(doc.images.map((im) => [String(im.id), im]));
+  const fileOf = (im: CocoImage): string => String(im.file_name).replace(/\\/g, '/').replace(/^\.\//, '');
+  const out = new Map<string, SourceEntry>();
   for (const a of doc.annotations) {
-    const file = files.get(String(a.image_id));
-    if (file === undefined) throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} has an annotation for image id ${a.image_id}, which is not in its "images" list.`);
+    const im = images.get(String(a.image_id));
+    if (im === undefined) throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} has an annotation for image id ${a.image_id}, which is not in its "images" list.`);
+    const file = fileOf(im);
     const className = a.category_id === undefined ? null : names.get(String(a.category_id)) ?? null;
     let regions: Region[];
     try {
@@ -114,7 +125,71 @@ export function parseCoco(text: string, path: string): Map<string, Region[]> {
     } catch (e) {
       throw new CamscopeError('INVALID_ARGUMENT', `The regions file ${path} has an invalid annotation: ${e instanceof Error ? e.message : String(e)}.`);
     }
-    out.set(file, [...(out.get(file) ?? []), ...regions]);
+    if (!regions.length) tally.add({ one: 'annotation without a shape', many: 'annotations without a shape', why: 'no box, polygon, mask or visible keypoint' });
+    const sized = Number.isInteger(im.width) && Number.isInteger(im.height) && im.width! > 0 && im.height! > 0;
+    const entry = out.get(file) ?? { keys: [{ key: file, by: 'path' as const }], regions: [], ...(sized ? { size: { width: im.width!, height: im.height! } } : {}) };
+    entry.regions.push(...regions);
+    out.set(file, entry);
   }
-  return out;
+  return [...out.values()];
+}
+
+/** Column-major COCO runs (first run = zeros) of a row-major 0/1 mask. */
+export function maskToRle(data: ArrayLike<number>, width: number, height: number): number[] {
+  const runs: number[] = [];
+  let current = 0;
+  let n = 0;
+  for (let col = 0; col < width; col++) {
+    for (let row = 0; row < height; row++) {
+      const v = data[row * width + col] ? 1 : 0;
+      if (v === current) n++;
+      else {
+        runs.push(n);
+        current = v;
+        n = 1;
+      }
+    }
+  }
+  runs.push(n);
+  return runs;
+}
+
+export interface CocoImageOut {
+  name: string;
+  width?: number;
+  height?: number;
+  /** Boxes, polygons without holes, points, and masks (any size: COCO RLE carries its own). */
+  regions: readonly { shape: RegionShape; className: string | null; name?: string }[];
+}
+
+/**
+ * A COCO document of these images: boxes as a bbox (attributes.kind "rect", as camscope's annotation export writes
+ * them), polygons as segmentation polygons, points as keypoints, masks as uncompressed RLE — so reading it back
+ * gives the same shapes.
+ */
+export function cocoDocument(images: readonly CocoImageOut[]): object {
+  const categories = [...new Set(images.flatMap((im) => im.regions.map((r) => r.className).filter((c): c is string => c !== null)))].sort();
+  const catId = new Map(categories.map((c, i) => [c, i + 1]));
+  const annotations: object[] = [];
+  images.forEach((im, k) => {
+    for (const r of im.regions) {
+      const s = r.shape;
+      const base = { id: annotations.length + 1, image_id: k + 1, ...(r.className !== null ? { category_id: catId.get(r.className) } : {}), iscrowd: 0 };
+      const attributes = r.name ? { name: r.name } : {};
+      if (s.kind === 'box') annotations.push({ ...base, bbox: [s.x0, s.y0, s.x1 - s.x0, s.y1 - s.y0], area: (s.x1 - s.x0) * (s.y1 - s.y0), attributes: { kind: 'rect', ...attributes } });
+      else if (s.kind === 'polygon') {
+        if (s.holes?.length) throw new Error('cocoDocument: COCO polygons have no holes; write them as masks');
+        const [x0, y0, x1, y1] = pointBounds(s.points);
+        annotations.push({ ...base, segmentation: [s.points.flat()], bbox: [x0, y0, x1 - x0, y1 - y0], attributes });
+      } else if (s.kind === 'point') annotations.push({ ...base, bbox: [s.x, s.y, 0, 0], keypoints: [s.x, s.y, 2], num_keypoints: 1, attributes });
+      else if (s.kind === 'mask') annotations.push({ ...base, iscrowd: 1, segmentation: { size: [s.height, s.width], counts: maskToRle(s.data, s.width, s.height) }, attributes });
+      else throw new Error('cocoDocument: read mask files before writing');
+    }
+  });
+  return {
+    info: { description: 'Regions exported by camscope' },
+    images: images.map((im, k) => ({ id: k + 1, file_name: im.name, ...(im.width !== undefined && im.height !== undefined ? { width: im.width, height: im.height } : {}) })),
+    categories: categories.map((name) => ({ id: catId.get(name), name })),
+    annotations,
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * Regions in the model's input frame: the same resize and crop the image goes through (image/preprocess.ts), applied
  * to the regions. A frame pixel (i, j) belongs to a box or polygon when its centre (i + 0.5, j + 0.5), mapped back to
- * the original image, lies inside it (boxes half-open: x0 ≤ x < x1, y0 ≤ y < y1; polygons by the even-odd crossing rule, which
- * gives a centre exactly on an edge to one side consistently);
+ * the original image, lies inside it (boxes half-open: x0 ≤ x < x1, y0 ≤ y < y1; polygons by the even-odd crossing
+ * rule over the outline and its holes, which gives a centre exactly on an edge to one side consistently);
  * masks are resized nearest-neighbour (the mask pixel under the mapped centre); points are mapped forward and kept
  * when they fall inside the frame.
  */
@@ -42,6 +42,11 @@ export function frameTransform(originalWidth: number, originalHeight: number, pr
     [rw, rh] = [Math.max(outW, Math.floor(w * scale)), Math.max(outH, Math.floor(h * scale))];
   }
   return { width: outW, height: outH, sx: rw / w, sy: rh / h, left: roundHalfEven((rw - outW) / 2), top: roundHalfEven((rh - outH) / 2) };
+}
+
+/** The inverse of the transform: a frame point (x, y) in original-image pixels. */
+export function frameToOriginal(t: FrameTransform, x: number, y: number): [number, number] {
+  return [(x + t.left) / t.sx, (y + t.top) / t.sy];
 }
 
 /** What the localization metrics need of an image's regions in the input frame. */
@@ -112,8 +117,15 @@ export async function regionsInFrame(regions: Region[], originalWidth: number, o
         for (let i = 0; i < W; i++) if (ox[i] >= x0 && ox[i] < x1) mask[j * W + i] = 1;
       }
     } else if (s.kind === 'polygon') {
-      const pts = s.points.map(([x, y]) => [x * kx, y * ky] as [number, number]);
-      for (let j = 0; j < H; j++) for (let i = 0; i < W; i++) if (insidePolygon(ox[i], oy[j], pts)) mask[j * W + i] = 1;
+      // Holes by the even-odd rule over all rings: a centre inside the outline and one hole is outside.
+      const rings = [s.points, ...(s.holes ?? [])].map((ring) => ring.map(([x, y]) => [x * kx, y * ky] as [number, number]));
+      for (let j = 0; j < H; j++) {
+        for (let i = 0; i < W; i++) {
+          let inside = false;
+          for (const ring of rings) if (insidePolygon(ox[i], oy[j], ring)) inside = !inside;
+          if (inside) mask[j * W + i] = 1;
+        }
+      }
     } else {
       const m = s.kind === 'mask' ? s : await readMaskPng(s.path);
       // The mask covers the whole original image; a mask of another size is stretched onto it.

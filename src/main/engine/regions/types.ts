@@ -5,7 +5,8 @@
  */
 export type RegionShape =
   | { kind: 'box'; x0: number; y0: number; x1: number; y1: number }
-  | { kind: 'polygon'; points: [number, number][] }
+  /** A closed outline; `holes` (QuPath and contour exports) are cut out of it (even-odd over all rings). */
+  | { kind: 'polygon'; points: [number, number][]; holes?: [number, number][][] }
   | { kind: 'point'; x: number; y: number }
   /** Non-zero pixels are in the region; `data` is width·height values (row-major). Its size may differ from the image's. */
   | { kind: 'mask'; width: number; height: number; data: Uint8Array }

@@ -4,6 +4,7 @@
  * pixels xmin − 1 … xmax − 1, i.e. the box [xmin − 1, xmax) × [ymin − 1, ymax) in camscope's coordinates.
  */
 import { CamscopeError } from '../errors';
+import type { SkipTally } from './tally';
 import type { Region } from './types';
 
 const tag = (xml: string, name: string): string | null => {
@@ -16,14 +17,18 @@ function unescape(s: string): string {
 }
 
 /** The regions of one VOC XML file, and its <filename> (null when absent). */
-export function parseVocXml(xml: string, path: string): { filename: string | null; regions: Region[] } {
+export function parseVocXml(xml: string, path: string, tally?: SkipTally): { filename: string | null; regions: Region[] } {
   if (!/<annotation[\s>]/.test(xml)) throw new CamscopeError('INVALID_ARGUMENT', `The VOC file ${path} has no <annotation> element.`);
   const regions: Region[] = [];
   for (const m of xml.matchAll(/<object(?:\s[^>]*)?>([\s\S]*?)<\/object>/g)) {
     const obj = m[1];
     const name = tag(obj, 'name');
     const box = tag(obj, 'bndbox');
-    if (box === null) continue; // objects without a box (e.g. only a segmentation reference) give no region
+    if (box === null) {
+      // Objects without a box (e.g. only a segmentation reference) give no region.
+      tally?.add({ one: 'object without a <bndbox>', many: 'objects without a <bndbox>' });
+      continue;
+    }
     const v = ['xmin', 'ymin', 'xmax', 'ymax'].map((k) => Number(tag(box, k)));
     if (!v.every(Number.isFinite) || v[2] < v[0] || v[3] < v[1]) {
       throw new CamscopeError('INVALID_ARGUMENT', `The VOC file ${path} has an object whose <bndbox> is not xmin ≤ xmax, ymin ≤ ymax numbers.`);
