@@ -43,7 +43,7 @@ Usage:
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...] [--no-reference]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
                    [--batch N] [--shard I/N] [--regions PATH] [--region-class all|target]
-                   [--pointing-tolerance 15] [--iou-threshold 0.5] --out DIR
+                   [--pointing-tolerance 15] [--iou-threshold 0.5] [--road] --out DIR
   camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
   camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
                    [--cpus-per-task C] [--mem M] [--time T] [--partition P] [--account A] [--sbatch=OPT]
@@ -58,6 +58,7 @@ evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}. Its met
 methods) always get the random map as a reference line (never in Win %, never marked best) unless --no-reference.
 Per-image results go to the project database (default DIR/project.camscope) as they are computed, and an
 interrupted run resumes where it stopped.
+--road adds ROAD (noisy linear imputation, MoRF and LeRF at 10-90 %): 18 more model passes per image and method.
 --shard I/N evaluates image positions p ≡ I (mod N) of the run's seeded sample into the project; merge checks
 that its PROJECTs hold all N shards of one run and writes the reports an unsharded run would. slurm writes an
 sbatch array script, a merge job and submit.sh into DIR; k8s writes an Indexed Job, a merge Job and submit-k8s.sh.
@@ -346,6 +347,8 @@ export interface EvaluateArgs {
   shard?: Shard;
   /** Expert regions for localization (see ./regions). */
   regions: RegionArgs;
+  /** --road: ROAD's 18 extra model passes per image and method (engine/evaluate/road.ts). */
+  road: boolean;
 }
 
 /** "2 images changed (computed again), 1 removed, …", or '' when nothing changed. */
@@ -399,6 +402,7 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
       localization,
       classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
       curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
+      road: a.road,
       onProgress: (p) => {
         if (p.file === null && p.fraction !== undefined) {
           // Within an image (score-based methods' masked passes): the terminal's bar moves; logs wait for the image.
@@ -439,7 +443,7 @@ async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
 }
 
 
-const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, ...REGION_OPTIONS } as const;
+const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, road: { type: 'boolean' }, ...REGION_OPTIONS } as const;
 
 /** --ep and --precision, shared by explain and evaluate. */
 function runtimeArgs(str: (k: string) => string | undefined): { ep: ExecutionProviderName; precision: Precision } {
@@ -501,6 +505,7 @@ export function evaluateArgs(values: Record<string, string | boolean | undefined
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
     shard: shardOption(str('shard')),
     regions: regionArgs(str, (m) => new UsageError(m)),
+    road: values.road === true,
   };
 }
 

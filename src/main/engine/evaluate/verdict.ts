@@ -128,7 +128,7 @@ function sentences(
       out.push(`${name(leader)} is best on ${top} of ${N} metrics; ${listWords(parts)}.`);
     }
   } else {
-    out.push(`No method leads on its own: ${names(leaders)} are each best on ${top} of ${N} metrics.`);
+    out.push(`No method leads on its own: ${names(leaders)} are each best on ${N === 1 ? 'the one metric ranked' : `${top} of ${N} metrics`}.`);
     out.push(`Best per metric: ${ranked.map((x) => `${x.name}: ${bestThere(x)}`).join('; ')}.`);
   }
 
