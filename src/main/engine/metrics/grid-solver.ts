@@ -46,25 +46,39 @@ const COARSEST = 128;
 /** Gauss–Seidel sweeps before and after each coarse correction. */
 const SWEEPS = 1;
 
-function multiply(A: GridOperator, x: Float64Array, y: Float64Array): void {
+/**
+ * Vectors hold m right-hand sides interleaved (value j of unknown u at u · m + j): the channels of an image share
+ * the matrix, and one sweep over its coefficients serves all of them.
+ */
+function multiply(A: GridOperator, x: Float64Array, y: Float64Array, m: number): void {
   const { diag, nbr, coef } = A;
   for (let u = 0; u < diag.length; u++) {
     const k = u * 8;
-    y[u] = diag[u] * x[u] + coef[k] * x[nbr[k]] + coef[k + 1] * x[nbr[k + 1]] + coef[k + 2] * x[nbr[k + 2]] + coef[k + 3] * x[nbr[k + 3]] +
-      coef[k + 4] * x[nbr[k + 4]] + coef[k + 5] * x[nbr[k + 5]] + coef[k + 6] * x[nbr[k + 6]] + coef[k + 7] * x[nbr[k + 7]];
+    const d = diag[u];
+    const c0 = coef[k], c1 = coef[k + 1], c2 = coef[k + 2], c3 = coef[k + 3], c4 = coef[k + 4], c5 = coef[k + 5], c6 = coef[k + 6], c7 = coef[k + 7];
+    const n0 = nbr[k] * m, n1 = nbr[k + 1] * m, n2 = nbr[k + 2] * m, n3 = nbr[k + 3] * m, n4 = nbr[k + 4] * m, n5 = nbr[k + 5] * m, n6 = nbr[k + 6] * m, n7 = nbr[k + 7] * m;
+    for (let j = 0, o = u * m; j < m; j++, o++) {
+      y[o] = d * x[o] + c0 * x[n0 + j] + c1 * x[n1 + j] + c2 * x[n2 + j] + c3 * x[n3 + j] +
+        c4 * x[n4 + j] + c5 * x[n5 + j] + c6 * x[n6 + j] + c7 * x[n7 + j];
+    }
   }
 }
 
-function gaussSeidel(A: GridOperator, invDiag: Float64Array, b: Float64Array, x: Float64Array, backward: boolean): void {
+function gaussSeidel(A: GridOperator, invDiag: Float64Array, b: Float64Array, x: Float64Array, m: number, backward: boolean): void {
   const { nbr, coef } = A;
   const n = invDiag.length;
   for (let i = 0; i < n; i++) {
     const u = backward ? n - 1 - i : i;
     const k = u * 8;
+    const inv = invDiag[u];
+    const c0 = coef[k], c1 = coef[k + 1], c2 = coef[k + 2], c3 = coef[k + 3], c4 = coef[k + 4], c5 = coef[k + 5], c6 = coef[k + 6], c7 = coef[k + 7];
+    const n0 = nbr[k] * m, n1 = nbr[k + 1] * m, n2 = nbr[k + 2] * m, n3 = nbr[k + 3] * m, n4 = nbr[k + 4] * m, n5 = nbr[k + 5] * m, n6 = nbr[k + 6] * m, n7 = nbr[k + 7] * m;
     // x[u]'s own (zero-coefficient) self links read the old x[u], which they multiply by 0.
-    const s = coef[k] * x[nbr[k]] + coef[k + 1] * x[nbr[k + 1]] + coef[k + 2] * x[nbr[k + 2]] + coef[k + 3] * x[nbr[k + 3]] +
-      coef[k + 4] * x[nbr[k + 4]] + coef[k + 5] * x[nbr[k + 5]] + coef[k + 6] * x[nbr[k + 6]] + coef[k + 7] * x[nbr[k + 7]];
-    x[u] = (b[u] - s) * invDiag[u];
+    for (let j = 0, o = u * m; j < m; j++, o++) {
+      const s = c0 * x[n0 + j] + c1 * x[n1 + j] + c2 * x[n2 + j] + c3 * x[n3 + j] +
+        c4 * x[n4 + j] + c5 * x[n5 + j] + c6 * x[n6 + j] + c7 * x[n7 + j];
+      x[o] = (b[o] - s) * inv;
+    }
   }
 }
 
@@ -130,17 +144,20 @@ function denseCholesky(A: GridOperator): Float64Array {
   return L;
 }
 
-function choleskySolve(L: Float64Array, b: Float64Array, x: Float64Array): void {
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i * n + k] * x[k];
-    x[i] = s / L[i * n + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k];
-    x[i] = s / L[i * n + i];
+/** Solves L Lᵀ x = b for each of the m interleaved right-hand sides. */
+function choleskySolve(L: Float64Array, b: Float64Array, x: Float64Array, m: number): void {
+  const n = b.length / m;
+  for (let j = 0; j < m; j++) {
+    for (let i = 0; i < n; i++) {
+      let s = b[i * m + j];
+      for (let k = 0; k < i; k++) s -= L[i * n + k] * x[k * m + j];
+      x[i * m + j] = s / L[i * n + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = x[i * m + j];
+      for (let k = i + 1; k < n; k++) s -= L[k * n + i] * x[k * m + j];
+      x[i * m + j] = s / L[i * n + i];
+    }
   }
 }
 
@@ -155,22 +172,22 @@ interface Level {
   xc: Float64Array;
 }
 
-/** The multigrid hierarchy of an operator: build once, then precondition any number of right-hand sides. */
+/** The multigrid hierarchy of an operator for m right-hand sides at a time: build once, then precondition any number of them. */
 export class GridMultigrid {
   private readonly levels: Level[] = [];
 
-  constructor(A: GridOperator) {
+  constructor(A: GridOperator, readonly m = 1) {
     let op = A;
     for (;;) {
       const n = op.diag.length;
       // The grid halves at every level, so its unknowns fall under the limit after at most log2(size) levels.
       if (n <= COARSEST) {
-        this.levels.push({ A: op, invDiag: op.diag, factor: denseCholesky(op), r: new Float64Array(n), bc: new Float64Array(0), xc: new Float64Array(0) });
+        this.levels.push({ A: op, invDiag: op.diag, factor: denseCholesky(op), r: new Float64Array(n * m), bc: new Float64Array(0), xc: new Float64Array(0) });
         return;
       }
       const { coarse, agg } = coarsen(op);
-      const invDiag = op.diag.map((d) => 1 / d);
-      this.levels.push({ A: op, invDiag, agg, r: new Float64Array(n), bc: new Float64Array(coarse.diag.length), xc: new Float64Array(coarse.diag.length) });
+      const nc = coarse.diag.length;
+      this.levels.push({ A: op, invDiag: op.diag.map((d) => 1 / d), agg, r: new Float64Array(n * m), bc: new Float64Array(nc * m), xc: new Float64Array(nc * m) });
       op = coarse;
     }
   }
@@ -183,67 +200,85 @@ export class GridMultigrid {
 
   private cycle(l: number, b: Float64Array, x: Float64Array): void {
     const lv = this.levels[l];
+    const m = this.m;
     if (lv.factor) {
-      choleskySolve(lv.factor, b, x);
+      choleskySolve(lv.factor, b, x, m);
       return;
     }
-    for (let s = 0; s < SWEEPS; s++) gaussSeidel(lv.A, lv.invDiag, b, x, false);
+    const agg = lv.agg!;
+    for (let s = 0; s < SWEEPS; s++) gaussSeidel(lv.A, lv.invDiag, b, x, m, false);
     // Two coarse corrections (a W-cycle): piecewise-constant aggregation alone converges too slowly in a V-cycle.
     for (let pass = 0; pass < 2; pass++) {
-      multiply(lv.A, x, lv.r);
+      multiply(lv.A, x, lv.r, m);
       lv.bc.fill(0);
-      for (let u = 0; u < b.length; u++) lv.bc[lv.agg![u]] += b[u] - lv.r[u];
+      for (let u = 0; u < agg.length; u++) for (let j = 0; j < m; j++) lv.bc[agg[u] * m + j] += b[u * m + j] - lv.r[u * m + j];
       lv.xc.fill(0);
       this.cycle(l + 1, lv.bc, lv.xc);
-      for (let u = 0; u < x.length; u++) x[u] += lv.xc[lv.agg![u]];
+      for (let u = 0; u < agg.length; u++) for (let j = 0; j < m; j++) x[u * m + j] += lv.xc[agg[u] * m + j];
     }
-    for (let s = 0; s < SWEEPS; s++) gaussSeidel(lv.A, lv.invDiag, b, x, true);
+    for (let s = 0; s < SWEEPS; s++) gaussSeidel(lv.A, lv.invDiag, b, x, m, true);
   }
 }
 
-const dot = (a: Float64Array, b: Float64Array): number => {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-};
+/** Per right-hand side j: Σ_u a[u · m + j] · b[u · m + j]. */
+function dots(a: Float64Array, b: Float64Array, m: number, out: Float64Array): Float64Array {
+  out.fill(0);
+  for (let i = 0; i < a.length; i += m) for (let j = 0; j < m; j++) out[j] += a[i + j] * b[i + j];
+  return out;
+}
 
 /**
- * Solves A x = b by preconditioned conjugate gradients (x is the start and the answer). Returns the iterations used
- * and the final relative residual ‖b − A x‖ / ‖b‖.
+ * Solves A x = b by preconditioned conjugate gradients for the preconditioner's m interleaved right-hand sides at
+ * once (x is the start and the answer), each stopped on its own when ‖b_j − A x_j‖ ≤ tolerance · ‖b_j‖. Returns
+ * the iterations used and the largest final relative residual.
  */
 export function solveGrid(A: GridOperator, b: Float64Array, x: Float64Array, pre: GridMultigrid, o: SolveOptions = DEFAULT_SOLVE): { iterations: number; residual: number } {
-  const n = b.length;
-  const r = new Float64Array(n);
-  const z = new Float64Array(n);
-  const p = new Float64Array(n);
-  const q = new Float64Array(n);
-  multiply(A, x, q);
-  for (let i = 0; i < n; i++) r[i] = b[i] - q[i];
-  const bNorm = Math.sqrt(dot(b, b));
-  if (bNorm === 0) {
-    x.fill(0);
-    return { iterations: 0, residual: 0 };
-  }
-  let rNorm = Math.sqrt(dot(r, r));
+  const m = pre.m;
+  const len = b.length;
+  const r = new Float64Array(len);
+  const z = new Float64Array(len);
+  const p = new Float64Array(len);
+  const q = new Float64Array(len);
+  const scratch = new Float64Array(m);
+  multiply(A, x, q, m);
+  for (let i = 0; i < len; i++) r[i] = b[i] - q[i];
+  const bNorm = dots(b, b, m, new Float64Array(m)).map(Math.sqrt);
+  // A zero right-hand side has the solution 0.
+  for (let j = 0; j < m; j++) if (bNorm[j] === 0) for (let i = j; i < len; i += m) x[i] = r[i] = 0;
+  const rNorm = dots(r, r, m, new Float64Array(m)).map(Math.sqrt);
+  const done = (j: number): boolean => rNorm[j] <= o.tolerance * bNorm[j];
+  const allDone = (): boolean => {
+    for (let j = 0; j < m; j++) if (!done(j)) return false;
+    return true;
+  };
+  const relative = (): number => Math.max(...Array.from(rNorm, (v, j) => (bNorm[j] > 0 ? v / bNorm[j] : 0)));
   pre.apply(r, z);
   p.set(z);
-  let rz = dot(r, z);
+  const rz = Float64Array.from(dots(r, z, m, scratch));
+  const alpha = new Float64Array(m);
+  const beta = new Float64Array(m);
   let it = 0;
-  while (rNorm > o.tolerance * bNorm && it < o.maxIterations) {
-    multiply(A, p, q);
-    const alpha = rz / dot(p, q);
-    for (let i = 0; i < n; i++) {
-      x[i] += alpha * p[i];
-      r[i] -= alpha * q[i];
-    }
-    rNorm = Math.sqrt(dot(r, r));
+  while (it < o.maxIterations && !allDone()) {
     it++;
-    if (rNorm <= o.tolerance * bNorm) break;
+    multiply(A, p, q, m);
+    const pq = dots(p, q, m, scratch);
+    // A converged (or zero) right-hand side stops moving.
+    for (let j = 0; j < m; j++) alpha[j] = done(j) || !(pq[j] > 0) ? 0 : rz[j] / pq[j];
+    for (let i = 0; i < len; i += m) {
+      for (let j = 0; j < m; j++) {
+        x[i + j] += alpha[j] * p[i + j];
+        r[i + j] -= alpha[j] * q[i + j];
+      }
+    }
+    dots(r, r, m, rNorm).forEach((v, j) => (rNorm[j] = Math.sqrt(v)));
+    if (allDone()) break;
     pre.apply(r, z);
-    const next = dot(r, z);
-    const beta = next / rz;
-    rz = next;
-    for (let i = 0; i < n; i++) p[i] = z[i] + beta * p[i];
+    const next = dots(r, z, m, scratch);
+    for (let j = 0; j < m; j++) {
+      beta[j] = rz[j] > 0 ? next[j] / rz[j] : 0;
+      rz[j] = next[j];
+    }
+    for (let i = 0; i < len; i += m) for (let j = 0; j < m; j++) p[i + j] = z[i + j] + beta[j] * p[i + j];
   }
-  return { iterations: it, residual: rNorm / bNorm };
+  return { iterations: it, residual: relative() };
 }

@@ -71,30 +71,27 @@ export function imputeLinear(
   const out = Float32Array.from(image);
   if (R === 0) return out;
   if (R === plane) throw new CamscopeError('INVALID_ARGUMENT', 'ROAD imputation: every pixel is removed, so there is nothing to impute from.');
-  const pre = new GridMultigrid(A);
-  const b = new Float64Array(R);
-  const x = new Float64Array(R);
+  // One solve for all channels: they share the matrix (right-hand sides interleaved, channel fastest).
+  const pre = new GridMultigrid(A, channels);
+  const b = new Float64Array(R * channels);
+  for (let u = 0; u < R; u++) {
+    const c = A.cells[u];
+    const px = c % width;
+    const py = (c - px) / width;
+    for (let k = 0; k < 8; k++) {
+      const nx = px + OFFSETS[k][0];
+      const ny = py + OFFSETS[k][1];
+      if (nx < 0 || ny < 0 || nx >= width || ny >= height || removed[ny * width + nx]) continue;
+      for (let ch = 0; ch < channels; ch++) b[u * channels + ch] += NEIGHBOUR_WEIGHTS[k] * image[ch * plane + ny * width + nx];
+    }
+  }
+  const x = new Float64Array(R * channels);
+  const { residual } = solveGrid(A, b, x, pre, solve);
+  if (!(residual <= Math.max(solve.tolerance, 1e-6))) {
+    throw new CamscopeError('NUMERICAL_ERROR', `ROAD imputation did not converge (relative residual ${residual.toExponential(2)} after ${solve.maxIterations} iterations).`);
+  }
   for (let ch = 0; ch < channels; ch++) {
-    const v = image.subarray(ch * plane, (ch + 1) * plane);
-    for (let u = 0; u < R; u++) {
-      const c = A.cells[u];
-      const px = c % width;
-      const py = (c - px) / width;
-      let s = 0;
-      OFFSETS.forEach(([dx, dy], k) => {
-        const nx = px + dx;
-        const ny = py + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height || removed[ny * width + nx]) return;
-        s += NEIGHBOUR_WEIGHTS[k] * v[ny * width + nx];
-      });
-      b[u] = s;
-    }
-    x.fill(0);
-    const { residual } = solveGrid(A, b, x, pre, solve);
-    if (!(residual <= Math.max(solve.tolerance, 1e-6))) {
-      throw new CamscopeError('NUMERICAL_ERROR', `ROAD imputation did not converge (relative residual ${residual.toExponential(2)} after ${solve.maxIterations} iterations).`);
-    }
-    for (let u = 0; u < R; u++) out[ch * plane + A.cells[u]] = x[u] + (noise === null ? 0 : noise[ch * R + u]);
+    for (let u = 0; u < R; u++) out[ch * plane + A.cells[u]] = x[u * channels + ch] + (noise === null ? 0 : noise[ch * R + u]);
   }
   return out;
 }
