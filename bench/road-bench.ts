@@ -1,7 +1,7 @@
 /**
  * What ROAD costs in an evaluation (`npm run bench:road`): per image and method, the model passes the other metrics
  * take (the map-only and region-removed passes and the deletion/insertion curves, 2 + 2·(steps + 1) = 24 at the
- * default 10 steps) next to ROAD's 18 passes and its 18 imputations (one sparse solve per level and channel).
+ * default 10 steps) next to ROAD's 18 passes and its 18 imputations (one sparse solve per level, all channels at once).
  * On the embedded Fashion-MNIST demo model (28×28×1) and, when ../shared is there, the shared ResNet-18 (224×224×3).
  * Times on a shared machine are noisy: read the ratios.
  *

@@ -1,8 +1,9 @@
 /**
  * ROAD in evaluation runs (metrics/road.ts): for each method's map of an image, the 18 imputed inputs (9 levels,
  * MoRF and LeRF) and the model's probability of the explained class on each. That is 18 model passes per image and
- * method — at the default 10 curve steps the other metrics take 24 — plus one sparse solve per level and channel on
- * the CPU, so runs compute it only when asked (`evaluate --road`).
+ * method — at the default 10 curve steps the other metrics take 24 — plus one sparse solve per level (all channels
+ * at once) on the CPU, which on a 224 × 224 input costs more than the passes (bench/road-bench.ts), so runs
+ * compute it only when asked (`evaluate --road`).
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { throwIfCancelled } from '../errors';

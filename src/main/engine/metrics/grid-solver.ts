@@ -6,7 +6,8 @@
  * (P piecewise constant, A_c = Pᵀ A P, which is again a 9-point stencil on the half-size grid), smoothed by
  * Gauss–Seidel forward before and backward after the coarse correction so the preconditioner is symmetric, and the
  * coarsest level solved exactly (dense Cholesky). Plain CG needs ~√κ iterations, about a thousand for a hole of
- * 200 pixels; with this preconditioner a few dozen suffice whatever the grid size.
+ * 200 pixels; with this preconditioner 10 to 15 reach a relative residual of 1e-7 on 224 × 224 images, and the
+ * count hardly grows with the grid (test/engine/metrics/grid-solver.test.ts).
  */
 import { CamscopeError } from '../errors';
 
