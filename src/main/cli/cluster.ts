@@ -294,7 +294,7 @@ function clusterJob(values: Record<string, string | boolean | string[] | undefin
     ...(ev.sample !== null ? ['--sample', String(ev.sample)] : []), '--seed', String(ev.seed), '--methods', ev.methods,
     ...(ev.reference ? [] : ['--no-reference']),
     '--score', ev.score, '--steps', String(ev.steps), ...(ev.layer ? ['--layer', ev.layer] : []), '--ep', ev.ep,
-    '--precision', ev.precision, ...(ev.batch !== undefined ? ['--batch', String(ev.batch)] : []),
+    '--precision', ev.precision, ...(ev.batch !== undefined ? ['--batch', String(ev.batch)] : []), ...(ev.road ? ['--road'] : []),
   ];
   const camscope = str('camscope') ?? defaultCamscopeCommand().map(shellQuote).join(' ');
   const jobName = str('job-name') ?? 'camscope';

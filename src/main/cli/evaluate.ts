@@ -18,7 +18,7 @@ import { useProjectClassNames } from '../workbench/class-names';
 import { evaluationRegions, regionArgs, REGION_OPTIONS, type RegionArgs } from './regions';
 import { bar, EXIT, parseIntOption, progressLine, reportRuntime, RUN_OPTIONS, runtimeArgs, UsageError, type CliIo } from './common';
 
-export const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, ...REGION_OPTIONS } as const;
+export const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, road: { type: 'boolean' }, ...REGION_OPTIONS } as const;
 
 export interface EvaluateArgs {
   model: string;
@@ -43,6 +43,8 @@ export interface EvaluateArgs {
   shard?: Shard;
   /** Expert regions for localization (see ./regions). */
   regions: RegionArgs;
+  /** --road: ROAD's 18 extra model passes per image and method (engine/evaluate/road.ts). */
+  road: boolean;
 }
 
 /**
@@ -88,6 +90,7 @@ export function evaluateArgs(values: Record<string, string | boolean | undefined
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
     shard: shardOption(str('shard')),
     regions: regionArgs(str),
+    road: values.road === true,
   };
 }
 
@@ -152,7 +155,7 @@ export async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<numbe
     const result = await runEvaluation({
       localization,
       classifier, methods, datasetRoot: a.dataset, labelsCsv: a.labels, sample: a.sample, seed: a.seed, score: a.score,
-      curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, signal: io.signal,
+      curveSteps: a.steps, batchSize: a.batch, projectPath: project, requestedProvider: a.ep, shard: a.shard, road: a.road, signal: io.signal,
       onProgress: (p) => {
         if (p.file === null && p.fraction !== undefined) {
           // Within an image (score-based methods' masked passes): the terminal's bar moves; logs wait for the image.

@@ -26,7 +26,7 @@ Usage:
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...] [--no-reference]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
                    [--batch N] [--shard I/N] [--regions PATH] [--region-class all|target]
-                   [--pointing-tolerance 15] [--iou-threshold 0.5] --out DIR
+                   [--pointing-tolerance 15] [--iou-threshold 0.5] [--road] --out DIR
   camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
   camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
                    [--cpus-per-task C] [--mem M] [--time T] [--partition P] [--account A] [--sbatch=OPT]
@@ -41,6 +41,7 @@ evaluate writes DIR/report.{csv,json,html,pdf} and DIR/figure.{png,svg}. Its met
 methods) always get the random map as a reference line (never in Win %, never marked best) unless --no-reference.
 Per-image results go to the project database (default DIR/project.camscope) as they are computed, and an
 interrupted run resumes where it stopped.
+--road adds ROAD (noisy linear imputation, MoRF and LeRF at 10-90 %): 18 more model passes per image and method.
 --shard I/N evaluates image positions p ≡ I (mod N) of the run's seeded sample into the project; merge checks
 that its PROJECTs hold all N shards of one run and writes the reports an unsharded run would. slurm writes an
 sbatch array script, a merge job and submit.sh into DIR; k8s writes an Indexed Job, a merge Job and submit-k8s.sh.

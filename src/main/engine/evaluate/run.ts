@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { throwIfCancelled } from '../errors';
 import { explainImages, type ImageExplanation } from '../explain';
 import type { CamMethod, ScoreVariant } from '../methods/base';
+import { complexity, sparseness } from '../metrics/complexity';
 import { curveArea, curveInputs } from '../metrics/deletion-insertion';
 import { computeTable } from '../metrics/table';
 import { addLocalization, localizationSettings, withLocalization, type LocalizationSpec } from '../metrics/localization/evaluation';
@@ -21,6 +22,7 @@ import { VERSION } from '../version';
 import { loadDataset, sampleItems, type DatasetItem } from './dataset';
 import { shardItems, shardSettings, type Shard } from './shard';
 import { ProjectDb, type ImageRow } from './project-db';
+import { addRoad, roadSettings } from './road';
 import { withScoreFree } from './score-free';
 import type { EvaluationSettings, ImageRecord, MethodResult, MetricTable, RunOutcome } from './types';
 
@@ -42,6 +44,8 @@ export interface EvaluateOptions {
   shard?: Shard;
   /** Expert regions: adds localization values to each image's results and localization columns to the table. */
   localization?: LocalizationSpec;
+  /** ROAD (evaluate/road.ts): 18 more model passes per image and method, and a sparse solve per level. */
+  road?: boolean;
   requestedProvider?: string;
   signal?: AbortSignal;
   onProgress?: (p: EvaluateProgress) => void;
@@ -101,8 +105,10 @@ function runKey(s: EvaluationSettings): string {
   const shard = s.shard ? { shard: [s.shard.index, s.shard.count] } : {};
   // Runs without regions keep their keys; regions (and how they count) make a run of their own.
   const regions = s.localization ? { localization: s.localization } : {};
+  // Likewise ROAD: a run with it is a run of its own, so a resumed one never mixes images with and without it.
+  const road = s.road ? { road: s.road } : {};
   return createHash('sha256')
-    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half, ...shard, ...regions }))
+    .update(JSON.stringify({ fingerprint: model.fingerprint, layer, preprocessing, dataset: { root: dataset.root, labels: dataset.labels }, sample, methods, score, curveSteps, ...half, ...shard, ...regions, ...road }))
     .digest('hex');
 }
 
@@ -223,6 +229,9 @@ export async function scoreExplanation(classifier: Classifier, r: Extract<ImageE
       deletionAuc: steps > 0 ? curve(2) : null,
       insertionAuc: steps > 0 ? curve(3 + steps) : null,
       flat: m.result.flat,
+      // From the map alone, so every run records them; they enter no run key (they change no other number).
+      sparseness: sparseness(m.result.map),
+      complexity: complexity(m.result.map),
       mapSha: mapSha(m.result.map),
       timeMs: m.timeMs,
       ...(m.result.scoreFree ? { scoreFree: { maxAbsDiff: m.result.scoreFree.maxAbsDiff, pearson: m.result.scoreFree.pearson } } : {}),
@@ -267,6 +276,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     curveSteps: steps,
     ...(o.shard ? { shard: shardSettings(sample, o.shard) } : {}),
     ...(o.localization ? { localization: localizationSettings(o.localization) } : {}),
+    ...(o.road ? { road: roadSettings() } : {}),
   };
 
   const db = new ProjectDb(o.projectPath);
@@ -312,6 +322,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
           } else {
             const methods = await scoreExplanation(classifier, r, steps, batchSize);
             if (o.localization) await addLocalization(methods, r, item.file, o.localization, classifier.profile);
+            if (o.road) await addRoad(methods, classifier, r, { seed, file: item.file, batchSize, signal: o.signal });
             const record: ImageRecord = {
               file: item.file,
               label: item.label,

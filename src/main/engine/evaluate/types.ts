@@ -32,6 +32,8 @@ export interface EvaluationSettings {
     pointingTolerance: number;
     iouThreshold: number;
   };
+  /** ROAD (metrics/road.ts; absent when the run did not compute it): the removed fractions and the noise's σ. */
+  road?: { fractions: number[]; noiseStd: number };
 }
 
 /** The part of a sharded run one project holds: images at positions p of the run's sample with p mod count = index. */
@@ -67,6 +69,14 @@ export interface MethodResult {
   energy_in_region?: number | null;
   rank_accuracy?: number | null;
   iou?: number | null;
+  /**
+   * ROAD (runs with ROAD only): the probability of the explained class at each removed fraction of
+   * settings.road.fractions, most relevant pixels removed first (morf) and least relevant first (lerf).
+   */
+  road?: { morf: number[]; lerf: number[] };
+  /** Gini index and entropy of the map (metrics/complexity.ts); null for an all-zero map, absent in older records. */
+  sparseness?: number | null;
+  complexity?: number | null;
 }
 
 export interface ImageRecord {
@@ -122,6 +132,13 @@ export interface MethodRow {
   score_free_pearson_median?: number;
   score_free_pearson_lowest?: number;
   score_free_images?: number;
+  /** ROAD (metrics/road.ts), only in runs with ROAD: means over the levels and images; combined = (LeRF − MoRF) / 2. */
+  road_morf?: number | null;
+  road_lerf?: number | null;
+  road_combined?: number | null;
+  /** Mean sparseness (Gini) and complexity (entropy) of the maps, over the images that recorded them. */
+  sparseness?: number | null;
+  complexity?: number | null;
 }
 
 export interface MetricTable {

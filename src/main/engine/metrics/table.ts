@@ -1,7 +1,8 @@
 /** The metric table of a run, recomputed from its per-image records (so a resumed run ends with the same numbers). */
 import type { ScoreVariant } from '../methods/base';
-import type { ImageRecord, MethodRow, MetricTable } from '../evaluate/types';
+import type { ImageRecord, MethodResult, MethodRow, MetricTable } from '../evaluate/types';
 import { averageDrop } from './average-drop';
+import { roadRow } from './road';
 import { increaseInConfidence } from './increase-in-confidence';
 import { logitDrop } from './logit-drop';
 import { winPercentages } from './win';
@@ -10,6 +11,21 @@ import { winPercentages } from './win';
 export const REFERENCE_METHODS: readonly string[] = ['random'];
 
 const mean = (v: number[]): number | null => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : null);
+
+/**
+ * ROAD and complexity columns, only where the records carry them (runs with ROAD; runs since complexity was
+ * recorded), so the tables of older runs keep their columns. Complexity averages the images that recorded it
+ * (an all-zero map has none).
+ */
+function extraColumns(results: MethodResult[]): Partial<MethodRow> {
+  const roads = results.flatMap((x) => (x.road ? [x.road] : []));
+  const recorded = results.filter((x) => x.sparseness !== undefined);
+  const values = (key: 'sparseness' | 'complexity'): number[] => recorded.flatMap((x) => (typeof x[key] === 'number' ? [x[key]] : []));
+  return {
+    ...(roads.length ? roadRow(roads) : {}),
+    ...(recorded.length ? { sparseness: mean(values('sparseness')), complexity: mean(values('complexity')) } : {}),
+  };
+}
 
 export function computeTable(records: ImageRecord[], methods: string[], score: ScoreVariant): MetricTable {
   const Y = (r: ImageRecord): number => (score === 'prob' ? r.Y_prob : r.Y_logit);
@@ -34,6 +50,7 @@ export function computeTable(records: ImageRecord[], methods: string[], score: S
       images: drop.used,
       excluded_nonpositive_Y: drop.excluded,
       flat_maps: results.filter((x) => x.flat).length,
+      ...extraColumns(results),
     };
   });
   return { score, methods, rows, images: complete.length };

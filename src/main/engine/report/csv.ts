@@ -5,7 +5,8 @@
  * commas): the image's classes by name (and by index, as before), then per method `<method>_<measure>`, where
  * `<method>` is the method id with `++` written `_pp` (gradcam++ → gradcam_pp). README.md lists every column.
  */
-import { hasLocalization } from './format';
+import { roadScores } from '../metrics/road';
+import { hasComplexity, hasLocalization, hasRoad } from './format';
 import type { ReportInput } from './types';
 
 /** One CSV field: quoted when it holds a comma, quote, CR or LF, or starts/ends with a space; quotes doubled. */
@@ -31,6 +32,18 @@ export const CSV_METHOD_COLUMNS = [
 /** Per-method measures added when the run had expert regions (empty cells for images without regions). */
 export const CSV_LOCALIZATION_COLUMNS = ['pointing_hit', 'energy_in_region', 'rank_accuracy', 'iou'] as const;
 
+/** Per-method measures added when the run computed ROAD: the image's means over the 9 levels, and (LeRF − MoRF)/2. */
+export const CSV_ROAD_COLUMNS = ['road_morf', 'road_lerf', 'road_combined'] as const;
+
+/** Per-method measures added when the run recorded the maps' complexity (empty for an all-zero map). */
+export const CSV_COMPLEXITY_COLUMNS = ['sparseness', 'complexity'] as const;
+
+/** The optional column groups of a run, in their order after the base measures. */
+export interface CsvExtras {
+  road?: boolean;
+  complexity?: boolean;
+}
+
 /** A method id as a column prefix: lower case, `++` → `_pp`, anything else outside [a-z0-9] → `_`. */
 export function csvMethodPrefix(id: string): string {
   const s = id.toLowerCase().replace(/\+\+/g, '_pp').replace(/\+/g, '_p').replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
@@ -48,11 +61,13 @@ function methodPrefixes(methods: readonly string[]): string[] {
   });
 }
 
-export function csvHeader(methods: readonly string[], localization = false): string[] {
+export function csvHeader(methods: readonly string[], localization = false, extras: CsvExtras = {}): string[] {
   const cols: string[] = [...CSV_IMAGE_COLUMNS];
   for (const p of methodPrefixes(methods)) {
     for (const c of CSV_METHOD_COLUMNS) cols.push(`${p}_${c}`);
     if (localization) for (const c of CSV_LOCALIZATION_COLUMNS) cols.push(`${p}_${c}`);
+    if (extras.road) for (const c of CSV_ROAD_COLUMNS) cols.push(`${p}_${c}`);
+    if (extras.complexity) for (const c of CSV_COMPLEXITY_COLUMNS) cols.push(`${p}_${c}`);
   }
   return cols;
 }
@@ -67,7 +82,8 @@ function className(input: ReportInput, index: number | null): string | null {
 export function renderCsv(input: ReportInput): string {
   const ids = input.settings.methods;
   const loc = hasLocalization(input);
-  const lines = [csvHeader(ids, loc).map(csvField).join(',')];
+  const extras = { road: hasRoad(input), complexity: hasComplexity(input) };
+  const lines = [csvHeader(ids, loc, extras).map(csvField).join(',')];
   for (const r of input.records) {
     const cells: (string | number | boolean | null)[] = [
       r.file,
@@ -80,6 +96,11 @@ export function renderCsv(input: ReportInput): string {
       if (m) cells.push(m.O_prob, m.O_logit, m.removedLogit, m.deletionAuc, m.insertionAuc, m.flat);
       else cells.push(null, null, null, null, null, null);
       if (loc) cells.push(m?.pointing_hit ?? null, m?.energy_in_region ?? null, m?.rank_accuracy ?? null, m?.iou ?? null);
+      if (extras.road) {
+        const road = m?.road ? roadScores(m.road) : null;
+        cells.push(road?.road_morf ?? null, road?.road_lerf ?? null, road?.road_combined ?? null);
+      }
+      if (extras.complexity) cells.push(m?.sparseness ?? null, m?.complexity ?? null);
     }
     lines.push(cells.map(csvField).join(','));
   }

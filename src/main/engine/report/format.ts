@@ -3,6 +3,7 @@
  * formatting, "best per row" marking, and text escaping for HTML/SVG.
  */
 import type { MethodRow } from '../evaluate/types';
+import { computeVerdict, type Verdict, type VerdictMetric } from '../evaluate/verdict';
 import { REFERENCE_METHODS } from '../metrics/table';
 import type { ScoreVariant } from '../methods/base';
 import { scoreName } from '../model/scores';
@@ -10,7 +11,9 @@ import type { OutputSemantics } from '../types';
 import type { ReportInput } from './types';
 
 export type MetricKey = 'average_drop_pct' | 'increase_in_confidence_pct' | 'win_pct' | 'logit_drop' | 'deletion_auc' | 'insertion_auc';
+export type RoadKey = 'road_morf' | 'road_lerf' | 'road_combined';
 export type LocalizationKey = 'pointing_game_pct' | 'energy_pointing_game' | 'rank_accuracy' | 'iou';
+export type ComplexityKey = 'sparseness' | 'complexity';
 
 export interface MetricInfo {
   key: MetricKey;
@@ -20,24 +23,26 @@ export interface MetricInfo {
   digits: number;
   /** One sentence for the reader. */
   description: string;
+  /** The name the verdict's sentences use (the label without its unit); the label when absent. */
+  short?: string;
 }
 
 /** The rows of the paper-form table, in order (ScoreCAM++ Tables 1–3 and 7, plus deletion/insertion). */
 export const METRICS: readonly MetricInfo[] = [
   {
-    key: 'average_drop_pct', label: 'Average Drop (%)', better: 'lower', digits: 2,
+    key: 'average_drop_pct', label: 'Average Drop (%)', better: 'lower', digits: 2, short: 'Average Drop',
     description: 'Mean relative fall of the target score when the model sees only the explained region (map · image): max(0, Y − O) / Y.',
   },
   {
-    key: 'increase_in_confidence_pct', label: 'Increase in Confidence (%)', better: 'higher', digits: 2,
+    key: 'increase_in_confidence_pct', label: 'Increase in Confidence (%)', better: 'higher', digits: 2, short: 'Increase in Confidence',
     description: 'Share of images whose target score does not fall when the model sees only the explained region (O ≥ Y).',
   },
   {
-    key: 'win_pct', label: 'Win (%)', better: 'higher', digits: 2,
+    key: 'win_pct', label: 'Win (%)', better: 'higher', digits: 2, short: 'Win %',
     description: 'Share of images on which the method gives the highest O of all methods (near-ties go to the earlier method in run order).',
   },
   {
-    key: 'logit_drop', label: 'Logit drop (region removed)', better: 'higher', digits: 3,
+    key: 'logit_drop', label: 'Logit drop (region removed)', better: 'higher', digits: 3, short: 'Logit drop',
     description: 'Mean fall of the target logit when the explained region is removed (image · (1 − map)); larger means the region matters more.',
   },
   {
@@ -50,6 +55,52 @@ export const METRICS: readonly MetricInfo[] = [
   },
 ];
 
+/** A ROAD row of the faithfulness table. */
+export interface RoadMetricInfo extends Omit<MetricInfo, 'key'> {
+  key: RoadKey;
+}
+
+/** ROAD's rows of the faithfulness table, in runs that computed it (metrics/road.ts). */
+export const ROAD_METRICS: readonly RoadMetricInfo[] = [
+  {
+    key: 'road_morf', label: 'ROAD MoRF', better: 'lower', digits: 4,
+    description: 'Mean target probability as 10 %, 20 %, …, 90 % of the pixels are removed, most relevant first, each removed pixel imputed from its neighbours (noisy linear imputation on the normalised input, per channel).',
+  },
+  {
+    key: 'road_lerf', label: 'ROAD LeRF', better: 'higher', digits: 4,
+    description: 'The same with the least relevant pixels removed first: removing what the map leaves out should change little.',
+  },
+  {
+    key: 'road_combined', label: 'ROAD combined', better: 'higher', digits: 4, short: 'ROAD',
+    description: '(LeRF − MoRF) / 2: how much more the model loses when the marked pixels go than when the others do.',
+  },
+];
+
+/** The rows of the faithfulness table of this run: the paper's metrics, and ROAD when the run computed it. */
+export function faithfulnessMetrics(input: ReportInput): readonly (MetricInfo | RoadMetricInfo)[] {
+  return hasRoad(input) ? [...METRICS, ...ROAD_METRICS] : METRICS;
+}
+
+/** True when the run computed ROAD (its table has ROAD columns). */
+export function hasRoad(input: ReportInput): boolean {
+  return input.settings.methods.some((id) => input.table.rows[id]?.road_combined !== undefined);
+}
+
+/**
+ * The metrics the verdict ranks: the faithfulness rows, ROAD as its combined score only (MoRF and LeRF are its
+ * two halves; counting all three would give ROAD three votes).
+ */
+export function verdictMetrics(input: ReportInput): VerdictMetric[] {
+  return faithfulnessMetrics(input)
+    .filter((m) => m.key !== 'road_morf' && m.key !== 'road_lerf')
+    .map((m) => ({ key: m.key, name: m.short ?? m.label, better: m.better, digits: m.digits }));
+}
+
+/** The run's verdict across metrics, with the methods' display names. */
+export function reportVerdict(input: ReportInput): Verdict {
+  return computeVerdict(input.table, verdictMetrics(input), (id) => input.methodNames[id] ?? id);
+}
+
 /** The metrics the app's chart (and the reports' charts) show: Average Drop, Increase in Confidence, Win %. */
 export const HEADLINE_METRICS: readonly MetricInfo[] = METRICS.filter((m) =>
   m.key === 'average_drop_pct' || m.key === 'increase_in_confidence_pct' || m.key === 'win_pct');
@@ -59,8 +110,34 @@ export interface LocalizationMetricInfo extends Omit<MetricInfo, 'key'> {
   key: LocalizationKey;
 }
 
-/** A row of either table. */
-export type AnyMetricInfo = MetricInfo | LocalizationMetricInfo;
+/** A row of any table. */
+export type AnyMetricInfo = MetricInfo | RoadMetricInfo | LocalizationMetricInfo | ComplexityMetricInfo;
+
+/** A row of the "Complexity of the maps" block. */
+export interface ComplexityMetricInfo extends Omit<MetricInfo, 'key'> {
+  key: ComplexityKey;
+}
+
+/** The rows of the "Complexity of the maps" block (metrics/complexity.ts): from the maps alone, not ranked in the verdict. */
+export const COMPLEXITY_METRICS: readonly ComplexityMetricInfo[] = [
+  {
+    key: 'sparseness', label: 'Sparseness (Gini)', better: 'higher', digits: 4,
+    description: 'Gini index of the map’s absolute values (Chalasani et al. 2020): 0 for a flat map, near 1 when a few pixels hold all of it.',
+  },
+  {
+    key: 'complexity', label: 'Complexity (entropy)', better: 'lower', digits: 3,
+    description: 'Entropy of each pixel’s share of the map (Bhatt et al. 2020), in nats: 0 for one pixel, ln(pixels) for a flat map.',
+  },
+];
+
+export const COMPLEXITY_NOTE =
+  'Computed from the maps alone, without a model pass: they say how concentrated a map is, which makes it easier to ' +
+  'read, not whether it is faithful, so the verdict does not rank them. Means over the images whose map is not zero everywhere.';
+
+/** True when the run recorded the maps' complexity. */
+export function hasComplexity(input: ReportInput): boolean {
+  return input.settings.methods.some((id) => input.table.rows[id]?.sparseness !== undefined);
+}
 
 /** The rows of the "Localization (expert regions)" block (metrics/localization). */
 export const LOCALIZATION_METRICS: readonly LocalizationMetricInfo[] = [

@@ -3,6 +3,8 @@
  * well on screen and prints on A4.
  */
 import {
+  COMPLEXITY_METRICS,
+  COMPLEXITY_NOTE,
   COUNT_ROWS,
   LOCALIZATION_COUNT_ROWS,
   LOCALIZATION_METRICS,
@@ -15,11 +17,14 @@ import {
   accuracyPct,
   baseName,
   escapeXml as esc,
+  faithfulnessMetrics,
+  hasComplexity,
   formatDate,
   formatDuration,
   methodName,
   methodRow,
   metricRows,
+  reportVerdict,
   scoreVariantLabel,
 } from './format';
 import { SCORE_FREE_HEADING, SCORE_FREE_NOTE, scoreFreeLines } from './score-free';
@@ -211,6 +216,20 @@ function metricTable(
   );
 }
 
+/** The verdict across metrics: who is best where, ties and median ranks, in sentences (evaluate/verdict.ts). */
+function verdictSection(input: ReportInput): string {
+  const { sentences } = reportVerdict(input);
+  return `<h3>Verdict across metrics</h3>\n<ul id="verdict">${sentences.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`;
+}
+
+/** Sparseness and complexity of the maps (nothing in runs from before they were recorded). */
+function complexitySection(input: ReportInput): string {
+  if (!hasComplexity(input)) return '';
+  const defs = COMPLEXITY_METRICS.map((m) => `<dt>${esc(m.label)}${arrow(m.better)}</dt><dd>${esc(m.description)}</dd>`).join('');
+  return `<h2>Complexity of the maps</h2>\n${metricTable(input, COMPLEXITY_METRICS, [], 'complexity')}\n` +
+    `<p class="note">${esc(COMPLEXITY_NOTE)}</p><dl class="defs">${defs}</dl>`;
+}
+
 /** One line per score-weighted method: its maps' distance from their score-free form (nothing without such methods). */
 function scoreFreeSection(input: ReportInput): string {
   const lines = scoreFreeLines(input);
@@ -346,7 +365,8 @@ export function renderHtml(input: ReportInput, figure: string | readonly string[
     esc(formatDate(s.created)),
   ].join(' · ');
 
-  const defs = METRICS.map(
+  const faithfulness = faithfulnessMetrics(input);
+  const defs = faithfulness.map(
     (m) => `<dt>${esc(m.label)}${arrow(m.better)}</dt><dd>${esc(m.description)}</dd>`,
   ).join('');
 
@@ -382,10 +402,12 @@ export function renderHtml(input: ReportInput, figure: string | readonly string[
 </header>
 ${summaryCards(input)}
 <h2>Faithfulness</h2>
-${metricTable(input)}
+${metricTable(input, faithfulness)}
 <p class="note">${note}</p>
+${verdictSection(input)}
 ${metricChart(input)}
 <dl class="defs">${defs}</dl>
+${complexitySection(input)}
 ${localizationSection(input)}
 ${scoreFreeSection(input)}
 ${accuracySection(input)}

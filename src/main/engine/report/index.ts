@@ -15,11 +15,11 @@ import type { ReportInput } from './types';
 
 export type { FigureRow, ReportInput } from './types';
 export { buildReportJson, type ReportJson, type ReportJsonImage, type ReportJsonMethod } from './json';
-export { CSV_IMAGE_COLUMNS, CSV_LOCALIZATION_COLUMNS, CSV_METHOD_COLUMNS, csvField, csvHeader, csvMethodPrefix, renderCsv } from './csv';
+export { CSV_COMPLEXITY_COLUMNS, CSV_IMAGE_COLUMNS, CSV_LOCALIZATION_COLUMNS, CSV_METHOD_COLUMNS, CSV_ROAD_COLUMNS, csvField, csvHeader, csvMethodPrefix, renderCsv, type CsvExtras } from './csv';
 export { renderHtml } from './html';
 export { renderPdf, toWinAnsi, type FigureImage } from './pdf';
 export { buildFigureSvg, figureLayout, figurePngScale, renderFigurePng, rowBlocks, FIGURE_STYLE, type FigureLayout } from './figure';
-export { METRICS, bestMask, formatNumber, type MetricInfo, type MetricKey } from './format';
+export { COMPLEXITY_METRICS, METRICS, ROAD_METRICS, bestMask, formatNumber, reportVerdict, type MetricInfo, type MetricKey } from './format';
 
 /** Rows per inline SVG block of a long figure in report.html. */
 export const HTML_FIGURE_BLOCK_ROWS = 6;

@@ -58,6 +58,11 @@ function tableRow(r: MethodRow): MethodRow {
           images_with_region_pixels: r.images_with_region_pixels ?? 0,
           energy_excluded_flat: r.energy_excluded_flat ?? 0,
         }),
+    // ROAD, only in runs that computed it; the maps' complexity, in runs since it was recorded.
+    ...(r.road_combined === undefined
+      ? {}
+      : { road_morf: r.road_morf ?? null, road_lerf: r.road_lerf ?? null, road_combined: r.road_combined }),
+    ...(r.sparseness === undefined ? {} : { sparseness: r.sparseness, complexity: r.complexity ?? null }),
     // Score-weighted methods: distance of the maps from their score-free form.
     ...(r.score_free_images === undefined
       ? {}
@@ -101,6 +106,8 @@ export function buildReportJson(input: ReportInput): ReportJson {
               ? {}
               : { pointing_hit: m.pointing_hit, energy_in_region: m.energy_in_region ?? null, rank_accuracy: m.rank_accuracy ?? null, iou: m.iou ?? null }),
             ...(m.scoreFree ? { scoreFree: { maxAbsDiff: m.scoreFree.maxAbsDiff, pearson: m.scoreFree.pearson } } : {}),
+            ...(m.road ? { road: { morf: [...m.road.morf], lerf: [...m.road.lerf] } } : {}),
+            ...(m.sparseness === undefined ? {} : { sparseness: m.sparseness, complexity: m.complexity ?? null }),
           }
         : null;
     }

@@ -6,9 +6,13 @@
  */
 import PDFDocument from 'pdfkit';
 import {
+  COMPLEXITY_METRICS,
+  COMPLEXITY_NOTE,
   COUNT_ROWS,
   LOCALIZATION_COUNT_ROWS,
   LOCALIZATION_METRICS,
+  faithfulnessMetrics,
+  hasComplexity,
   hasLocalization,
   isReference,
   type AnyMetricInfo,
@@ -22,6 +26,7 @@ import {
   methodName,
   methodRow,
   metricRows,
+  reportVerdict,
   scoreVariantLabel,
 } from './format';
 import { FIGURE_STYLE, figureLayout, renderFigurePng, rowBlocks } from './figure';
@@ -158,8 +163,9 @@ export interface TablePlan {
 /** The label column and the method column widths the tables need at a text size (every table of the run). */
 function tableWidths(doc: Doc, input: ReportInput, size: number): { labelW: number; colW: number } {
   const k = size / TABLE_SIZE.normal;
-  const blocks: { metrics: readonly AnyMetricInfo[]; counts: readonly CountRow[] }[] = [{ metrics: METRICS, counts: COUNT_ROWS }];
+  const blocks: { metrics: readonly AnyMetricInfo[]; counts: readonly CountRow[] }[] = [{ metrics: faithfulnessMetrics(input), counts: COUNT_ROWS }];
   if (hasLocalization(input)) blocks.push({ metrics: LOCALIZATION_METRICS, counts: LOCALIZATION_COUNT_ROWS });
+  if (hasComplexity(input)) blocks.push({ metrics: COMPLEXITY_METRICS, counts: [] });
   let labelW = doc.font(FONT.regular).fontSize(size).widthOfString('Metric');
   let colW = 0;
   for (const b of blocks) {
@@ -414,7 +420,7 @@ function definitions(doc: Doc, input: ReportInput): void {
   const W = contentWidth(doc);
   const labelW = 132;
   doc.moveDown(0.3);
-  for (const m of METRICS) {
+  for (const m of faithfulnessMetrics(input)) {
     doc.font(FONT.regular).fontSize(8);
     const text = toWinAnsi(m.description);
     const h = doc.heightOfString(text, { width: W - labelW });
@@ -431,6 +437,16 @@ function definitions(doc: Doc, input: ReportInput): void {
       `${scoreVariantLabel(input.settings.score, input.settings.preprocessing.scores)}; the target is the predicted class.`,
     { size: 8, color: COLOR.muted },
   );
+}
+
+/** The verdict across metrics (evaluate/verdict.ts), one bullet per sentence, under the table. */
+function verdict(doc: Doc, input: ReportInput): void {
+  const x0 = doc.page.margins.left;
+  doc.moveDown(0.5);
+  ensureSpace(doc, 40);
+  doc.font(FONT.bold).fontSize(10.5).fillColor(COLOR.fg).text('Verdict across metrics', x0, doc.y);
+  doc.moveDown(0.2);
+  for (const line of reportVerdict(input).sentences) bullet(doc, line, 8.5);
 }
 
 function bullet(doc: Doc, text: string, size = 9): void {
@@ -684,13 +700,21 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     heading(doc, 'Faithfulness');
     const n = s.methods.length;
     if (n === 0) paragraph(doc, 'No method was evaluated.');
-    else metricTables(doc, input, plan);
+    else metricTables(doc, input, plan, faithfulnessMetrics(input));
     legend(doc);
     if (s.methods.some(isReference)) {
       paragraph(doc, 'A column marked "(reference)" is the random baseline: a line a method should beat, never marked best nor counted in Win %.', { size: 8.5, color: COLOR.muted });
     }
+    if (n > 0) verdict(doc, input);
     if (n > 0) metricChart(doc, input);
     definitions(doc, input);
+
+    if (hasComplexity(input)) {
+      heading(doc, 'Complexity of the maps');
+      metricTables(doc, input, plan, COMPLEXITY_METRICS, []);
+      paragraph(doc, COMPLEXITY_NOTE, { size: 8.5, color: COLOR.muted });
+      for (const m of COMPLEXITY_METRICS) paragraph(doc, `${m.label}: ${m.description}`, { size: 8.5 });
+    }
 
     if (hasLocalization(input)) {
       heading(doc, 'Localization (expert regions)');
