@@ -262,6 +262,7 @@ export function k8sManifests(j: K8sJob): Record<string, string> {
 const JOB_OPTIONS = {
   ...RUN_OPTIONS,
   shards: { type: 'string' },
+  road: { type: 'boolean' },
   'gpus-per-task': { type: 'string' },
   'cpus-per-task': { type: 'string' },
   mem: { type: 'string' },
