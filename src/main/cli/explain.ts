@@ -20,6 +20,7 @@ export const EXPLAIN_OPTIONS = {
   layer: { type: 'string' },
   methods: { type: 'string' },
   class: { type: 'string' },
+  versus: { type: 'string' },
   ep: { type: 'string' },
   precision: { type: 'string' },
   batch: { type: 'string' },
@@ -33,11 +34,16 @@ export const EXPLAIN_OPTIONS = {
 /** Shortest time between two rewrites of results.json while explain runs (see writeResults). */
 const RESULTS_INTERVAL_MS = 2000;
 
+/** A class as the command line names it: an index, or a name looked up once the model's class names are known. */
+export type ClassArg = number | { name: string };
+
 export interface ExplainArgs {
   model: string;
   layer?: string;
   methods: string;
-  classChoice: ClassChoice;
+  classChoice: 'predicted' | ClassArg;
+  /** --versus: explain the class "versus" this one (a contrast, score s_class − s_versus); needs --class. */
+  versus?: ClassArg;
   ep: ExecutionProviderName;
   precision: Precision;
   batch?: number;
@@ -50,10 +56,34 @@ export interface ExplainArgs {
   previewEvery?: number;
 }
 
-function parseClass(v: string | undefined): ClassChoice {
+function parseClass(v: string | undefined): 'predicted' | ClassArg {
   if (v === undefined || v === 'predicted') return 'predicted';
-  if (!/^\d+$/.test(v)) throw new UsageError(`--class must be "predicted" or a class index, not "${v}".`);
-  return Number(v);
+  return parseClassArg('class', v);
+}
+
+function parseClassArg(option: string, v: string): ClassArg {
+  if (/^\d+$/.test(v)) return Number(v);
+  if (!v.trim()) throw new UsageError(`--${option} must be a class index or a class name.`);
+  return { name: v };
+}
+
+/** A class name given on the command line as its index: the exact name, else the one name equal ignoring case. */
+export function resolveClassArg(option: string, arg: ClassArg, classes: readonly string[]): number {
+  if (typeof arg === 'number') return arg;
+  const exact = classes.flatMap((c, i) => (c === arg.name ? [i] : []));
+  const found = exact.length ? exact : classes.flatMap((c, i) => (c.toLowerCase() === arg.name.toLowerCase() ? [i] : []));
+  if (found.length === 1) return found[0];
+  if (found.length > 1) throw new UsageError(`--${option} "${arg.name}" names classes ${found.join(' and ')}: give the index instead.`);
+  const some = classes.slice(0, 10).join(', ');
+  throw new UsageError(`--${option} "${arg.name}" is neither a class index nor a class name of this model (its ${classes.length} classes: ${some}${classes.length > 10 ? ', …' : ''}).`);
+}
+
+/** The engine's class choice from --class and --versus, names resolved against the model's class names. */
+function classChoiceOf(a: ExplainArgs, classes: readonly string[]): ClassChoice {
+  const chosen = a.classChoice === 'predicted' ? 'predicted' : resolveClassArg('class', a.classChoice, classes);
+  if (a.versus === undefined) return chosen;
+  if (chosen === 'predicted') throw new UsageError('--versus needs --class: name the class to explain versus the other one.');
+  return { classIndex: chosen, versus: resolveClassArg('versus', a.versus, classes) };
 }
 
 /** explain's options; `defaults` fill in what the command line leaves out (demo's model, images and folder). */
@@ -75,6 +105,7 @@ export function explainArgs(values: Record<string, string | boolean | undefined>
     layer: str('layer'),
     methods: str('methods') ?? defaults.methods ?? 'scorecam++',
     classChoice: parseClass(str('class')),
+    ...(str('versus') === undefined ? {} : { versus: parseClassArg('versus', str('versus')!) }),
     ep,
     precision,
     batch: str('batch') === undefined ? undefined : parseIntOption('batch', str('batch'), 32, 1, 4096),
@@ -124,6 +155,7 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
   const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
   adoptFolderClassNames(classifier, a.inputs);
   try {
+    const choice = classChoiceOf(a, classifier.profile.classes);
     reportRuntime(classifier, io);
     io.stderr.write(`camscope: model ${basename(a.model)} · layer ${classifier.layer.name} [${classifier.layer.shape.join(',')}] · provider ${classifier.provider} · ${images.length} image(s)\n`);
     mkdirSync(a.out, { recursive: true });
@@ -162,7 +194,8 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
         },
         settings: {
           methods: methods.map((m) => ({ id: m.id, ...m.settings })),
-          class: a.classChoice,
+          class: typeof choice === 'object' ? choice.classIndex : choice,
+          ...(typeof choice === 'object' ? { versus: choice.versus } : {}),
           batchSize: a.batch ?? classifier.suggestedBatchSize(),
           colormap: a.colormap,
           alpha: a.alpha,
@@ -230,7 +263,7 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
     try {
       for await (const r of explainImages(classifier, images.map((i) => i.file), {
         methods,
-        classChoice: a.classChoice,
+        classChoice: choice,
         batchSize: a.batch,
         topK: a.topK,
         signal: io.signal,
@@ -258,7 +291,9 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
     }
     writeResults(true);
     progressLine(io, '');
-    io.stdout.write(`${done - failed} of ${images.length} image(s) explained with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
+    const classes = classifier.profile.classes;
+    const contrast = typeof choice === 'object' ? ` as "${classes[choice.classIndex]}, not ${classes[choice.versus]}"` : '';
+    io.stdout.write(`${done - failed} of ${images.length} image(s) explained${contrast} with ${methods.map((m) => m.id).join(', ')} on ${classifier.provider}; results in ${resolve(a.out)}\n`);
     return failed || methodFailures ? EXIT.someFailed : EXIT.ok;
   } finally {
     await classifier.release();

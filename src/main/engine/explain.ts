@@ -10,8 +10,23 @@ import type { Classifier } from './model/classifier';
 import { checkProbabilities, classProbabilities, noLogits } from './model/scores';
 import type { OutputSemantics, Prediction } from './types';
 
-/** 'predicted' explains the top class; a number explains that class index. */
-export type ClassChoice = 'predicted' | number;
+/** 'predicted' explains the top class; a number explains that class index; a contrast, one class versus another. */
+export type ClassChoice = 'predicted' | number | ContrastChoice;
+
+/** "Why classIndex, not versus": every method explains s(classIndex) − s(versus) (see Target.versus). */
+export interface ContrastChoice {
+  classIndex: number;
+  versus: number;
+}
+
+/** A class as an explanation records it: index, name, and its scores on the unmodified image. */
+export interface ExplainedClass {
+  classIndex: number;
+  className: string;
+  probability: number;
+  /** NaN for models that output probabilities only. */
+  logit: number;
+}
 
 export interface ExplainProgress {
   imageIndex: number;
@@ -52,7 +67,8 @@ export type ImageExplanation =
       image: PreparedImage;
       predictions: Prediction[];
       logits: Float32Array;
-      target: { classIndex: number; className: string; probability: number; logit: number };
+      /** The explained class; for a contrast, also the class it was explained against (`versus`). */
+      target: ExplainedClass & { versus?: ExplainedClass };
       /** Multi-label (sigmoid) models: the classes at or over the threshold, most probable first. */
       predictedSet?: number[];
       maps: MethodOutcome[];
@@ -77,9 +93,19 @@ export function predictedSet(logits: Float32Array, offset: number, numClasses: n
   return [...probs.keys()].filter((i) => probs[i] >= threshold).sort((a, b) => probs[b] - probs[a] || a - b);
 }
 
+function checkClassIndex(index: number, numClasses: number): void {
+  if (!Number.isInteger(index) || index < 0 || index >= numClasses) {
+    throw new CamscopeError('CLASS_OUT_OF_RANGE', `Class ${index} does not exist: this model has classes 0 to ${numClasses - 1}.`);
+  }
+}
+
 export function checkClassChoice(choice: ClassChoice, numClasses: number): void {
-  if (choice !== 'predicted' && (!Number.isInteger(choice) || choice < 0 || choice >= numClasses)) {
-    throw new CamscopeError('CLASS_OUT_OF_RANGE', `Class ${choice} does not exist: this model has classes 0 to ${numClasses - 1}.`);
+  if (choice === 'predicted') return;
+  if (typeof choice === 'number') return checkClassIndex(choice, numClasses);
+  checkClassIndex(choice.classIndex, numClasses);
+  checkClassIndex(choice.versus, numClasses);
+  if (choice.versus === choice.classIndex) {
+    throw new CamscopeError('INVALID_ARGUMENT', `Class ${choice.classIndex} cannot be explained versus itself: choose two different classes.`);
   }
 }
 
@@ -89,8 +115,10 @@ function failure(file: string, e: unknown): ImageExplanation {
 }
 
 export async function* explainImages(classifier: Classifier, files: string[], options: ExplainOptions): AsyncGenerator<ImageExplanation> {
-  const classChoice = options.classChoice ?? 'predicted';
-  checkClassChoice(classChoice, classifier.numClasses);
+  const choice = options.classChoice ?? 'predicted';
+  checkClassChoice(choice, classifier.numClasses);
+  const classChoice = typeof choice === 'object' ? choice.classIndex : choice;
+  const versus = typeof choice === 'object' ? choice.versus : undefined;
   const semantics = classifier.scores;
   if (semantics === 'probabilities' && options.methods.some((m) => !m.needsGradients && m.settings.score === 'logit')) throw noLogits();
   // Gradient methods differentiate the raw logit (pytorch-grad-cam's target); a model without logits, its probability.
@@ -127,7 +155,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
     };
     if (good.length && needsGradients) {
       try {
-        run = await classifier.gradients(input, good.length, targets, gradientScore);
+        run = await classifier.gradients(input, good.length, targets, gradientScore, versus === undefined ? undefined : good.map(() => versus));
       } catch (e) {
         if (!isCamscopeError(e) || e.code !== 'UNSUPPORTED_MODEL') throw e;
         gradientError = e.message;
@@ -157,6 +185,8 @@ export async function* explainImages(classifier: Classifier, files: string[], op
         // The backward graph picks the predicted class itself; use its choice so maps and gradients agree on ties.
         const classIndex = run.classes ? run.classes[index] : classChoice === 'predicted' ? predictions[0].classIndex : classChoice;
         const probs = classProbabilities(rowLogits, 0, K, semantics);
+        const explained = (c: number): ExplainedClass =>
+          ({ classIndex: c, className: classes[c], probability: probs[c], logit: semantics === 'probabilities' ? NaN : rowLogits[c] });
         const maps: MethodOutcome[] = [];
         const methodErrors: { method: string; message: string }[] = [];
         for (const method of options.methods) {
@@ -173,7 +203,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
             activations: acts,
             logits: rowLogits,
             gradients: grads,
-            target: { classIndex, score },
+            target: { classIndex, score, ...(versus === undefined ? {} : { versus }) },
             batchSize,
             signal: options.signal,
             onProgress: (done, total) =>
@@ -192,7 +222,7 @@ export async function* explainImages(classifier: Classifier, files: string[], op
           image: p.image,
           predictions,
           logits: rowLogits,
-          target: { classIndex, className: classes[classIndex], probability: probs[classIndex], logit: semantics === 'probabilities' ? NaN : rowLogits[classIndex] },
+          target: { ...explained(classIndex), ...(versus === undefined ? {} : { versus: explained(versus) }) },
           ...(semantics === 'sigmoid' ? { predictedSet: predictedSet(rowLogits, 0, K, classifier.profile.threshold) } : {}),
           maps,
           methodErrors,

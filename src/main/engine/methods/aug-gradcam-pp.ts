@@ -11,6 +11,7 @@
  *     (The paper solves a TV-regularised least-squares problem; shift-and-add is its unregularised solution for
  *     known sub-pixel shifts, and needs no solver.)
  *  5. ReLU and min-max to [0, 1].
+ * A contrast (`target.versus`) differentiates y_A − y_B in step 3, with Grad-CAM++'s formula as gradcam-pp.ts says.
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
 import { bilinearResampler } from '../tensor/ops';
@@ -116,7 +117,9 @@ export function augGradCamPlusPlus(options: AugGradCamOptions = {}): CamMethod {
       for (let start = 0; start < n; start += chunk) {
         throwIfCancelled(ctx.signal);
         const count = Math.min(chunk, n - start);
-        const run = await classifier.gradients(batch.subarray(start * channels * plane, (start + count) * channels * plane), count, new Array(count).fill(ctx.target.classIndex), 'logit');
+        const { classIndex, versus } = ctx.target;
+        const images = batch.subarray(start * channels * plane, (start + count) * channels * plane);
+        const run = await classifier.gradients(images, count, new Array(count).fill(classIndex), 'logit', versus === undefined ? undefined : new Array(count).fill(versus));
         for (let j = 0; j < count; j++) {
           const A = run.activations.subarray(j * C * h * w, (j + 1) * C * h * w);
           const G = run.gradients.subarray(j * C * h * w, (j + 1) * C * h * w);

@@ -12,6 +12,11 @@ export const SCORE_VARIANTS: readonly ScoreVariant[] = ['prob', 'logit'];
 export interface Target {
   classIndex: number;
   score: ScoreVariant;
+  /**
+   * A contrastive explanation, "why classIndex, not versus": every method explains s(classIndex) − s(versus) with s
+   * the score it explains today (gradient methods: its gradient; score methods: each masked pass's score).
+   */
+  versus?: number;
 }
 
 /** Everything a method may use for one image. */
@@ -23,7 +28,7 @@ export interface CamContext {
   activations: Float32Array;
   /** f(x): logits of the unmodified input. */
   logits: Float32Array;
-  /** ∂y_c/∂A_k for the target class's raw logit, when a method needs gradients (same layout as activations). */
+  /** ∂y_c/∂A_k for the target class's raw logit (∂(y_c − y_versus)/∂A_k for a contrast), when a method needs gradients (same layout as activations). */
   gradients?: Float32Array | null;
   target: Target;
   /** Forward passes per onnxruntime run for methods that score masked inputs. */
@@ -96,9 +101,13 @@ export interface CamMethod {
   compute(ctx: CamContext): Promise<CamMap>;
 }
 
-/** Score of the target class from one row of the model's class scores, as the chosen variant and the model's semantics. */
+/**
+ * Score of the target class from one row of the model's class scores, as the chosen variant and the model's
+ * semantics; for a contrast, the target's score minus the versus class's.
+ */
 export function scoreOf(logits: ArrayLike<number>, offset: number, numClasses: number, target: Target, semantics: OutputSemantics): number {
-  return classScore(logits, offset, numClasses, target.classIndex, target.score, semantics);
+  const s = classScore(logits, offset, numClasses, target.classIndex, target.score, semantics);
+  return target.versus === undefined ? s : s - classScore(logits, offset, numClasses, target.versus, target.score, semantics);
 }
 
 /** ReLU then min-max to [0, 1] in place; reports a constant map as flat (all zeros) instead of dividing by zero. */

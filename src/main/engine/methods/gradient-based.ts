@@ -3,6 +3,8 @@
  * the gradients G = ∂y_c/∂A (raw logit of class c) into a map at feature resolution; then ReLU, min-max
  * (x − min) / (1e-7 + max) at h×w, bilinear resize to the input (half-pixel centres), and min-max again at the
  * input resolution (resizing lowers the peak, so the second scaling matters by up to 6e-3).
+ * A contrast "A, not B" (`target.versus`) changes only G: the backward pass is seeded +1 at A and −1 at B, so
+ * G = ∂(y_A − y_B)/∂A, and every formula below runs on it unchanged.
  */
 import { CamscopeError } from '../errors';
 import { bilinearResampler } from '../tensor/ops';

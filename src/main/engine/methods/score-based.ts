@@ -10,6 +10,7 @@
  * scoring order), so previews change when each score is known, not the result.
  * Approximations (`approximation`): top-k channels by activation energy, or no scores at all (every weight 1).
  * Every map but the score-free one records its distance from the score-free map (`CamMap.scoreFree`).
+ * A contrast (`target.versus`) scores each masked input as s_target − s_versus, the baseline likewise (scoreOf).
  */
 import { CamscopeError, throwIfCancelled } from '../errors';
 import type { ChannelTransform } from '../onnx/fused-score';
@@ -111,8 +112,10 @@ class Previewer {
     const descriptors = channelDescriptors(activations, kept, hw, weighting.mask);
     this.order = coverageOrder(descriptors);
     this.applied = new Float64Array(kept.length);
-    // Probabilities without Eq. 10's baseline lie in (0, 1): regressed as log-odds (preview.ts).
-    this.estimator = new ScoreEstimator(descriptors, { logOdds: weighting.score === 'prob' && !weighting.subtractBaseline });
+    // Probabilities without Eq. 10's baseline lie in (0, 1): regressed as log-odds (preview.ts). A contrast's
+    // difference of two probabilities lies in (−1, 1) and is regressed as it is.
+    const probability = weighting.score === 'prob' && !weighting.subtractBaseline && ctx.target.versus === undefined;
+    this.estimator = new ScoreEstimator(descriptors, { logOdds: probability });
   }
 
   /** Records the score of the channel at kept position `position`. */
@@ -258,7 +261,7 @@ async function fusedScoreWeightedCam(ctx: CamContext, w: ScoreWeighting, kept: n
   for (let start = 0; start < kept.length; ) {
     throwIfCancelled(ctx.signal);
     const count = batchCount(start, kept.length, batch, ctx.onPreview ? ctx.previewEvery : undefined);
-    const scores = await classifier.fusedScores(ctx.image, scoring.subarray(start * hw, (start + count) * hw), count, target.classIndex, w.maskKind, target.score);
+    const scores = await classifier.fusedScores(ctx.image, scoring.subarray(start * hw, (start + count) * hw), count, target.classIndex, w.maskKind, target.score, target.versus);
     for (let b = 0; b < count; b++) {
       const s = scores[b] - baseline;
       const p = order[start + b];

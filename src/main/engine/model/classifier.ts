@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { CamscopeError, errorMessage } from '../errors';
-import { openSession, probeGraph, type Session } from '../onnx/backend';
+import { openSession, probeGraph, type Session, type TypedTensor } from '../onnx/backend';
 import { probeInput } from '../onnx/probe-plan';
-import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT } from '../onnx/autodiff/backward';
+import { buildBackwardModel, CLASS_OUTPUT, GRAD_OUTPUT, TARGET_INPUT, VERSUS_INPUT } from '../onnx/autodiff/backward';
 import {
-  buildFusedCombineModel, buildFusedScoringModel, FUSED_ACTS, FUSED_CAM, FUSED_CLASS, FUSED_IMAGE, FUSED_SCORES, FUSED_WEIGHTS,
+  buildFusedCombineModel, buildFusedScoringModel, FUSED_ACTS, FUSED_CAM, FUSED_CLASS, FUSED_IMAGE, FUSED_SCORES, FUSED_VERSUS, FUSED_WEIGHTS,
   type ChannelTransform,
 } from '../onnx/fused-score';
 import {
@@ -262,15 +262,15 @@ export async function inspectModel(modelPath: string): Promise<ModelInspection> 
 export interface GradientRun {
   logits: Float32Array;
   activations: Float32Array;
-  /** ∂score/∂A for each image's explained class, same layout as the activations. */
+  /** ∂score/∂A for each image's explained class (∂(s_class − s_versus)/∂A for a contrast), same layout as the activations. */
   gradients: Float32Array;
   /** The class each image's gradient explains. */
   classes: number[];
 }
 
 export class Classifier {
-  /** Backward-pass sessions, built on first use per score variant. */
-  private readonly gradientSessions = new Map<'logit' | 'prob', Promise<Session>>();
+  /** Backward-pass sessions, built on first use per score variant and for contrasts (key `<score>` or `<score>:versus`). */
+  private readonly gradientSessions = new Map<string, Promise<Session>>();
   /** Fused scoring/combining sessions, built on first use per configuration. */
   private readonly fusedSessions = new Map<string, Promise<Session>>();
   private precisionInUse: Precision;
@@ -408,28 +408,36 @@ export class Classifier {
     }
   }
 
-  private gradientSession(score: 'logit' | 'prob'): Promise<Session> {
-    let s = this.gradientSessions.get(score);
+  private gradientSession(score: 'logit' | 'prob', contrast: boolean): Promise<Session> {
+    const key = contrast ? `${score}:versus` : score;
+    let s = this.gradientSessions.get(key);
     if (!s) {
       const a = this.analysis;
       s = Promise.resolve().then(() =>
-        openSession(buildBackwardModel(a.model, { layer: this.layer.name, logits: a.outputName, score, semantics: this.scores, shapes: a.shapes, probeBatch: a.probeBatch, probedValues: a.probedValues }), this.ep));
-      this.gradientSessions.set(score, s);
-      s.catch(() => this.gradientSessions.delete(score));
+        openSession(buildBackwardModel(a.model, {
+          layer: this.layer.name, logits: a.outputName, score, semantics: this.scores, shapes: a.shapes, probeBatch: a.probeBatch, probedValues: a.probedValues,
+          ...(contrast ? { contrast } : {}),
+        }), this.ep));
+      this.gradientSessions.set(key, s);
+      s.catch(() => this.gradientSessions.delete(key));
     }
     return s;
   }
 
   /**
    * One run per chunk returning logits, activations and ∂score/∂activations for each image's target class
-   * (−1 = the predicted class), through the generated backward graph.
+   * (−1 = the predicted class), through the generated backward graph. With `versus` (a class per image, never the
+   * image's target), the gradient of the contrast s_target − s_versus instead.
    */
-  async gradients(images: Float32Array, n: number, targets: number[], score: 'logit' | 'prob'): Promise<GradientRun> {
+  async gradients(images: Float32Array, n: number, targets: number[], score: 'logit' | 'prob', versus?: number[]): Promise<GradientRun> {
     const per = this.imageSize;
-    if (images.length !== n * per || targets.length !== n) {
-      throw new CamscopeError('INVALID_ARGUMENT', `Expected ${n} images and targets, got ${images.length / per} and ${targets.length}.`);
+    if (images.length !== n * per || targets.length !== n || (versus && versus.length !== n)) {
+      throw new CamscopeError('INVALID_ARGUMENT', `Expected ${n} images and targets, got ${images.length / per} and ${targets.length}${versus ? ` (and ${versus.length} versus classes)` : ''}.`);
     }
-    const session = await this.gradientSession(score);
+    if (versus?.some((v) => !Number.isInteger(v) || v < 0 || v >= this.numClasses)) {
+      throw new CamscopeError('CLASS_OUT_OF_RANGE', `A versus class must be a class index from 0 to ${this.numClasses - 1}.`);
+    }
+    const session = await this.gradientSession(score, Boolean(versus));
     const chunk = this.fixedBatch ?? n;
     const K = this.numClasses;
     const A = this.activationSize;
@@ -441,8 +449,11 @@ export class Classifier {
       batch.set(images.subarray(start * per, (start + count) * per));
       const target = new BigInt64Array(chunk).fill(-1n);
       for (let i = 0; i < count; i++) target[i] = BigInt(targets[start + i]);
+      const feeds: Record<string, TypedTensor> = { [this.inputName]: { data: batch, dims: [chunk, c, h, w] }, [TARGET_INPUT]: { data: target, dims: [chunk] } };
+      // Padding rows of a fixed batch contrast their predicted class with class 0; their gradients are dropped.
+      if (versus) feeds[VERSUS_INPUT] = { data: BigInt64Array.from({ length: chunk }, (_, i) => BigInt(i < count ? versus[start + i] : 0)), dims: [chunk] };
       const r = await session.runMixed(
-        { [this.inputName]: { data: batch, dims: [chunk, c, h, w] }, [TARGET_INPUT]: { data: target, dims: [chunk] } },
+        feeds,
         [this.outputName, this.layer.name, GRAD_OUTPUT, CLASS_OUTPUT],
       );
       out.logits.set((r[this.outputName].data as Float32Array).subarray(0, count * K), start * K);
@@ -505,13 +516,16 @@ export class Classifier {
 
   /**
    * Target scores of x masked by each of `count` activation channels (`acts`, [count, h·w] in map layout), with
-   * the mask transform and the whole classifier inside onnxruntime.
+   * the mask transform and the whole classifier inside onnxruntime. With `versus`: s_class − s_versus per mask.
    */
-  async fusedScores(image: Float32Array, acts: Float32Array, count: number, classIndex: number, mask: ChannelTransform, score: 'prob' | 'logit'): Promise<Float32Array> {
+  async fusedScores(image: Float32Array, acts: Float32Array, count: number, classIndex: number, mask: ChannelTransform, score: 'prob' | 'logit', versus?: number): Promise<Float32Array> {
     const a = this.analysis;
-    const session = await this.fusedSession(`score:${mask}:${score}`, () =>
+    const contrast = versus !== undefined;
+    const session = await this.fusedSession(`score:${mask}:${score}${contrast ? ':versus' : ''}`, () =>
       this.openScoring((precision) =>
-        buildFusedScoringModel(a.model, a.outputName, { mask, score, semantics: this.scores, inputSize: this.profile.inputSize, channels: this.profile.channels, precision })));
+        buildFusedScoringModel(a.model, a.outputName, {
+          mask, score, semantics: this.scores, inputSize: this.profile.inputSize, channels: this.profile.channels, precision, ...(contrast ? { contrast } : {}),
+        })));
     const [, , h, w] = this.layer.shape;
     const [H, W] = this.profile.inputSize;
     const r = await session.runMixed(
@@ -519,6 +533,7 @@ export class Classifier {
         [FUSED_IMAGE]: { data: image, dims: [1, this.profile.channels, H, W] },
         [FUSED_ACTS]: { data: acts, dims: [count, 1, h, w] },
         [FUSED_CLASS]: { data: BigInt64Array.of(BigInt(classIndex)), dims: [1] },
+        ...(contrast ? { [FUSED_VERSUS]: { data: BigInt64Array.of(BigInt(versus)), dims: [1] } } : {}),
       },
       [FUSED_SCORES],
     );

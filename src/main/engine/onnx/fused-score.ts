@@ -5,7 +5,8 @@
  * Scoring model — inputs: `camscope_image` [1, C, H, W] (the normalized x), `camscope_acts` [B, 1, h, w] (a batch of
  * activation channels A_k), `camscope_class` int64 [1]; output `camscope_scores` [B]: the target score of
  * f(x ∘ mask(up_k)) with up_k = bilinear(A_k → H×W, half-pixel centres). The original classifier is the tail of
- * the graph, fed the masked batch.
+ * the graph, fed the masked batch. With `contrast`, one more input `camscope_versus` int64 [1], and each score is
+ * s_class − s_versus.
  *
  * Combining model — inputs: `camscope_acts` [K, 1, h, w] and `camscope_weights` [K, 1, 1, 1]; output `camscope_cam`
  * [H, W] = Σ_k s_k · term(up_k).
@@ -26,6 +27,7 @@ const INT64 = onnx.TensorProto.DataType.INT64;
 export const FUSED_IMAGE = 'camscope_image';
 export const FUSED_ACTS = 'camscope_acts';
 export const FUSED_CLASS = 'camscope_class';
+export const FUSED_VERSUS = 'camscope_versus';
 export const FUSED_SCORES = 'camscope_scores';
 export const FUSED_WEIGHTS = 'camscope_weights';
 export const FUSED_CAM = 'camscope_cam';
@@ -42,6 +44,8 @@ export interface FusedSpec {
   channels: number;
   /** 'fp16': half-precision arithmetic inside, float32 tensors in and out (the softmax stays float32). */
   precision?: Precision;
+  /** Score s_class − s_versus (a contrastive explanation; adds the `camscope_versus` input). */
+  contrast?: boolean;
 }
 
 
@@ -106,7 +110,8 @@ export function buildFusedScoringModel(model: ModelProto, logits: string, spec: 
   const scored = spec.score === 'logit' || semantics === 'probabilities' ? logits
     : b.op(semantics === 'sigmoid' ? 'Sigmoid' : 'Softmax', [logits], { ...(semantics === 'softmax' ? { axis: 1 } : {}) });
   const picked = b.op('Gather', [scored, FUSED_CLASS], { axis: 1 });
-  b.emit('Reshape', [picked, b.i64([-1])], {}, [FUSED_SCORES]);
+  const target = spec.contrast ? b.sub(picked, b.op('Gather', [scored, FUSED_VERSUS], { axis: 1 })) : picked;
+  b.emit('Reshape', [target, b.i64([-1])], {}, [FUSED_SCORES]);
   const rename = (n: string): string => (n === input ? masked : n);
   const body = graph.node.map((n) => onnx.NodeProto.create({ ...n, input: (n.input ?? []).map(rename) }));
   const [, , H, W] = [0, 0, ...spec.inputSize];
@@ -119,6 +124,7 @@ export function buildFusedScoringModel(model: ModelProto, logits: string, spec: 
       valueInfo(FUSED_IMAGE, FLOAT, [1, spec.channels, H, W]),
       valueInfo(FUSED_ACTS, FLOAT, ['K', 1, 'h', 'w']),
       valueInfo(FUSED_CLASS, INT64, [1]),
+      ...(spec.contrast ? [valueInfo(FUSED_VERSUS, INT64, [1])] : []),
     ],
     output: [valueInfo(FUSED_SCORES, FLOAT, ['K'])],
   });

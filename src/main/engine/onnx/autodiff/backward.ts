@@ -4,7 +4,8 @@
  * execution provider runs the model). One run returns logits, the layer's activations, their gradient and the
  * class that was explained.
  *
- * Inputs added: `camscope_target` int64 [N] — the class to explain per image, or −1 for the predicted class.
+ * Inputs added: `camscope_target` int64 [N] — the class to explain per image, or −1 for the predicted class;
+ * with `contrast`, also `camscope_versus` int64 [N] — the class explained against (score = s_target − s_versus).
  * Outputs added: the layer, `camscope_grad` (∂score/∂layer, same shape), `camscope_class` int64 [N].
  */
 import onnxProto from 'onnx-proto';
@@ -20,6 +21,7 @@ const { onnx } = onnxProto;
 export const TARGET_INPUT = 'camscope_target';
 export const GRAD_OUTPUT = 'camscope_grad';
 export const CLASS_OUTPUT = 'camscope_class';
+export const VERSUS_INPUT = 'camscope_versus';
 
 export interface BackwardSpec {
   /** Tensor to differentiate with respect to. */
@@ -39,6 +41,8 @@ export interface BackwardSpec {
    * constant for a fixed input size; used where an operator's parameters are computed rather than stored.
    */
   probedValues: Map<string, number[]>;
+  /** Differentiate s_target − s_versus (a contrastive explanation; adds the `camscope_versus` input). */
+  contrast?: boolean;
 }
 
 /** Values of constant tensors (initializers and Constant nodes), as plain numbers. */
@@ -103,24 +107,26 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
   };
 
   // Seed: one-hot of the target class (or the predicted one where the target is −1) at the logits or probabilities.
+  // A contrast seeds +1 at the target and −1 at the versus class: the gradient of s_target − s_versus, by linearity.
   const predicted = b.op('ArgMax', [spec.logits], { axis: 1, keepdims: 0 });
   const usePredicted = b.op('Less', [TARGET_INPUT, b.i64([0], [])]);
   b.emit('Where', [usePredicted, predicted, TARGET_INPUT], {}, [CLASS_OUTPUT]);
   const numClasses = shapeOf(spec.logits)[1];
-  const oneHot = b.op('OneHot', [CLASS_OUTPUT, b.i64([numClasses], []), b.f32([0, 1], [2])], { axis: -1 });
+  const oneHotOf = (classes: string): string => b.op('OneHot', [classes, b.i64([numClasses], []), b.f32([0, 1], [2])], { axis: -1 });
+  const seed = spec.contrast ? b.sub(oneHotOf(CLASS_OUTPUT), oneHotOf(VERSUS_INPUT)) : oneHotOf(CLASS_OUTPUT);
   const semantics = spec.semantics ?? 'softmax';
   if (spec.score === 'logit' || semantics === 'probabilities') {
     // The logit itself, or a model whose outputs already are the probabilities.
-    accumulate(spec.logits, oneHot);
+    accumulate(spec.logits, seed);
   } else if (semantics === 'sigmoid') {
     // d σ(z_c) / d z = σ(z_c)(1 − σ(z_c)) at class c only: the classes are independent.
     const p = b.op('Sigmoid', [spec.logits]);
-    accumulate(spec.logits, b.mul(oneHot, b.mul(p, b.sub(b.f32([1]), p))));
+    accumulate(spec.logits, b.mul(seed, b.mul(p, b.sub(b.f32([1]), p))));
   } else {
-    // d softmax_c / d logits = p ⊙ (onehot − p_c)
+    // The softmax Jacobian's transpose times the seed v: p ⊙ (v − Σ_j p_j v_j); v = onehot gives p ⊙ (onehot − p_c).
     const p = b.op('Softmax', [spec.logits], { axis: 1 });
-    const pc = b.reduceSum(b.mul(p, oneHot), [1], true);
-    accumulate(spec.logits, b.mul(p, b.sub(oneHot, pc)));
+    const pv = b.reduceSum(b.mul(p, seed), [1], true);
+    accumulate(spec.logits, b.mul(p, b.sub(seed, pv)));
   }
 
   for (const node of active) {
@@ -164,7 +170,8 @@ export function buildBackwardModel(model: ModelProto, spec: BackwardSpec): Uint8
     initializer: [...graph.initializer, ...b.initializers],
     input: [
       ...graph.input,
-      { name: TARGET_INPUT, type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [batchDim ?? { dimParam: 'N' }] } } } },
+      ...[TARGET_INPUT, ...(spec.contrast ? [VERSUS_INPUT] : [])].map((name) => (
+        { name, type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [batchDim ?? { dimParam: 'N' }] } } } })),
     ],
     output: [
       ...graph.output.filter((o) => o.name === spec.logits),
