@@ -3,10 +3,12 @@
  * same names in another order and whose input frame is a centre crop of another size. Agreement, accuracy and the
  * cross-table are recounted here from each model's own `camscope explain` predictions; the same model twice gives
  * agreement 100 %, difference 0, Pearson 1, IoU 1; a missing class is refused in one sentence; the project's class
- * names take precedence over the sidecar's.
+ * names take precedence over the sidecar's; a compare process SIGKILLed midway resumes and ends equal to an
+ * uninterrupted run.
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +168,24 @@ describe('camscope compare', () => {
     expect(readCompare(out).settings.models.b).toMatchObject({ classes: B_CLASSES, classesSource: 'project' });
   }, 60_000);
 
+  it('an image a model cannot read costs only itself (exit 1, listed as failed), and is tried again on a rerun', async () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(mixed);
+    for (const f of files.slice(0, 2)) copyFileSync(join(dataset, f), join(mixed, f));
+    writeFileSync(join(mixed, 'zz-empty.png'), '');
+    const out = join(dir, 'mixed-out');
+    const c = capture();
+    expect(await runCli(['compare', '--model', demoModelPath(), '--model', modelB, '--dataset', mixed, '--methods', 'gradcam', '--figure', '1', '--out', out], c.io)).toBe(1);
+    expect(c.stderr()).toContain('error: zz-empty.png: The image file is empty');
+    const doc = readCompare(out);
+    expect(doc.summary).toMatchObject({ images: 3, compared: 2, failed: 1 });
+    expect(doc.failed).toEqual([{ file: 'zz-empty.png', message: expect.stringContaining('The image file is empty') }]);
+    expect(readFileSync(join(out, 'compare.html'), 'utf8')).toContain('<li><code>zz-empty.png</code> — ');
+    const again = capture();
+    expect(await runCli(['compare', '--model', demoModelPath(), '--model', modelB, '--dataset', mixed, '--methods', 'gradcam', '--figure', '0', '--out', out], again.io)).toBe(1);
+    expect(again.stderr()).toContain('resuming, 2 already done');
+  }, 60_000);
+
   it('usage: --model twice, --dataset and --out required', async () => {
     const cases: [string[], string][] = [
       [['compare', '--model', demoModelPath(), '--dataset', 'x', '--out', 'y'], '--model must be given twice (model A, then model B), not 1 time.'],
@@ -182,4 +202,55 @@ describe('camscope compare', () => {
     await runCli(['--help'], help.io);
     expect(help.stdout()).toContain('camscope compare --model A.onnx --model B.onnx --dataset DIR');
   });
+});
+
+describe('camscope compare killed midway', () => {
+  const ROOT = join(__dirname, '..', '..');
+  const run = (args: string[], onStderr?: (all: string) => void) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main/cli/main.ts'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      onStderr?.(stderr);
+    });
+    const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+    return { child, done };
+  };
+  // What differs between two runs by design: when they ran, how long they took, where their project is.
+  const comparable = (out: string) => {
+    const { created: _c, elapsedSeconds: _e, settings, ...rest } = readCompare(out);
+    const { created: _sc, project: _p, ...kept } = settings;
+    return { ...rest, settings: kept };
+  };
+  const html = (out: string) => readFileSync(join(out, 'compare.html'), 'utf8')
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, 'DATE').replace(/ in [^<]*?\. Per-image/, ' in TIME. Per-image').replaceAll(out, 'OUT');
+
+  it('a rerun after SIGKILL continues from the stored images and ends equal to an uninterrupted run', async () => {
+    const kdir = mkdtempSync(join(tmpdir(), 'camscope-compare-kill-'));
+    const { dataset: images, labels: csv } = demoSubset(kdir, 24);
+    const args = (out: string) => ['compare', '--model', demoModelPath(), '--model', modelB, '--dataset', images, '--labels', csv, '--methods', 'scorecam++,gradcam', '--figure', '2', '--batch', '8', '--out', out];
+
+    const ref = await run(args(join(kdir, 'ref'))).done;
+    expect(ref.code, ref.stderr).toBe(0);
+
+    // Killed once it has stored some images (a progress line comes after each third image is stored).
+    const out = join(kdir, 'killed');
+    let killed = false;
+    const first = run(args(out), (all) => {
+      if (killed || !/compared \d+\/24 images/.test(all)) return;
+      killed = true;
+      setTimeout(() => first.child.kill('SIGKILL'), Math.random() * 300);
+    });
+    const outcome = await first.done;
+    expect(outcome.signal, outcome.stderr).toBe('SIGKILL');
+    expect(existsSync(join(out, 'compare.json'))).toBe(false);
+
+    const again = await run(args(out)).done;
+    expect(again.code, again.stderr).toBe(0);
+    const resumed = Number(/resuming, (\d+) already done/.exec(again.stderr)?.[1]);
+    expect(resumed).toBeGreaterThanOrEqual(3);
+    expect(resumed).toBeLessThan(24);
+    expect(comparable(out)).toEqual(comparable(join(kdir, 'ref')));
+    expect(html(out)).toBe(html(join(kdir, 'ref')));
+  }, 180_000);
 });

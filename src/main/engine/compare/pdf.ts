@@ -135,6 +135,13 @@ export async function renderComparePdf(r: CompareResult, rows: readonly CompareF
     if (!r.failed.length) text(doc, 'No image failed.');
     for (const f of r.failed.slice(0, 25)) text(doc, `${f.file}: ${f.message}`, { size: 8.5 });
     if (r.failed.length > 25) text(doc, `… and ${r.failed.length - 25} more (see compare.json).`, { size: 8.5 });
+    heading(doc, 'Settings');
+    for (const [title, m] of [['Model A', s.models.a], ['Model B', s.models.b]] as const) {
+      text(doc, `${title}: ${m.path}`, { bold: true, size: 8.5 });
+      text(doc, `sha256 ${m.fingerprint.slice(0, 16)}… · layer ${m.layer.name} [${m.layer.shape.join(', ')}] · input ${m.preprocessing.inputSize.join('x')}, ${m.preprocessing.resize} · ${m.classes.length} classes (names from the ${m.classesSource}) · ${m.provider.used}`, { size: 8.5, color: COLOR.muted });
+    }
+    const sample = s.sample.size === null ? 'every image' : `a sample of ${s.sample.size} (seed ${s.sample.seed})`;
+    text(doc, `Dataset ${s.dataset.root} (${s.dataset.total} images; labels: ${s.dataset.labels ?? (s.dataset.layout === 'imagefolder' ? 'folder names' : 'none')}), ${sample}; methods ${s.methods.join(', ')}; project ${s.project}.`, { size: 8.5 });
     const range = doc.bufferedPageRange();
     for (let i = range.start; i < range.start + range.count; i++) {
       doc.switchToPage(i);
