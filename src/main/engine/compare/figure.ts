@@ -49,7 +49,7 @@ export async function compareFigureRows(
     const original = { width: ra.image.originalWidth, height: ra.image.originalHeight };
     const { width, height } = image.grid;
     const raw = await decodeImage(path);
-    const pixels = resizeBilinearPil(raw, width, height).data;
+    const pixels = raw.width === width && raw.height === height ? raw.data : resizeBilinearPil(raw, width, height).data;
     const overlays = [];
     for (const m of o.methods) {
       const mapOf = (r: typeof ra) => r.maps.find((x) => x.method === m.id)!.result.map;
