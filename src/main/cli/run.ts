@@ -1,7 +1,7 @@
 /**
  * `camscope` command line: a scripting contract over the engine. `runCli` takes its arguments and output streams,
  * so tests drive it in-process; main.ts is the executable entry. This file only dispatches: each command lives in a
- * module of its own (explain, evaluate, merge, cluster, sanity), and what they share in ./common.
+ * module of its own (explain, evaluate, merge, cluster, sanity, compare), and what they share in ./common.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { EVALUATE_OPTIONS, evaluateArgs, evaluateCommand } from './evaluate';
 import { mergeCommand } from './merge';
 import { clusterCommand } from './cluster';
 import { SANITY_USAGE, sanityCommand } from './sanity';
+import { COMPARE_USAGE, compareCommand } from './compare';
 
 const USAGE = `camscope ${VERSION} — explain what an ONNX image classifier looks at
 
@@ -34,6 +35,7 @@ Usage:
   camscope k8s --model M.onnx --dataset DIR [evaluate options] --shards N --image IMG --pvc CLAIM --mount PATH
                    [--gpus-per-task 1] [--namespace NS] [--parallelism P] [--camscope CMD] --out DIR
 ${SANITY_USAGE}
+${COMPARE_USAGE}
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
@@ -45,6 +47,10 @@ interrupted run resumes where it stopped.
 --shard I/N evaluates image positions p ≡ I (mod N) of the run's seeded sample into the project; merge checks
 that its PROJECTs hold all N shards of one run and writes the reports an unsharded run would. slurm writes an
 sbatch array script, a merge job and submit.sh into DIR; k8s writes an Indexed Job, a merge Job and submit-k8s.sh.
+compare runs two models on the same images and writes DIR/compare.{json,html,pdf}: accuracy per model, prediction
+agreement, the A × B cross-table, and per image and method how far apart the two maps of model A's predicted class
+are (classes matched by name; maps compared on the original image, at most 512 px on its longer side). Per-image
+results go to the project (default DIR/project.camscope), so an interrupted run resumes.
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
 DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewritten every few seconds and at
 the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
@@ -86,6 +92,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'sanity':
         return await sanityCommand(rest, io);
+      case 'compare':
+        setProjectHolderCommand('camscope compare');
+        return await compareCommand(rest, io);
       case 'merge':
         return await mergeCommand(rest, io);
       case 'slurm':
@@ -106,7 +115,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return code;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, sanity, merge, slurm, k8s, demo.`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, sanity, compare, merge, slurm, k8s, demo.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {

@@ -31,7 +31,8 @@ import { SCORE_FREE_HEADING, SCORE_FREE_NOTE, scoreFreeLines } from './score-fre
 import { settingGroups } from './settings';
 import type { ReportInput } from './types';
 
-const CSS = `
+/** The report's stylesheet (compare.html uses it too). */
+export const CSS = `
 :root { --fg: #1f2328; --muted: #59636e; --rule: #d1d9e0; --soft: #f6f8fa; --accent: #0a5bb5; --warn: #9a6700; }
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
