@@ -58,7 +58,7 @@ export function dicomErrorSentence(path: string, e: DicomError, maxPixels?: numb
   }
   const advice =
     e.kind === 'unsupported'
-      ? 'so convert it to an uncompressed DICOM (e.g. with dcmtk\'s dcmdjpeg or gdcmconv --raw) or to PNG first'
+      ? "so convert it first to an uncompressed DICOM (dcmtk's dcmdjpeg or gdcmconv --raw do) or to PNG"
       : e.kind === 'incomplete'
         ? 'so copy it again or remove it from the folder'
         : e.kind === 'no-image'
