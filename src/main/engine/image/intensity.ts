@@ -6,8 +6,9 @@
  *
  * Mappings (string form in brackets, stable, for cache keys and the CLI):
  * - `dicom-window[:n]`: the file's n-th VOI window or VOI LUT (1-based; windows first, then LUTs, in file order),
- *   with the file's VOI LUT Function (LINEAR, LINEAR_EXACT or SIGMOID, PS3.3 C.11.2.1.2–3). A file that lists
- *   none falls back to `range:image`; colour images, for which DICOM defines no VOI, to `range:bit-depth`.
+ *   with the file's VOI LUT Function (LINEAR, LINEAR_EXACT or SIGMOID, PS3.3 C.11.2.1.2–3). A monochrome DICOM
+ *   file that lists none falls back to `range:image`; colour images (DICOM defines no VOI for them) and 16-bit
+ *   PNG/TIFF, which carry no window, to `range:bit-depth`.
  * - `window:C,W`: a fixed window of centre C and width W in rescaled units (e.g. Hounsfield), with the
  *   standard's LINEAR formula (C.11.2.1.2.1).
  * - `percentile:LO,HI`: the image's LO and HI percentiles (NumPy's default 'linear' method) mapped to 0 and 255.
@@ -229,7 +230,10 @@ function bitDepthRange(img: SampleImage, m: (x: number) => number): [number, num
 function mappingFunction(img: SampleImage, mapping: IntensityMapping, m: (x: number) => number, file: string): (v: number) => number {
   switch (mapping.kind) {
     case 'dicom-window': {
-      if (img.windows.length === 0) return mappingFunction(img, img.channels === 3 ? { kind: 'range', of: 'bit-depth' } : { kind: 'range', of: 'image' }, m, file);
+      if (img.windows.length === 0) {
+        const monochromeDicom = img.origin === 'dicom' && img.channels === 1;
+        return mappingFunction(img, { kind: 'range', of: monochromeDicom ? 'image' : 'bit-depth' }, m, file);
+      }
       const voi = img.windows[mapping.window - 1];
       if (!voi) {
         throw new CamscopeError('INVALID_ARGUMENT', `Window ${mapping.window} does not exist: ${file} lists ${img.windows.length} window${img.windows.length > 1 ? 's' : ''}, numbered from 1.`);
@@ -270,12 +274,16 @@ export function mapIntensity(img: SampleImage, mapping: IntensityMapping, file =
   const n = width * height;
   const out = new Uint8Array(n * 3);
   const span = img.storedMax - img.storedMin + 1;
-  const table = span <= 1 << 20 ? Uint8Array.from({ length: span }, (_, i) => byte(i + img.storedMin)) : null;
-  const at = table ? (x: number): number => table[x - img.storedMin] : byte;
-  if (channels === 3) {
-    for (let i = 0; i < n * 3; i++) out[i] = at(samples[i]);
+  if (span <= 1 << 20) {
+    const table = new Uint8Array(span);
+    for (let i = 0; i < span; i++) table[i] = byte(i + img.storedMin);
+    const min = img.storedMin;
+    if (channels === 3) for (let i = 0; i < n * 3; i++) out[i] = table[samples[i] - min];
+    else for (let i = 0, o = 0; i < n; i++, o += 3) out[o] = out[o + 1] = out[o + 2] = table[samples[i] - min];
+  } else if (channels === 3) {
+    for (let i = 0; i < n * 3; i++) out[i] = byte(samples[i]);
   } else {
-    for (let i = 0; i < n; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = at(samples[i]);
+    for (let i = 0, o = 0; i < n; i++, o += 3) out[o] = out[o + 1] = out[o + 2] = byte(samples[i]);
   }
   return { data: out, width, height, channels: 3 };
 }

@@ -37,7 +37,10 @@ export function guessEncoding(b: Uint8Array, at: number): DatasetEncoding | null
   const be = (b[at] << 8) | b[at + 1];
   const vr = String.fromCharCode(b[at + 4], b[at + 5]);
   const explicitVr = VRS.has(vr);
-  if (le === 0x0008 || le === 0x0002) return { littleEndian: true, explicitVr };
+  // Implicit VR: a 32-bit length follows the tag; a first element is short and of even length.
+  const implicitLength = (b[at + 4] | (b[at + 5] << 8) | (b[at + 6] << 16) | (b[at + 7] << 24)) >>> 0;
+  const plausibleImplicit = implicitLength < 0x10000 && implicitLength % 2 === 0;
+  if ((le === 0x0008 || le === 0x0002) && (explicitVr || plausibleImplicit)) return { littleEndian: true, explicitVr };
   if (be === 0x0008 && explicitVr) return { littleEndian: false, explicitVr: true };
   return null;
 }
@@ -71,7 +74,8 @@ export interface DicomHeader {
   encoding: DatasetEncoding;
 }
 
-const FIRST_READ = 256 * 1024;
+/** Most headers are a few kilobytes; a longer one is read again in larger steps. */
+const FIRST_READ = 16 * 1024;
 /** Headers are small; one past this (a huge private blob before the pixels) is refused rather than read whole. */
 const MAX_HEADER_BYTES = 256 * 1024 * 1024;
 const PIXEL_TAGS = ['x7fe00010', 'x7fe00008', 'x7fe00009'];

@@ -28,28 +28,33 @@ export function nativeContainers(bytes: Uint8Array, bitOffset: number, pm: Pixel
     }
     return out;
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (pm.bitsAllocated === 8) {
     // Big endian OW data is byte-swapped in 16-bit words even when each sample is one byte.
     if (!littleEndian && vr === 'OW') return Uint8Array.from({ length: n }, (_, i) => bytes[i ^ 1]);
     return bytes.slice(0, n);
   }
-  if (pm.bitsAllocated === 16) return Uint16Array.from({ length: n }, (_, i) => view.getUint16(2 * i, littleEndian));
-  return Uint32Array.from({ length: n }, (_, i) => view.getUint32(4 * i, littleEndian));
+  const size = pm.bitsAllocated / 8;
+  const copy = bytes.slice(0, n * size); // aligned, and ours to byte-swap in place
+  if (!littleEndian) {
+    for (let i = 0; i < copy.length; i += size) copy.subarray(i, i + size).reverse();
+  }
+  return size === 2 ? new Uint16Array(copy.buffer, 0, n) : new Uint32Array(copy.buffer, 0, n);
 }
 
 /** Stored values: the low Bits Stored bits of each container, sign-extended when the pixel data is signed. */
 function storedValues(raw: ArrayLike<number>, bitsStored: number, signed: boolean): Samples {
   const n = raw.length;
-  const mask = bitsStored >= 32 ? 0xffffffff : 2 ** bitsStored - 1;
   const out: Samples = signed
     ? bitsStored <= 8 ? new Int8Array(n) : bitsStored <= 16 ? new Int16Array(n) : new Int32Array(n)
     : bitsStored <= 8 ? new Uint8Array(n) : bitsStored <= 16 ? new Uint16Array(n) : new Uint32Array(n);
-  const half = 2 ** (bitsStored - 1);
-  for (let i = 0; i < n; i++) {
-    const v = bitsStored >= 32 ? raw[i] >>> 0 : raw[i] % (mask + 1);
-    out[i] = signed && v >= half ? v - 2 * half : v;
+  if (bitsStored >= 32) {
+    for (let i = 0; i < n; i++) out[i] = raw[i]; // the typed array wraps to two's complement or keeps it unsigned
+    return out;
   }
+  // Shifting the stored bits to the top of a 32-bit int and back drops the unused high bits and sign-extends.
+  const up = 32 - bitsStored;
+  if (signed) for (let i = 0; i < n; i++) out[i] = (raw[i] << up) >> up;
+  else for (let i = 0; i < n; i++) out[i] = (raw[i] << up) >>> up;
   return out;
 }
 
