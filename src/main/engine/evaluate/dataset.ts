@@ -1,11 +1,13 @@
 /**
  * Datasets for evaluation: a folder in ImageFolder layout (one sub-folder per class) or a folder plus a labels CSV
- * (`file,label`), optionally sampled with a seed.
+ * (`file,label`), optionally sampled with a seed. DICOM files are found by their content (with or without .dcm);
+ * each frame of a multi-frame file is an item of its own, `file#N` (from 1).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { CamscopeError } from '../errors';
 import { IMAGE_EXTENSIONS } from '../image/decode';
+import { dicomListing, isDicomFile } from '../image/dicom';
 import { mulberry32 } from '../tensor/random';
 
 export interface DatasetItem {
@@ -45,21 +47,38 @@ export function isImageNamedFolder(name: string): boolean {
   return IMAGE_EXTENSIONS.includes(extname(name).toLowerCase());
 }
 
+/** Files no listing sniffs for DICOM content (to keep folders of sidecars and notes quick to list). */
+const NEVER_DICOM = new Set(['.csv', '.txt', '.json', '.md', '.xml', '.html', '.py', '.onnx', '.zip', '.gz', '.npy', '.npz', '.pdf', '.db', '.sqlite']);
+
+/** The paths a file contributes: itself, or one `file#N` per frame of a multi-frame DICOM file; none for non-images. */
+function imagePaths(path: string, name: string, root: string, warnings: string[]): string[] {
+  const ext = extname(name).toLowerCase();
+  if (IMAGE_EXTENSIONS.includes(ext)) return [path];
+  if (NEVER_DICOM.has(ext) || !isDicomFile(path)) return [];
+  const listing = dicomListing(path);
+  if ('skip' in listing) {
+    warnings.push(`Skipped ${relative(root, path).split(sep).join('/')}: ${listing.skip}.`);
+    return [];
+  }
+  return listing.frames === 1 ? [path] : Array.from({ length: listing.frames }, (_, i) => `${path}#${i + 1}`);
+}
+
 /**
- * Image files under `dir`, sorted, recursively. A folder named like an image (`x.jpg/`, e.g. left by a copy or a
- * glob) is skipped with a warning in `warnings` instead of being taken for an image or searched.
+ * Image files under `dir`, sorted, recursively (the frames of a multi-frame DICOM file in frame order). A folder
+ * named like an image (`x.jpg/`, e.g. left by a copy or a glob) is skipped with a warning in `warnings` instead of
+ * being taken for an image or searched, and so are DICOM files that hold no image (DICOMDIR, reports).
  */
-function walk(dir: string, root: string, warnings: string[]): string[] {
+export function listImageFiles(dir: string, root: string, warnings: string[]): string[] {
   return readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .flatMap((e) => {
       const path = join(dir, e.name);
       if (e.isDirectory()) {
-        if (!isImageNamedFolder(e.name)) return walk(path, root, warnings);
+        if (!isImageNamedFolder(e.name)) return listImageFiles(path, root, warnings);
         warnings.push(imageNamedFolderWarning(relative(root, path).split(sep).join('/')));
         return [];
       }
-      return IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [path] : [];
+      return imagePaths(path, e.name, root, warnings);
     });
 }
 
@@ -130,7 +149,7 @@ export function loadDataset(root: string, classes: string[], labelsCsv?: string)
     return { root, labels: labelsCsv, layout: 'csv', items, labelMapping: mapper.how, ...(mapper.names ? { classNames: mapper.names } : {}) };
   }
   const warnings: string[] = [];
-  const files = walk(root, root, warnings);
+  const files = listImageFiles(root, root, warnings);
   if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in ${root}.`);
   const rel = files.map((f) => relative(root, f).split(sep).join('/'));
   const folderOf = (r: string): string | null => (r.includes('/') ? r.split('/')[0] : null);

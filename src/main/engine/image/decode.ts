@@ -11,12 +11,19 @@
  * message ("Unknown error"). sharp's success or failure is per job and reliable; only the text is not. So the text
  * comes from what camscope itself can tell about the file: whether it could be read (permissions, I/O), what its
  * first bytes say it is, its header's size, and for JPEG and PNG whether the file is cut short or fails a checksum.
+ *
+ * DICOM files (recognised by content, with or without .dcm; a multi-frame file's frame named `file#N`) and 16-bit
+ * PNG/TIFF keep their full bit depth until the intensity mapping (intensity.ts) makes the 8-bit pixels the
+ * preprocessing uses; 8-bit images are decoded exactly as before.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import { CamscopeError, errorMessage } from '../errors';
 import { BmpError, decodeBmp, readBmpHeader } from './bmp';
+import { isDicomFile, looksLikeDicom, openDicom, type DicomInfo } from './dicom';
+import { defaultIntensityMapping, formatIntensityMapping, mapIntensity, type IntensityMapping, type SampleImage } from './intensity';
 import type { RawImage } from './pil-resize';
 
 /** Images above this many pixels are refused before decoding (decompression-bomb guard); 100 MP by default. */
@@ -28,7 +35,7 @@ export const MAX_IMAGE_FILE_BYTES = 1024 * 1024 * 1024;
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.gif', '.avif', '.bmp'];
 
 /** What a file's first bytes say it is. */
-export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'avif' | 'bmp';
+export type ImageFormat = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'avif' | 'bmp' | 'dicom';
 
 const FORMAT_NAMES: Record<ImageFormat, string> = {
   jpeg: 'JPEG',
@@ -38,6 +45,7 @@ const FORMAT_NAMES: Record<ImageFormat, string> = {
   tiff: 'TIFF',
   avif: 'AVIF',
   bmp: 'BMP',
+  dicom: 'DICOM',
 };
 
 const ascii = (b: Uint8Array, from: number, to: number): string => String.fromCharCode(...b.subarray(from, to));
@@ -51,6 +59,7 @@ export function sniffImageFormat(b: Uint8Array): ImageFormat | null {
   if (b.length >= 4 && ['II*\0', 'MM\0*', 'II+\0', 'MM\0+'].includes(ascii(b, 0, 4))) return 'tiff';
   if (b.length >= 12 && ascii(b, 4, 8) === 'ftyp' && ['avif', 'avis', 'mif1', 'msf1'].includes(ascii(b, 8, 12))) return 'avif';
   if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) return 'bmp';
+  if (looksLikeDicom(b)) return 'dicom';
   return null;
 }
 
@@ -64,11 +73,12 @@ function looksLikeText(b: Uint8Array): boolean {
 
 /** Reads a whole file. A seam for tests, which inject read errors (EACCES, EIO) that root cannot provoke. */
 export const fileSystem = {
+  exists: (path: string) => existsSync(path),
   stat: (path: string) => stat(path),
   readFile: (path: string) => readFile(path),
 };
 
-function fileError(path: string, e: unknown): CamscopeError {
+export function fileError(path: string, e: unknown): CamscopeError {
   const code = (e as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new CamscopeError('INVALID_ARGUMENT', `Image not found: ${path} does not exist any more, so choose the file again or remove it from the list.`);
@@ -123,7 +133,7 @@ export async function readImageFile(path: string): Promise<ImageFileBytes> {
   }
   const format = sniffImageFormat(bytes);
   if (!format) {
-    const kind = looksLikeText(bytes) ? 'it holds text, not JPEG, PNG, WebP, TIFF, GIF, AVIF or BMP data' : 'its contents are not JPEG, PNG, WebP, TIFF, GIF, AVIF or BMP data';
+    const kind = looksLikeText(bytes) ? 'it holds text, not JPEG, PNG, WebP, TIFF, GIF, AVIF, BMP or DICOM data' : 'its contents are not JPEG, PNG, WebP, TIFF, GIF, AVIF, BMP or DICOM data';
     throw new CamscopeError('INVALID_IMAGE', `Not a readable image: ${path} is not an image camscope can read (${kind}), so convert it to PNG or JPEG or remove it.`);
   }
   return { path, bytes, format };
@@ -221,15 +231,107 @@ export interface OpenedImage {
   pipeline(failOn: 'none' | 'error'): Sharp;
   /** Runs a sharp job on this file, turning its failure into this file's own sentence. */
   run<T>(job: Promise<T>): Promise<T>;
-  /** The pixels, when camscope decoded them itself (BMP): 8-bit RGB, nothing left to flatten. */
+  /** The pixels, when camscope decoded them itself (BMP, DICOM, 16-bit files): 8-bit RGB, nothing left to flatten. */
   decoded: RawImage | null;
+  /** A DICOM image's modality, size, bit depth, frame and windows (nothing that identifies a person); else null. */
+  dicom: DicomInfo | null;
+  /** The intensity mapping that made the 8-bit pixels of a DICOM or 16-bit image (its string form, for cache keys); null for 8-bit images. */
+  mapping: string | null;
+}
+
+/** How to decode: the intensity mapping for DICOM and 16-bit images (their default when absent). */
+export interface DecodeOptions {
+  mapping?: IntensityMapping;
+}
+
+/**
+ * The file and frame a path names: `scan.dcm#3` is frame 3 of scan.dcm when no file is called `scan.dcm#3`
+ * (how folder listings name the frames of a multi-frame DICOM file).
+ */
+export function frameReference(path: string): { file: string; frame: number | null } {
+  const m = /^(.*)#([1-9][0-9]*)$/.exec(path);
+  if (!m || fileSystem.exists(path) || !fileSystem.exists(m[1])) return { file: path, frame: null };
+  return { file: m[1], frame: Number(m[2]) };
+}
+
+/** An OpenedImage whose pixels camscope decoded itself (sharp only encodes them, e.g. for thumbnails). */
+function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, more: Pick<OpenedImage, 'dicom' | 'mapping'>): OpenedImage {
+  const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
+  const run = async <T>(job: Promise<T>): Promise<T> => {
+    try {
+      return await job;
+    } catch (e) {
+      throw new CamscopeError('INVALID_IMAGE', `The image ${path} was decoded but its pixels could not be processed, so report this file to camscope's developers.`, { cause: e });
+    }
+  };
+  return { path, format, width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, ...more };
+}
+
+/** Maps high-bit-depth samples to 8-bit RGB with the asked (or default) mapping. */
+function mapped(samples: SampleImage, options: DecodeOptions, path: string): { pixels: RawImage; mapping: string } {
+  const mapping = options.mapping ?? defaultIntensityMapping(samples);
+  return { pixels: mapIntensity(samples, mapping, path), mapping: formatIntensityMapping(mapping) };
+}
+
+async function openDicomImage(path: string, file: string, frame: number | null, maxPixels: number, options: DecodeOptions): Promise<OpenedImage> {
+  let image;
+  try {
+    image = openDicom(file, maxPixels);
+  } catch (e) {
+    if (e instanceof CamscopeError) throw e;
+    throw fileError(file, e);
+  }
+  let samples: SampleImage;
+  try {
+    samples = await image.readFrame(frame ?? 1);
+  } finally {
+    image.close();
+  }
+  const { pixels, mapping } = mapped(samples, options, path);
+  return openedFromPixels(path, 'dicom', pixels, { dicom: { ...image.info, frame: frame ?? 1 }, mapping });
+}
+
+/**
+ * A 16-bit PNG or TIFF, kept at 16 bits until the intensity mapping: oriented by sharp, grey or RGB at 16 bits,
+ * alpha flattened onto white here (sharp's flatten takes its background in 8-bit units on 16-bit images).
+ */
+async function openSixteenBit(file: ImageFileBytes, grey: boolean, maxPixels: number, options: DecodeOptions, run: OpenedImage['run']): Promise<OpenedImage> {
+  const { data, info } = await run(
+    sharp(file.bytes, { limitInputPixels: maxPixels, failOn: 'error' }).autoOrient().toColourspace(grey ? 'grey16' : 'rgb16').raw({ depth: 'ushort' }).toBuffer({ resolveWithObject: true }),
+  );
+  const all = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
+  const colour = info.channels >= 3 ? 3 : 1;
+  const alpha = info.channels === colour + 1;
+  const n = info.width * info.height;
+  const samples = new Uint16Array(n * colour);
+  for (let i = 0; i < n; i++) {
+    const a = alpha ? all[i * info.channels + colour] : 65535;
+    for (let c = 0; c < colour; c++) {
+      const v = all[i * info.channels + c];
+      samples[i * colour + c] = a === 65535 ? v : Math.floor((v * a + 65535 * (65535 - a)) / 65535 + 0.5);
+    }
+  }
+  const image: SampleImage = {
+    width: info.width, height: info.height, channels: colour, samples, storedMin: 0, storedMax: 65535,
+    modality: { kind: 'rescale', slope: 1, intercept: 0 }, windows: [], invert: false, origin: 'image16',
+  };
+  const { pixels, mapping } = mapped(image, options, file.path);
+  return openedFromPixels(file.path, file.format, pixels, { dicom: null, mapping });
 }
 
 /**
  * Reads an image file, checks its header's size against `maxPixels` (before decoding) and returns a way to decode
  * it. Every error names this file and only this file.
  */
-export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<OpenedImage> {
+export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS, options: DecodeOptions = {}): Promise<OpenedImage> {
+  const ref = frameReference(path);
+  // Only regular files are sniffed, so a pipe is refused by readImageFile below instead of blocking here.
+  if (ref.frame !== null || isDicomFile(path)) {
+    if (ref.frame !== null && !isDicomFile(ref.file)) {
+      throw new CamscopeError('INVALID_IMAGE', `Not a multi-frame image: ${ref.file} is not a DICOM file, so ${path} names no frame of it.`);
+    }
+    return openDicomImage(path, ref.file, ref.frame, maxPixels, options);
+  }
   const file = await readImageFile(path);
   const run = async <T>(job: Promise<T>): Promise<T> => {
     try {
@@ -253,12 +355,15 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
       throw bmpError(path, e, maxPixels);
     }
     const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
-    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels };
+    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, dicom: null, mapping: null };
   }
   const meta = await run(sharp(file.bytes, { limitInputPixels: false }).metadata());
   const w = meta.width ?? 0;
   const h = meta.height ?? 0;
   if (w * h > maxPixels) throw tooLarge(path, w, h, maxPixels);
+  if (meta.depth === 'ushort' && (file.format === 'png' || file.format === 'tiff')) {
+    return openSixteenBit(file, (meta.channels ?? 3) <= 2, maxPixels, options, run);
+  }
   const swap = (meta.orientation ?? 1) >= 5;
   return {
     path,
@@ -268,15 +373,18 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
     pipeline: (failOn) => sharp(file.bytes, { limitInputPixels: maxPixels, failOn }).autoOrient().flatten({ background: '#ffffff' }),
     run,
     decoded: null,
+    dicom: null,
+    mapping: null,
   };
 }
 
 /**
  * Decodes an image file to interleaved 8-bit RGB, applying the EXIF orientation and flattening any alpha channel
- * onto white. 16-bit and grayscale files are converted to 8-bit sRGB.
+ * onto white. Grayscale 8-bit files are converted to 8-bit sRGB; DICOM and 16-bit PNG/TIFF go through
+ * `options.mapping` (their default when absent, see intensity.ts).
  */
-export async function decodeImage(path: string, maxPixels = DEFAULT_MAX_PIXELS): Promise<RawImage> {
-  const image = await openImageFile(path, maxPixels);
+export async function decodeImage(path: string, maxPixels = DEFAULT_MAX_PIXELS, options: DecodeOptions = {}): Promise<RawImage> {
+  const image = await openImageFile(path, maxPixels, options);
   if (image.decoded) return image.decoded;
   const { data, info } = await image.run(image.pipeline('error').toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
   if (info.channels !== 3) throw new CamscopeError('INVALID_IMAGE', `The image could not be decoded: ${path} gave ${info.channels} colour channels instead of 3, so convert it to an RGB PNG or JPEG.`);

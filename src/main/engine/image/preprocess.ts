@@ -5,7 +5,7 @@
  */
 import { CamscopeError } from '../errors';
 import type { ModelProfile } from '../types';
-import { decodeImage, DEFAULT_MAX_PIXELS } from './decode';
+import { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './decode';
 import { resizeBilinearPil, type RawImage } from './pil-resize';
 
 export interface PreparedImage {
@@ -102,11 +102,16 @@ export function prepareDecoded(decoded: RawImage, profile: ModelProfile, file = 
   return { tensor, pixels: img.data, width: outW, height: outH, originalWidth: decoded.width, originalHeight: decoded.height };
 }
 
+/**
+ * Decodes and prepares one image file. `options.mapping` says how DICOM and 16-bit images become the 8-bit pixels
+ * normalized here (their default when absent); 8-bit images ignore it.
+ */
 export async function prepareImage(
   path: string,
   profile: ModelProfile,
   maxPixels = DEFAULT_MAX_PIXELS,
   maxResizedPixels = DEFAULT_MAX_RESIZED_PIXELS,
+  options: DecodeOptions = {},
 ): Promise<PreparedImage> {
-  return prepareDecoded(await decodeImage(path, maxPixels), profile, path, maxResizedPixels);
+  return prepareDecoded(await decodeImage(path, maxPixels, options), profile, path, maxResizedPixels);
 }

@@ -3,7 +3,7 @@
  * up by an integer factor with nearest neighbour so 28×28 digits stay crisp). EXIF orientation is applied and alpha
  * flattened onto white, as for the model's input.
  */
-import { DEFAULT_MAX_PIXELS, openImageFile } from './decode';
+import { DEFAULT_MAX_PIXELS, openImageFile, type DecodeOptions } from './decode';
 
 export const DEFAULT_THUMBNAIL_SIZE = 160;
 
@@ -21,9 +21,10 @@ export interface Thumbnail {
 const TINY = 64;
 
 /** Makes a thumbnail whose longer side is `size` pixels (at most; tiny images get the largest integer upscale). */
-export async function makeThumbnail(path: string, size = DEFAULT_THUMBNAIL_SIZE, maxPixels = DEFAULT_MAX_PIXELS): Promise<Thumbnail> {
+export async function makeThumbnail(path: string, size = DEFAULT_THUMBNAIL_SIZE, maxPixels = DEFAULT_MAX_PIXELS, options: DecodeOptions = {}): Promise<Thumbnail> {
   // Reading, format and size checks, and every error's sentence (naming this file only) are openImageFile's.
-  const image = await openImageFile(path, maxPixels);
+  // DICOM and 16-bit images are shown through the same intensity mapping (options.mapping) as the model sees them.
+  const image = await openImageFile(path, maxPixels, options);
   const { width: ow, height: oh } = image;
   const longer = Math.max(ow, oh);
   const tiny = longer <= TINY;
