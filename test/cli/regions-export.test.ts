@@ -27,7 +27,7 @@ describe('camscope regions export', () => {
     const dir = mkdtempSync(join(tmpdir(), 'camscope-rx-'));
     const out = join(dir, 'a.geojson');
     const c = capture();
-    expect(await regionsExportCommand(['export', '--format', 'qupath', '--from', join(FIX, 'cvat.xml'), '--out', out], c.io)).toBe(0);
+    expect(await runCli(['regions', 'export', '--format', 'qupath', '--from', join(FIX, 'cvat.xml'), '--out', out], c.io)).toBe(0);
     expect(c.stderr()).toContain('camscope: Took 1 region on 1 image from CVAT for images 1.1 (deer 1).');
     expect(c.stdout()).toContain(`Wrote 1 region on 1 image to ${out} (qupath).`);
     const back = loadRegions(out, ['cam/a.jpg']);

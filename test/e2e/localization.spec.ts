@@ -79,7 +79,7 @@ test('import a COCO file of expert regions into the demo project', async ({ requ
 
   await nav('Evaluation').click();
   await presetDialog(request, 'openRegionsFile', coco);
-  await page.getByRole('button', { name: 'Import COCO file…' }).click();
+  await page.getByRole('button', { name: 'Import regions file…' }).click();
   await expect(page.getByTestId('regions-import-message')).toHaveText(
     'Imported 100 regions for 100 images from regions.json (COCO); 1 entry matches no image of the open folder and was left out (missing/elsewhere.png).',
   );
@@ -178,3 +178,33 @@ test('a map card shows its agreement with the expert regions', async () => {
   await shots('image');
   expect(problems).toEqual([]);
 });
+
+test('regions from QuPath (GeoJSON, found by its content in a .json file): a short summary of what was taken and skipped; a re-import replaces', async ({ request }) => {
+  await nav('Evaluation').click();
+  const before = Number((await nav('Annotations').innerText()).match(/\d+/)?.[0] ?? 0);
+  // Two demo images' regions as QuPath exports them: a polygon with its class, a point, and a line (no area).
+  const feature = (image: string, geometry: object, name: string) => ({ type: 'Feature', geometry, properties: { objectType: 'annotation', classification: { name }, image } });
+  const square = { type: 'Polygon', coordinates: [[[2, 2], [12, 2], [12, 12], [2, 12], [2, 2]]] };
+  const qupath = {
+    type: 'FeatureCollection',
+    features: [
+      feature('000_ankle-boot.png', square, 'sole'),
+      feature('001_pullover.png', { type: 'Point', coordinates: [14, 14] }, 'collar'),
+      feature('001_pullover.png', { type: 'LineString', coordinates: [[1, 1], [20, 20]] }, 'seam'),
+    ],
+  };
+  const file = path.join(WORK, 'qupath-export.json');
+  fs.writeFileSync(file, JSON.stringify(qupath));
+  for (const round of [1, 2]) {
+    await presetDialog(request, 'openRegionsFile', file);
+    await page.getByRole('button', { name: 'Import regions file…' }).click();
+    await expect(page.getByTestId('regions-import-message')).toContainText('QuPath');
+    const summary = page.getByTestId('regions-import-summary');
+    await expect(summary).toContainText(/Took 2 regions on 2 images from QuPath GeoJSON/);
+    await expect(summary).toContainText(/skipped 1 line/);
+    // The second import of the same file replaces the first: the count goes up once only.
+    await expect(nav('Annotations')).toContainText(String(before + 2));
+    if (round === 1) await shot(page, 'regions-import-qupath');
+  }
+});
+

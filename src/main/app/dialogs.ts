@@ -70,12 +70,16 @@ export function electronDialogs(getWindow: () => BrowserWindow | null): Dialogs 
     openRegions: (from) =>
       from === 'file'
         ? open({
-            title: 'Import expert regions (COCO JSON)',
+            title: 'Import expert regions (COCO, QuPath, Label Studio, MegaDetector, CVAT, ASAP)',
             buttonLabel: 'Import',
             properties: ['openFile'],
-            filters: [{ name: 'COCO JSON', extensions: ['json'] }],
+            // The format is read from the content; the filter only narrows the list.
+            filters: [
+              { name: 'Regions (JSON, GeoJSON, XML)', extensions: ['json', 'geojson', 'xml'] },
+              { name: 'All files', extensions: ['*'] },
+            ],
           })
-        : open({ title: 'Import expert regions (a folder of Pascal VOC, YOLO or mask files)', buttonLabel: 'Import', properties: ['openDirectory'] }),
+        : open({ title: 'Import expert regions (a folder of Pascal VOC, CVAT or ASAP XML, QuPath GeoJSON, YOLO or mask files)', buttonLabel: 'Import', properties: ['openDirectory'] }),
     // Main never sees a drop (the renderer reports it), so the user confirms here, where page script cannot click.
     confirmDropped: async (p, kind) => {
       const what = { model: 'the model', folder: 'the image folder', project: 'the project' }[kind];

@@ -16,17 +16,18 @@ import { mergeCommand } from './merge';
 import { clusterCommand } from './cluster';
 import { SANITY_USAGE, sanityCommand } from './sanity';
 import { COMPARE_USAGE, compareCommand } from './compare';
+import { REGIONS_EXPORT_USAGE, regionsExportCommand } from './regions-export';
 
 const USAGE = `camscope ${VERSION} — explain what an ONNX image classifier looks at
 
 Usage:
   camscope inspect --model M.onnx
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
-                   [--class predicted|N] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
+                   [--class predicted|N|NAME [--versus N|NAME]] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
                    [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...] [--no-reference]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
-                   [--batch N] [--shard I/N] [--regions PATH] [--region-class all|target]
+                   [--batch N] [--shard I/N] [--regions PATH [--regions-threshold 0.2]] [--region-class all|target]
                    [--pointing-tolerance 15] [--iou-threshold 0.5] [--road] --out DIR
   camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
   camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
@@ -36,6 +37,7 @@ Usage:
                    [--gpus-per-task 1] [--namespace NS] [--parallelism P] [--camscope CMD] --out DIR
 ${SANITY_USAGE}
 ${COMPARE_USAGE}
+${REGIONS_EXPORT_USAGE}
   camscope demo [--out DIR] [--methods ...] [--ep ...]
   camscope --version | --help
 
@@ -51,6 +53,10 @@ compare runs two models on the same images and writes DIR/compare.{json,html,pdf
 agreement, the A × B cross-table, and per image and method how far apart the two maps of model A's predicted class
 are (classes matched by name; maps compared on the original image, at most 512 px on its longer side). Per-image
 results go to the project (default DIR/project.camscope), so an interrupted run resumes.
+regions export writes expert regions (--from: any format evaluate --regions reads) or each map's outline at a
+threshold (--results: an explain output), in original-image pixels, as QuPath GeoJSON, CVAT XML or COCO JSON;
+--overlays DIR also writes each map as an RGBA PNG at the image's original size.
+explain --class A --versus B explains "why A, not B": the score of A minus the score of B (see the README).
 explain writes DIR/<stem>/<method>.png (16-bit grayscale map, value/65535, in the model's input frame),
 DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewritten every few seconds and at
 the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
@@ -95,6 +101,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'compare':
         setProjectHolderCommand('camscope compare');
         return await compareCommand(rest, io);
+      case 'regions':
+        if (rest[0] !== 'export') throw new UsageError('regions has one subcommand: "camscope regions export" (regions are read by evaluate --regions and the app).');
+        return await regionsExportCommand(rest.slice(1), io);
       case 'merge':
         return await mergeCommand(rest, io);
       case 'slurm':
@@ -115,7 +124,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return code;
       }
       default:
-        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, sanity, compare, merge, slurm, k8s, demo.`);
+        throw new UsageError(`Unknown command "${command}". Commands: inspect, explain, evaluate, sanity, compare, regions export, merge, slurm, k8s, demo.`);
     }
   } catch (e) {
     if (e instanceof UsageError || (e instanceof TypeError && 'code' in e && String(e.code).startsWith('ERR_PARSE_ARGS'))) {
