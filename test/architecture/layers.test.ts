@@ -64,7 +64,6 @@ describe('the layout of src/', () => {
     expect(show(bad)).toEqual([]);
   });
 
-  // Pending the split of cli/run.ts ↔ cli/cluster.ts (issue #20): today one circle remains.
   it('has no import circle anywhere (type-only imports count)', () => {
     expect(importCircles(g).map((c) => c.join(' <-> '))).toEqual([]);
   });

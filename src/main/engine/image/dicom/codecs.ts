@@ -10,23 +10,10 @@
 import { createRequire } from 'node:module';
 import { DicomError } from './header';
 import { decodeRle } from './rle';
+import type { DecodedFrame, FrameShape } from './frame';
 import type { PixelCodec } from './syntax';
 
-/** A decoded frame: samples pixel-interleaved (or planar, see `planar`), unsigned unless `signed`. */
-export interface DecodedFrame {
-  samples: Uint8Array | Uint16Array | Uint32Array;
-  width: number;
-  height: number;
-  components: number;
-  /** Bits per sample the codestream itself declares. */
-  bitsPerSample: number;
-  /** The codestream's own samples are signed (JPEG 2000 can say so; DICOM's Pixel Representation decides). */
-  signed: boolean;
-  /** Samples come plane by plane (RLE segments, JPEG-LS without interleaving). */
-  planar: boolean;
-  /** The codec already turned YCbCr into RGB (libjpeg for 3-component JPEG; OpenJPEG's multi-component transform). */
-  colourConverted: boolean;
-}
+export type { DecodedFrame, FrameShape };
 
 interface EmscriptenDecoder {
   getEncodedBuffer(length: number): Uint8Array;
@@ -179,13 +166,6 @@ function decodeJpegLossless(data: Uint8Array): DecodedFrame {
 }
 
 /** Expected layout of a frame, which the RLE segments and the checks need. */
-export interface FrameShape {
-  width: number;
-  height: number;
-  components: number;
-  bitsAllocated: number;
-  photometric: string;
-}
 
 /**
  * Decodes one compressed frame. Throws {@link DicomError} with 'unsupported' for data its codec cannot read

@@ -4,7 +4,7 @@
  * planar configuration, YBR_FULL/YBR_FULL_422 to RGB (PS3.3 C.7.6.3.1.2) and Palette Color lookups.
  */
 import type { Samples, SampleImage } from '../intensity';
-import type { DecodedFrame } from './codecs';
+import type { DecodedFrame } from './frame';
 import type { PixelModule } from './module';
 
 /** Samples per pixel as stored: YBR_FULL_422 native data holds two luma and two chroma samples per two pixels. */

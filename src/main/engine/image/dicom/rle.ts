@@ -4,7 +4,7 @@
  * Each header byte n of a segment is a literal run of n+1 bytes (0 ≤ n ≤ 127), a replicate run of the next byte
  * 1−n times (−127 ≤ n ≤ −1), or nothing (−128).
  */
-import type { DecodedFrame, FrameShape } from './codecs';
+import type { DecodedFrame, FrameShape } from './frame';
 
 class RleError extends Error {}
 
