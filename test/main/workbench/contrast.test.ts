@@ -135,6 +135,20 @@ describe('contrast maps in the workbench', () => {
     expect(s.cache.cacheUsage().faithfulness.entries).toBe(2 * METHODS.length);
   });
 
+  it('a figure row of a contrast holds the contrast maps and says "explaining A, not B"', async () => {
+    const s = await openSession(join(tmp, 'figure.camscope'), root);
+    const [top, second] = (await engineMaps(s, image, 'predicted')).predictions;
+    const ctx = { signal: new AbortController().signal, partial: () => {} };
+    const [row] = await s.exports.figureRows([image], ['gradcam'], top.classIndex, 'jet', 0.5, ctx, second.classIndex);
+    expect(row.caption).toMatch(new RegExp(`, explaining ${top.className}, not ${second.className}$`));
+    // The map the figure drew is the contrast map, now in memory under the contrast's key.
+    const forward = await engineMaps(s, image, { classIndex: top.classIndex, versus: second.classIndex });
+    expect(s.maps.known(image, { classIndex: top.classIndex, versus: second.classIndex }, 'gradcam')?.result.map).toEqual(forward.maps[0].result.map);
+    expect(s.maps.known(image, top.classIndex, 'gradcam')).toBeNull();
+    const [plain] = await s.exports.figureRows([image], ['gradcam'], top.classIndex, 'jet', 0.5, ctx);
+    expect(plain.caption).not.toContain('explaining');
+  });
+
   it('cache keys of a contrast differ from the plain class and from the reverse contrast; plain keys are unchanged', async () => {
     const s = await openSession(join(tmp, 'keys.camscope'), root);
     const c = s.state.requireModel();
