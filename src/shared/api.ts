@@ -25,6 +25,7 @@ import {
   optional,
   string,
   uniqueArray,
+  ValidationError,
   type Validator,
 } from './validate';
 
@@ -80,6 +81,19 @@ const note = string({ maxLength: 10_000 });
 const imageFile = string({ minLength: 1, maxLength: 4_096 });
 const colormap = oneOf(COLORMAP_NAMES);
 const opacity = number({ min: 0, max: 1 });
+/**
+ * A request that explains `classIndex` (null: the predicted class), optionally "not `versus`" (a contrast): versus
+ * must be a class other than the explained one (against the predicted class the engine checks it, knowing that class).
+ */
+function withVersus<T extends { classIndex: number | null; versus?: number | null }>(inner: Validator<T>): Validator<T> {
+  return (value, path = 'payload') => {
+    const v = inner(value, path);
+    if (v.versus !== undefined && v.versus !== null && v.versus === v.classIndex) {
+      throw new ValidationError(`${path}.versus`, 'must be a class other than the explained one (classIndex).');
+    }
+    return v;
+  };
+}
 const sanityIndices = object({ indices: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_SANITY_IMAGES }) });
 const sanitySample = object({ sample: number({ integer: true, min: 1, max: MAX_SANITY_IMAGES }) });
 /** `{ indices }` or `{ sample }`: an object with `indices` is read as the first, anything else must be the second. */
@@ -215,6 +229,8 @@ export interface ExplainTarget {
   classIndex: number;
   className: string;
   probability: number;
+  /** A contrast "why this class, not versus": the class explained against, with its probability on the image. */
+  versus?: { classIndex: number; className: string; probability: number };
 }
 
 export interface ExplainImageEvent {
@@ -241,6 +257,16 @@ export interface ExplainMapEvent {
    * later estimates and finally by the exact map (an event without `preview`).
    */
   preview?: { passes: number; total: number };
+}
+
+/** One image explained with some methods, for a class (null: the predicted one). */
+export interface ImageExplainRequest {
+  jobId: string;
+  image: number;
+  classIndex: number | null;
+  /** Explain "classIndex, not versus" (a contrast: every method explains s_classIndex − s_versus); null/absent: no contrast. */
+  versus?: number | null;
+  methods: string[];
 }
 
 export interface ExplainSummary {
@@ -496,6 +522,8 @@ export interface ExportFigureRequest {
   methods: string[];
   /** null = explain each image's predicted class. */
   classIndex: number | null;
+  /** Explain "classIndex, not versus" (a contrast); the figure's captions say so. null/absent: no contrast. */
+  versus?: number | null;
   colormap: ColormapChoice;
   opacity: number;
 }
@@ -604,14 +632,16 @@ export const channels = {
   /** Top-5 predictions for every image of the dataset, streamed as `predictions:batch` events. */
   'predictions:run': channel<{ jobId: string }, PredictionRunSummary>(object({ jobId })),
   /** Explains one image: `explain:image` first, then one `explain:map` per method (fast methods first). */
-  'image:explain': channel<{ jobId: string; image: number; classIndex: number | null; methods: string[] }, ExplainSummary>(
-    object({ jobId, image: imageIndex, classIndex, methods: methodList }),
+  'image:explain': channel<ImageExplainRequest, ExplainSummary>(
+    withVersus(object({ jobId, image: imageIndex, classIndex, versus: optional(classIndex), methods: methodList })),
   ),
-  /** Average Drop / Increase in Confidence of each method's map on one image. */
-  'image:faithfulness': channel<
-    { jobId: string; image: number; classIndex: number | null; methods: string[] },
-    FaithfulnessRow[]
-  >(object({ jobId, image: imageIndex, classIndex, methods: methodList })),
+  /**
+   * Average Drop / Increase in Confidence of each method's map on one image (the explained class's probability; with
+   * `versus`, of the contrast maps the view shows).
+   */
+  'image:faithfulness': channel<ImageExplainRequest, FaithfulnessRow[]>(
+    withVersus(object({ jobId, image: imageIndex, classIndex, versus: optional(classIndex), methods: methodList })),
+  ),
   /**
    * Grad-CAM of one image at each of the model's last `count` candidate layers (the open layer included), so the
    * user can pick a layer by seeing its map. Progress arrives as `job:progress` (stage 'sweep').
@@ -691,14 +721,17 @@ export const channels = {
 
   /** Save dialog (a new folder), then figure.png + figure.svg of the chosen images × methods. null when cancelled. */
   'export:figure': channel<ExportFigureRequest, ExportResult | null>(
-    object({
-      jobId,
-      images: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_FIGURE_IMAGES }),
-      methods: methodList,
-      classIndex,
-      colormap,
-      opacity,
-    }),
+    withVersus(
+      object({
+        jobId,
+        images: uniqueArray(imageIndex, { minLength: 1, maxLength: MAX_FIGURE_IMAGES }),
+        methods: methodList,
+        classIndex,
+        versus: optional(classIndex),
+        colormap,
+        opacity,
+      }),
+    ),
   ),
   /** Save dialog (a new folder), then the evaluation's report (HTML, PDF, CSV, JSON, figure). null when cancelled. */
   'export:report': channel<ExportReportRequest, ExportResult | null>(

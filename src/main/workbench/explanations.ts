@@ -2,20 +2,23 @@
  * The image screen's jobs: one image's maps, streamed as they arrive (score-based ones as sharpening previews), their
  * per-image faithfulness, and Grad-CAM of the image at each of the model's last layers (the layer sweep).
  */
-import type { ExplainSummary, FaithfulnessRow, LayerSweep } from '../../shared/api';
+import type { ExplainSummary, ExplainTarget, FaithfulnessRow, LayerSweep } from '../../shared/api';
 import { decodeJson, encodeJson, faithfulnessKey } from '../engine/cache/results';
 import { CamscopeError, errorMessage, throwIfCancelled } from '../engine/errors';
 import { contentId, scoreExplanation } from '../engine/evaluate/run';
-import { explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
+import { checkClassChoice, explainImages, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { createMethod } from '../engine/methods/registry';
+import { classScore } from '../engine/model/scores';
 import { named, type ClassNamesService } from './class-names';
-import { fastFirst, type MapService } from './maps';
+import { mapClass, type MapClass } from './map-class';
+import { fastFirst, type ImagePass, type MapService } from './maps';
 import type { ModelService } from './model';
 import type { ExplainPartial, JobContext, JobProgressBody } from './ops';
 import { faithfulnessRow, type ResultCache } from './result-cache';
 import type { WorkbenchState } from './state';
 
-type ImageArgs = { image: number; classIndex: number | null; methods: string[] };
+/** `versus`: explain "classIndex, not versus" (a contrast); null or absent: the class alone. */
+type ImageArgs = { image: number; classIndex: number | null; versus?: number | null; methods: string[] };
 
 export class ExplanationService {
   constructor(
@@ -29,11 +32,12 @@ export class ExplanationService {
   async explain(args: ImageArgs, ctx: JobContext): Promise<ExplainSummary> {
     for (const id of args.methods) createMethod(id); // unknown ids fail before any work
     const pass = await this.maps.pass(args.image, args.classIndex, ctx.signal);
+    const { choice, target } = this.contrast(pass, args.versus);
     const image: ExplainPartial = {
       kind: 'image',
       frame: this.maps.frame(args.image, pass.image),
       predictions: pass.predictions.map((p) => named(p, this.names.names())),
-      target: { classIndex: pass.target.classIndex, className: this.names.names()[pass.target.classIndex], probability: pass.target.probability },
+      target,
     };
     ctx.partial(image);
     const summary: ExplainSummary = { image: args.image, target: image.target, methods: [], precision: this.model.modelPrecision() };
@@ -42,7 +46,7 @@ export class ExplanationService {
       throwIfCancelled(ctx.signal);
       try {
         let total = 0;
-        const { outcome, cached } = await this.maps.mapFor(args.image, pass.target.classIndex, id, ctx.signal, (done, all) => {
+        const { outcome, cached } = await this.maps.mapFor(args.image, choice, id, ctx.signal, (done, all) => {
           total = all;
           const p: JobProgressBody = { stage: 'explain', method: id, done, total: all, message: `${i + 1} of ${order.length}` };
           ctx.partial(p);
@@ -80,8 +84,10 @@ export class ExplanationService {
   async faithfulness(args: ImageArgs, ctx: JobContext): Promise<FaithfulnessRow[]> {
     const classifier = this.state.requireModel();
     const pass = await this.maps.pass(args.image, args.classIndex, ctx.signal);
+    const { choice } = this.contrast(pass, args.versus);
     const content = contentId(this.state.item(args.image).path);
-    const keyOf = (id: string): string => faithfulnessKey(classifier, content ?? '', pass.target.classIndex, id);
+    const versus = args.versus ?? undefined;
+    const keyOf = (id: string): string => faithfulnessKey(classifier, content ?? '', pass.target.classIndex, id, versus);
     // Per-image values the project already holds (from this view or an evaluation) are not computed again.
     const known = content
       ? this.cache.fromCache((get) => args.methods.map((id) => get(keyOf(id))).map((b) => (b ? decodeJson<FaithfulnessRow>(b) : null)), [] as (FaithfulnessRow | null)[])
@@ -92,7 +98,7 @@ export class ExplanationService {
     for (const [i, id] of order.entries()) {
       const p: JobProgressBody = { stage: 'faithfulness', method: id, done: i, total: order.length };
       ctx.partial(p);
-      maps.push((await this.maps.mapFor(args.image, pass.target.classIndex, id, ctx.signal)).outcome);
+      maps.push((await this.maps.mapFor(args.image, choice, id, ctx.signal)).outcome);
     }
     throwIfCancelled(ctx.signal);
     const r: Extract<ImageExplanation, { ok: true }> = {
@@ -108,6 +114,23 @@ export class ExplanationService {
     const rows = args.methods.map((id) => faithfulnessRow(id, pass.target.probability, scored[id]));
     if (content) this.cache.storeInCache(rows.map((row) => ({ key: keyOf(row.method), kind: 'faithfulness', bytes: encodeJson(row) })));
     return rows;
+  }
+
+  /**
+   * What the maps explain: the pass's class, or "that class, not versus" with both probabilities on the image. A
+   * versus equal to the explained class (e.g. the predicted one) fails here, before any map, in one sentence.
+   */
+  private contrast(pass: ImagePass, versus: number | null | undefined): { choice: MapClass; target: ExplainTarget } {
+    const classifier = this.state.requireModel();
+    const names = this.names.names();
+    const choice = mapClass(pass.target.classIndex, versus);
+    checkClassChoice(choice, classifier.numClasses);
+    const target: ExplainTarget = { classIndex: pass.target.classIndex, className: names[pass.target.classIndex], probability: pass.target.probability };
+    if (typeof choice === 'object') {
+      const probability = classScore(pass.logits, 0, classifier.numClasses, choice.versus, 'prob', classifier.scores);
+      target.versus = { classIndex: choice.versus, className: names[choice.versus], probability };
+    }
+    return { choice, target };
   }
 
   /**

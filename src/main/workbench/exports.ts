@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ColormapChoice, ExportResult } from '../../shared/api';
 import { CamscopeError, throwIfCancelled } from '../engine/errors';
+import { checkClassChoice } from '../engine/explain';
 import { overlayHeatmap } from '../engine/image/colormap';
 import { writeFileAtomic } from '../engine/io/atomic-write';
 import { createMethod, methodDisplayNames as displayNames } from '../engine/methods/registry';
@@ -13,6 +14,7 @@ import { buildFigureSvg, renderFigurePng, writeReports, type FigureRow, type Rep
 import { named, type ClassNamesService } from './class-names';
 import type { EvaluationService } from './evaluations';
 import { ExportProgress, expectedUnits } from './export-progress';
+import { mapClass } from './map-class';
 import { fastFirst, type ImagePass, type MapService } from './maps';
 import type { JobContext, JobProgressBody } from './ops';
 import type { WorkbenchState } from './state';
@@ -25,7 +27,10 @@ export class ExportService {
     private readonly evaluations: Pick<EvaluationService, 'getEvaluation'>,
   ) {}
 
-  /** One figure row per image: its original and each method's map over it, captioned with label and prediction. */
+  /**
+   * One figure row per image: its original and each method's map over it, captioned with label and prediction (and,
+   * for a contrast, "explaining A, not B": every map of the row then explains s_A − s_B).
+   */
   async figureRows(
     images: number[],
     methods: string[],
@@ -33,6 +38,7 @@ export class ExportService {
     colormap: ColormapChoice,
     opacity: number,
     ctx: JobContext,
+    versus: number | null = null,
   ): Promise<FigureRow[]> {
     const classes = this.names.names();
     const rows: FigureRow[] = [];
@@ -43,9 +49,11 @@ export class ExportService {
     // the images' passes come first, to know which maps are already computed.
     const passes: ImagePass[] = [];
     for (const index of images) passes.push(await this.maps.pass(index, classIndex, ctx.signal));
+    const targets = passes.map((p) => mapClass(p.target.classIndex, versus));
+    for (const t of targets) checkClassChoice(t, this.state.requireModel().numClasses);
     const channels = this.state.requireModel().layer.shape[1] ?? 1;
     const work = new ExportProgress(images.map((index, i) =>
-      order.map((id) => (this.maps.hasMap(index, passes[i].target.classIndex, id) ? 1 : expectedUnits(createMethod(id), channels)))));
+      order.map((id) => (this.maps.hasMap(index, targets[i], id) ? 1 : expectedUnits(createMethod(id), channels)))));
     const report = (id: string, file: string): void => {
       const r = work.report();
       const p: JobProgressBody = { stage: 'export', method: id, done, total, fraction: r.fraction, rate: r.rate, etaSeconds: r.etaSeconds, message: file };
@@ -59,7 +67,7 @@ export class ExportService {
         work.start(i, m);
         report(id, item.file);
         try {
-          const { outcome } = await this.maps.mapFor(index, pass.target.classIndex, id, ctx.signal, (d, t) => {
+          const { outcome } = await this.maps.mapFor(index, targets[i], id, ctx.signal, (d, t) => {
             work.passes(d, t);
             report(id, item.file);
           });
@@ -74,7 +82,8 @@ export class ExportService {
       report(order.at(-1) ?? '', item.file);
       const truth = item.label !== null ? classes[item.label] : item.labelName;
       const predicted = named(pass.predictions[0], classes);
-      const explained = pass.target.classIndex === predicted.classIndex ? '' : `, explaining ${classes[pass.target.classIndex]}`;
+      const not = versus === null ? '' : `, not ${classes[versus]}`;
+      const explained = pass.target.classIndex === predicted.classIndex && !not ? '' : `, explaining ${classes[pass.target.classIndex]}${not}`;
       rows.push({
         file: item.file,
         caption: `${item.file} — ${truth ?? 'unlabelled'} → ${predicted.className} (p=${predicted.probability.toFixed(2)})${explained}`,
@@ -89,11 +98,11 @@ export class ExportService {
   }
 
   async exportFigure(
-    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; colormap: ColormapChoice; opacity: number },
+    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; versus?: number | null; colormap: ColormapChoice; opacity: number },
     ctx: JobContext,
   ): Promise<ExportResult> {
     for (const id of args.methods) createMethod(id);
-    const rows = await this.figureRows(args.images, args.methods, args.classIndex, args.colormap, args.opacity, ctx);
+    const rows = await this.figureRows(args.images, args.methods, args.classIndex, args.colormap, args.opacity, ctx, args.versus ?? null);
     throwIfCancelled(ctx.signal);
     const names = displayNames();
     const [svg, png] = await Promise.all([buildFigureSvg(rows, args.methods, names), renderFigurePng(rows, args.methods, names)]);

@@ -7,7 +7,7 @@ import type { ExplainTarget, ImageFrame, Prediction } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
 import { contentId } from '../engine/evaluate/run';
 import { encodeMap, mapKey } from '../engine/cache/results';
-import { explainImages, topPredictions, type ImageExplanation, type MethodOutcome } from '../engine/explain';
+import { checkClassChoice, explainImages, topPredictions, type ImageExplanation, type MethodOutcome } from '../engine/explain';
 import { prepareImage, type PreparedImage } from '../engine/image/preprocess';
 import type { PreviewFrame } from '../engine/methods/base';
 import { createMethod, METHODS } from '../engine/methods/registry';
@@ -15,6 +15,7 @@ import { classScore } from '../engine/model/scores';
 import { frameTransform as inputFrameTransform } from '../engine/regions/frame';
 import type { ModelProfile } from '../engine/types';
 import { LruCache } from './lru';
+import { explainedClass, mapClassKey, versusClass, type MapClass } from './map-class';
 import { TOP_K, type PredictionService } from './predictions';
 import type { ResultCache } from './result-cache';
 import type { WorkbenchState } from './state';
@@ -24,7 +25,7 @@ export interface ImagePass {
   image: PreparedImage;
   predictions: Prediction[];
   logits: Float32Array;
-  target: ExplainTarget & { logit: number };
+  target: Omit<ExplainTarget, 'versus'> & { logit: number };
 }
 
 /** A map, and whether it came from a cache (memory or the project) rather than being computed now. */
@@ -137,27 +138,31 @@ export class MapService {
   }
 
   /** Whether a map is in memory or in the project's result cache (export progress counts it as one step). */
-  hasMap(index: number, classIndex: number, methodId: string): boolean {
-    return this.maps.has(this.memoryKey(index, classIndex, methodId)) || this.cache.cachedMap(index, classIndex, methodId) !== null;
+  hasMap(index: number, target: MapClass, methodId: string): boolean {
+    return this.maps.has(this.memoryKey(index, target, methodId)) || this.cache.cachedMap(index, target, methodId) !== null;
   }
 
   /** A map already computed (in memory or in the project), or null: this never computes one. */
-  known(index: number, classIndex: number, methodId: string): MethodOutcome | null {
-    return this.maps.get(this.memoryKey(index, classIndex, methodId)) ?? this.cache.cachedMap(index, classIndex, methodId);
+  known(index: number, target: MapClass, methodId: string): MethodOutcome | null {
+    return this.maps.get(this.memoryKey(index, target, methodId)) ?? this.cache.cachedMap(index, target, methodId);
   }
 
-  /** One method's map for an image and class: from memory, else from the project, else computed (and kept in both). */
+  /**
+   * One method's map for an image and class, or for a contrast "A, not B" (`target` { classIndex, versus }): from
+   * memory, else from the project, else computed (and kept in both).
+   */
   async mapFor(
     index: number,
-    classIndex: number,
+    target: MapClass,
     methodId: string,
     signal: AbortSignal,
     onProgress?: (done: number, total: number) => void,
     onPreview?: (frame: PreviewFrame) => void,
   ): Promise<MapResult> {
     const classifier = this.state.requireModel();
-    const key = this.memoryKey(index, classIndex, methodId);
-    const cached = this.maps.get(key) ?? this.cache.cachedMap(index, classIndex, methodId);
+    checkClassChoice(target, classifier.numClasses);
+    const key = this.memoryKey(index, target, methodId);
+    const cached = this.maps.get(key) ?? this.cache.cachedMap(index, target, methodId);
     if (cached) {
       this.maps.set(key, cached);
       return { outcome: cached, cached: true };
@@ -167,7 +172,7 @@ export class MapService {
     let result: ImageExplanation | undefined;
     for await (const r of explainImages(classifier, [item.path], {
       methods: [method],
-      classChoice: classIndex,
+      classChoice: target,
       topK: 1,
       signal,
       onProgress: (p) => onProgress?.(p.done, p.total),
@@ -184,11 +189,11 @@ export class MapService {
     if (!outcome) throw new CamscopeError('UNSUPPORTED_MODEL', `${method.displayName} produced no map for ${item.file}.`);
     this.maps.set(key, outcome);
     const content = contentId(item.path);
-    if (content) this.cache.storeInCache([{ key: mapKey(classifier, content, classIndex, method), kind: 'map', bytes: encodeMap(outcome) }]);
+    if (content) this.cache.storeInCache([{ key: mapKey(classifier, content, explainedClass(target), method, versusClass(target)), kind: 'map', bytes: encodeMap(outcome) }]);
     return { outcome, cached: false };
   }
 
-  private memoryKey(index: number, classIndex: number, methodId: string): string {
-    return `${this.state.modelKey()}|${index}|${classIndex}|${methodId}`;
+  private memoryKey(index: number, target: MapClass, methodId: string): string {
+    return `${this.state.modelKey()}|${index}|${mapClassKey(target)}|${methodId}`;
   }
 }

@@ -79,12 +79,12 @@ export type EngineOps = {
   thumbnails: { args: { indices: number[] }; result: Thumbnail[] };
   predict: { args: Record<string, never>; result: PredictionRunSummary; partial: PredictPartial | JobProgressBody };
   explain: {
-    args: { image: number; classIndex: number | null; methods: string[] };
+    args: { image: number; classIndex: number | null; versus?: number | null; methods: string[] };
     result: ExplainSummary;
     partial: ExplainPartial | JobProgressBody;
   };
   faithfulness: {
-    args: { image: number; classIndex: number | null; methods: string[] };
+    args: { image: number; classIndex: number | null; versus?: number | null; methods: string[] };
     result: FaithfulnessRow[];
     partial: JobProgressBody;
   };
@@ -130,7 +130,7 @@ export type EngineOps = {
   listEvaluations: { args: Record<string, never>; result: EvaluationSummary[] };
   getEvaluation: { args: { id: number }; result: EvaluationDetail };
   exportFigure: {
-    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; colormap: ColormapChoice; opacity: number };
+    args: { dir: string; images: number[]; methods: string[]; classIndex: number | null; versus?: number | null; colormap: ColormapChoice; opacity: number };
     result: ExportResult;
     partial: JobProgressBody;
   };

@@ -8,6 +8,7 @@ import { contentId } from '../engine/evaluate/run';
 import { decodeMap, mapKey } from '../engine/cache/results';
 import type { MethodOutcome } from '../engine/explain';
 import { createMethod } from '../engine/methods/registry';
+import { explainedClass, versusClass, type MapClass } from './map-class';
 import type { WorkbenchState } from './state';
 
 export interface CacheEntry {
@@ -40,13 +41,13 @@ export class ResultCache {
     }
   }
 
-  /** The cached map of one method for an image and class, if the project holds it. */
-  cachedMap(index: number, classIndex: number, methodId: string): MethodOutcome | null {
+  /** The cached map of one method for an image and class (or contrast), if the project holds it. */
+  cachedMap(index: number, target: MapClass, methodId: string): MethodOutcome | null {
     const classifier = this.state.requireModel();
     const method = createMethod(methodId);
     const content = contentId(this.state.item(index).path);
     if (!content) return null;
-    const bytes = this.fromCache((get) => get(mapKey(classifier, content, classIndex, method)), null);
+    const bytes = this.fromCache((get) => get(mapKey(classifier, content, explainedClass(target), method, versusClass(target))), null);
     if (!bytes) return null;
     const { result, timeMs } = decodeMap(bytes);
     return { method: methodId, settings: method.settings, result, timeMs };

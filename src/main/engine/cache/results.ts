@@ -5,7 +5,8 @@
  *
  * Keys hash: the model file's fingerprint, the preprocessing and output semantics, the requested precision (ScoreCAM's
  * scoring arithmetic), the image's content identity (size + modification and status-change times, as resumes use),
- * and for maps the layer, method id and settings and the explained class. The provider is not in the key: CPU and
+ * and for maps the layer, method id and settings and the explained class (and, for a contrast "A, not B", the class B:
+ * absent from the hashed object otherwise, so plain keys stay what they were). The provider is not in the key: CPU and
  * GPU results agree to rounding.
  *
  * Maps are stored as 16-bit values at the input resolution (the CLI's map PNG precision, ≤ 7.7e-6 from the exact
@@ -38,12 +39,17 @@ export function predictionKey(c: Classifier, content: string): string {
   return `prediction:${hash({ model: modelIdentity(c), content })}`;
 }
 
-export function mapKey(c: Classifier, content: string, classIndex: number, method: { id: string; settings: Record<string, unknown> }): string {
-  return `map:${hash({ model: modelIdentity(c), layer: c.layer.name, layout: c.layer.layout, content, classIndex, method: method.id, settings: method.settings })}`;
+/** `versus`: the class a contrast map was explained against (undefined: the plain class). */
+export function mapKey(c: Classifier, content: string, classIndex: number, method: { id: string; settings: Record<string, unknown> }, versus?: number): string {
+  return `map:${hash({ model: modelIdentity(c), layer: c.layer.name, layout: c.layer.layout, content, classIndex, ...contrast(versus), method: method.id, settings: method.settings })}`;
 }
 
-export function faithfulnessKey(c: Classifier, content: string, classIndex: number, method: string): string {
-  return `faithfulness:${hash({ model: modelIdentity(c), layer: c.layer.name, content, classIndex, method })}`;
+export function faithfulnessKey(c: Classifier, content: string, classIndex: number, method: string, versus?: number): string {
+  return `faithfulness:${hash({ model: modelIdentity(c), layer: c.layer.name, content, classIndex, ...contrast(versus), method })}`;
+}
+
+function contrast(versus: number | undefined): { versus?: number } {
+  return versus === undefined ? {} : { versus };
 }
 
 /** A cached map: the map itself and what was recorded when it was computed. */

@@ -54,6 +54,8 @@ export class ImageViewState {
   index = $state<number | null>(null);
   /** null = explain the predicted class. */
   classChoice = $state<number | null>(null);
+  /** A contrast "why the explained class, not this one": every map explains s_A − s_B. null = no contrast. */
+  versus = $state<number | null>(null);
   /** Methods to compute (ids); set from the model's method list. */
   methods = $state<string[]>([]);
 
@@ -115,6 +117,7 @@ export class ImageViewState {
   invalidate(): void {
     void this.cancel();
     this.classChoice = null;
+    this.versus = null;
     this.clearResults();
   }
 
@@ -152,12 +155,24 @@ export class ImageViewState {
     }
     this.index = index;
     this.classChoice = classChoice;
+    // Another image has other predictions: a contrast chosen for the last one would be a guess here.
+    this.versus = null;
     await this.explain();
   }
 
   async setClass(classIndex: number | null): Promise<void> {
     if (classIndex === this.classChoice) return;
     this.classChoice = classIndex;
+    // A class cannot be explained versus itself: choosing B as the class ends the contrast.
+    const explained = classIndex ?? this.predictions[0]?.classIndex ?? null;
+    if (explained !== null && explained === this.versus) this.versus = null;
+    await this.explain();
+  }
+
+  /** Explains every method as "the explained class, not `versus`" (null: the class alone again). */
+  async setVersus(versus: number | null): Promise<void> {
+    if (versus === this.versus) return;
+    this.versus = versus;
     await this.explain();
   }
 
@@ -192,6 +207,7 @@ export class ImageViewState {
         jobId,
         image: this.index,
         classIndex: this.classChoice,
+        versus: this.versus,
         methods: this.methods,
       });
       if (this.jobId !== jobId) return;
@@ -267,6 +283,7 @@ export class ImageViewState {
         jobId,
         image: this.index,
         classIndex: this.target?.classIndex ?? this.classChoice,
+        versus: this.target?.versus?.classIndex ?? null,
         methods,
       });
       if (this.faithJob !== jobId) return;
