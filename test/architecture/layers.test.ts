@@ -68,7 +68,6 @@ describe('the layout of src/', () => {
     expect(importCircles(g).map((c) => c.join(' <-> '))).toEqual([]);
   });
 
-  // Pending the split of workbench/state.ts, handlers/engine-client.ts, cli/run.ts, cli/cluster.ts, web-bridge/server.ts.
   it(`has no file over ${MAX_LINES} lines in src/main outside the engine`, () => {
     const big = g.files.filter((f) => under(f, 'src/main') && !under(f, 'src/main/engine') && g.lines[f] > MAX_LINES);
     expect(big.map((f) => `${f}: ${g.lines[f]} lines`)).toEqual([]);
@@ -87,7 +86,6 @@ describe('the layout of src/', () => {
     }
   });
 
-  // Pending the rename of handlers/engine-client.ts's class Workbench to EngineClient.
   it('one Workbench: classes named Workbench… live only in the engine process', () => {
     const classes = g.files
       .filter((f) => f.endsWith('.ts'))
