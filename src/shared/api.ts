@@ -13,6 +13,7 @@
 import type { CamscopeErrorCode } from '../main/engine/errors';
 import { EXECUTION_PROVIDERS, PRECISIONS } from '../main/engine/types';
 import type { CandidateLayer, ExecutionProviderName, ModelInspection, Precision, Prediction } from '../main/engine/types';
+import type { ComparisonModel, ComparisonResult, ComparisonRowEvent, ComparisonRunRequest, MapDistances } from './compare';
 import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
   array,
@@ -31,6 +32,7 @@ import {
 
 export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName, Precision } from '../main/engine/types';
 export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricInfo, MetricKey, MetricTable } from './results';
+export type { ComparedImage, CompareSummary, ComparisonModel, ComparisonResult, ComparisonRow, ComparisonRowEvent, ComparisonRunRequest, MapDistances } from './compare';
 
 /** A channel's request validator, with its response type carried as a phantom. */
 export interface ChannelSpec<Req, Res> {
@@ -275,6 +277,23 @@ export interface ExplainSummary {
   methods: { id: string; ok: boolean; error?: string }[];
   /** The model's precision after these maps (a requested fp16 may have fallen back to fp32 on first use). */
   precision: ModelPrecision;
+}
+
+/**
+ * One image in both models of a comparison (`compare:image`): B's frame, predictions and maps of the class the image
+ * view explains in A (the class of the same name), each with its distances to A's map on the common grid.
+ */
+export interface ComparisonPair {
+  image: number;
+  /** B's file name. */
+  model: string;
+  /** The image as B sees it (B's maps' frame). */
+  frame: ImageFrame;
+  predictions: Prediction[];
+  /** The class B explains (A's explained class, matched by name), as B names it. */
+  target: ExplainTarget;
+  pairs: { method: string; map: Float32Array; width: number; height: number; flat: boolean; distances: MapDistances; pixels: number }[];
+  failures: { method: string; message: string }[];
 }
 
 /** Most candidate layers one layer sweep computes (the last ones of the model: each needs its own session). */
@@ -545,7 +564,7 @@ export interface ExportResult {
 /** Progress of a job (predictions, a slow method, an evaluation, an export). */
 export interface JobProgress {
   jobId: string;
-  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export' | 'sweep' | 'sanity';
+  stage: 'predict' | 'explain' | 'faithfulness' | 'evaluate' | 'export' | 'sweep' | 'sanity' | 'compare' | 'compare-image';
   done: number;
   total: number;
   /** The method being computed (explanations). */
@@ -743,6 +762,29 @@ export const channels = {
       opacity,
     }),
   ),
+  /**
+   * "Compare with another model…": main's open dialog, then the model is opened in the engine beside the open one
+   * (refused, in one sentence, when its classes do not match by name). null when cancelled.
+   */
+  'compare:open': channel<void, ComparisonModel | null>(none()),
+  /** The second model open now, or null. */
+  'compare:model': channel<void, ComparisonModel | null>(none()),
+  'compare:close': channel<void, { closed: boolean }>(none()),
+  /** One image in both models: B's maps of the same class beside A's, with the three map distances per method. */
+  'compare:image': channel<{ jobId: string; image: number; classIndex: number | null; methods: string[] }, ComparisonPair>(
+    object({ jobId, image: imageIndex, classIndex, methods: methodList }),
+  ),
+  /** Compares both models over the open folder (or a sample): rows arrive as `compare:row`, progress as `job:progress` (stage 'compare'). */
+  'compare:run': channel<ComparisonRunRequest, ComparisonResult>(
+    object({
+      jobId,
+      methods: methodList,
+      sample: nullable(number({ integer: true, min: 1, max: 10_000_000 })),
+      seed: number({ integer: true, min: 0, max: 2 ** 31 - 1 }),
+    }),
+  ),
+  /** The project's last comparison (shown again when the project is reopened), or null. */
+  'compare:last': channel<void, ComparisonResult | null>(none()),
   /** Opens a file or folder camscope itself just exported (the system's default app); any other path is refused. */
   'export:open': channel<{ path: string }, { opened: true }>(object({ path: filePath })),
   /** Shows a file camscope itself just exported in the system's file manager; any other path is refused. */
@@ -776,6 +818,8 @@ export interface Events {
   'predictions:batch': PredictionBatch;
   'explain:image': ExplainImageEvent;
   'explain:map': ExplainMapEvent;
+  /** One image of a running comparison (`compare:run`), as soon as it is known. */
+  'compare:row': ComparisonRowEvent;
   /** The engine worker stopped (and what was restored after it restarted). */
   'engine:status': EngineStatus;
   /** The project changed outside the renderer's own request (e.g. File → Save Project As…). */
@@ -788,6 +832,7 @@ export const EVENT_NAMES: readonly EventName[] = [
   'predictions:batch',
   'explain:image',
   'explain:map',
+  'compare:row',
   'engine:status',
   'project:changed',
 ];

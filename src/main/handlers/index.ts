@@ -5,6 +5,7 @@
  */
 import { annotationHandlers } from './annotations';
 import { appHandlers } from './app';
+import { comparisonHandlers } from './comparison';
 import { datasetHandlers } from './dataset';
 import type { HandlerDeps, Handlers } from './deps';
 import { EngineClient } from './engine-client';
@@ -26,6 +27,7 @@ export function handlerGroups(deps: HandlerDeps, client: EngineClient) {
     annotations: annotationHandlers(deps, client, written),
     evaluations: evaluationHandlers(deps, client, written),
     exports: exportHandlers(deps, client, written),
+    comparison: comparisonHandlers(deps, client),
   };
 }
 
@@ -43,6 +45,7 @@ export function createHandlers(deps: HandlerDeps): { handlers: Handlers; client:
     ...g.annotations,
     ...g.evaluations,
     ...g.exports,
+    ...g.comparison,
   };
   return { handlers, client };
 }

@@ -5,6 +5,7 @@
  */
 import { AnnotationService } from './annotations';
 import { ClassNamesService } from './class-names';
+import { ComparisonService } from './comparison';
 import { DatasetService } from './dataset';
 import { EvaluationService } from './evaluations';
 import { ExplanationService } from './explanations';
@@ -33,6 +34,7 @@ export interface Workbench {
   regions: RegionService;
   sanity: SanityService;
   exports: ExportService;
+  comparison: ComparisonService;
 }
 
 export function createWorkbench(): Workbench {
@@ -45,6 +47,7 @@ export function createWorkbench(): Workbench {
   const dataset = new DatasetService(state, names);
   const project = new ProjectService(state);
   const evaluations = new EvaluationService(state, cache, names);
+  const comparison = new ComparisonService(state, maps, names);
   // In the order the session did it before the split. A new model: its predictions, passes and maps are not the old
   // one's; the folder's labels are mapped to its classes again (which may adopt the folder's names: `classes`); the
   // project's names are looked up for it.
@@ -53,11 +56,14 @@ export function createWorkbench(): Workbench {
     maps.reset();
     dataset.reread();
     names.reload();
+    // The second model was matched to the one before (its classes, its names).
+    void comparison.release();
   });
   // A folder was opened (its class names already adopted, if any): nothing computed for the one before applies.
   state.on('dataset', () => {
     predictions.reset();
     maps.reset();
+    void comparison.release();
   });
   state.on('project', () => names.reload());
   // The model took the folder's class names: the predictions kept carry the old ones.
@@ -69,5 +75,6 @@ export function createWorkbench(): Workbench {
     regions: new RegionService(state, maps),
     sanity: new SanityService(state, maps, names),
     exports: new ExportService(state, maps, names, evaluations),
+    comparison,
   };
 }

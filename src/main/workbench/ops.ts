@@ -29,7 +29,9 @@ import type {
   ScoreVariantName,
   Thumbnail,
   ColormapChoice,
+  ComparisonPair,
 } from '../../shared/api';
+import type { ComparisonModel, ComparisonResult, ComparisonRowEvent } from '../../shared/compare';
 import type { ModelInspection } from '../engine/types';
 
 /** The project context stored in a project file (what it was last used with). */
@@ -134,6 +136,21 @@ export type EngineOps = {
     result: ExportResult;
     partial: JobProgressBody;
   };
+  /** A second model beside the open one (a path main's dialog returned; see workbench/comparison.ts). */
+  openComparison: { args: { path: string }; result: ComparisonModel };
+  comparisonModel: { args: Record<string, never>; result: ComparisonModel | null };
+  closeComparison: { args: Record<string, never>; result: { closed: boolean } };
+  compareImage: {
+    args: { image: number; classIndex: number | null; methods: string[] };
+    result: ComparisonPair;
+    partial: JobProgressBody;
+  };
+  compareRun: {
+    args: { methods: string[]; sample: number | null; seed: number };
+    result: ComparisonResult;
+    partial: Omit<ComparisonRowEvent, 'jobId'> | JobProgressBody;
+  };
+  lastComparison: { args: Record<string, never>; result: ComparisonResult | null };
   /** Test hook: ends the engine with a native abort (refused unless the engine was started with test hooks). */
   abortForTest: { args: Record<string, never>; result: never };
   exportReport: {

@@ -91,6 +91,12 @@ serveOps<EngineOps>(hostPort(), {
   getEvaluation: ({ id }) => wb.evaluations.getEvaluation(id),
   exportFigure: (args, ctx) => wb.exports.exportFigure(args, ctx),
   exportReport: (args, ctx) => wb.exports.exportReport(args, ctx),
+  openComparison: ({ path }) => wb.comparison.open(path),
+  comparisonModel: () => wb.comparison.model(),
+  closeComparison: async () => ({ closed: await wb.comparison.release() }),
+  compareImage: (args, ctx) => wb.comparison.pair(args, ctx),
+  compareRun: (args, ctx) => wb.comparison.run(args, ctx),
+  lastComparison: () => wb.comparison.last(),
   // Test hook (only with CAMSCOPE_ENGINE_TEST_HOOKS=1 in the engine's environment): a native abort (SIGABRT), as a
   // crash inside onnxruntime or sharp would end the process.
   abortForTest: () => {

@@ -145,6 +145,21 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
     ],
   },
   'evaluation:list': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'compare:open': { valid: undefined, invalid: [[{ path: '/b.onnx' }, /must be empty/]] },
+  'compare:model': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'compare:close': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'compare:last': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'compare:image': {
+    valid: { jobId: 'ci-1', image: 3, classIndex: null, methods: ['gradcam'] },
+    invalid: [[{ jobId: 'ci-1', image: -1, classIndex: null, methods: ['gradcam'] }, /image must be at least 0/], [{ jobId: 'ci-1', image: 0, classIndex: null, methods: [] }, /methods must have at least 1/]],
+  },
+  'compare:run': {
+    valid: { jobId: 'cr-1', methods: ['gradcam'], sample: null, seed: 0 },
+    invalid: [
+      [{ jobId: 'cr-1', methods: ['gradcam'], sample: 0, seed: 0 }, /sample must be at least 1/],
+      [{ jobId: 'cr-1', methods: ['gradcam'], sample: null, seed: 0, model: '/b.onnx' }, /unexpected field "model"/],
+    ],
+  },
   'cache:usage': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'cache:clear': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'classes:get': { valid: undefined, invalid: [[{}, /must be empty/]] },

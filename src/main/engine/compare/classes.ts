@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import { CamscopeError } from '../errors';
+import type { ClassMatch } from './types';
 
 /** One model's class names and the file they belong to (named in the refusal). */
 export interface NamedClasses {
@@ -12,13 +13,8 @@ export interface NamedClasses {
   names: readonly string[];
 }
 
-/** Index maps between the two models' outputs: aToB[i] is B's index of A's class i, and bToA the inverse. */
-export interface ClassMatch {
-  aToB: number[];
-  bToA: number[];
-  /** True when both lists are the same names in the same order. */
-  sameOrder: boolean;
-}
+// Declared with the comparison's data (./types), which the app's contract reads without this file's node imports.
+export type { ClassMatch } from './types';
 
 /** The form a name is compared in. */
 export function classKey(name: string): string {

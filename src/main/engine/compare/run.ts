@@ -18,7 +18,7 @@ import { mapDistances, TOP_FRACTION } from './distance';
 import { COMMON_GRID_MAX_SIDE, commonGrid, commonPixels, toGrid } from './grid';
 import { comparisonIdentity, comparisonKey, readComparison, writeComparison } from './store';
 import { namedImage, orderByDifference, summarize, type ComparisonEntry } from './summary';
-import type { CompareResult, CompareSettings, ModelSettings, StoredComparison } from './types';
+import type { ComparedImage, CompareResult, CompareSettings, ModelSettings, StoredComparison } from './types';
 
 export const CLASS_MATCHING = 'by name (trimmed, case-insensitive): both models must name the same classes; results name classes as model A does';
 export const EXPLAINED_CLASS = "model A's predicted class, explained in both models (in B, the class of the same name), so both maps answer the same question";
@@ -39,6 +39,8 @@ export interface CompareOptions {
   requestedProvider?: string;
   signal?: AbortSignal;
   onProgress?: (p: CompareProgress) => void;
+  /** Each image's comparison as soon as it is known (read from the project or computed), in dataset order. */
+  onImage?: (image: ComparedImage) => void;
 }
 
 export interface CompareProgress {
@@ -158,7 +160,10 @@ export async function runComparison(o: CompareOptions): Promise<CompareResult> {
         done++;
         o.onProgress?.({ done, total: items.length, resumed, file: item.file });
       }
-      if (stored) entries.push({ item, stored });
+      if (stored) {
+        entries.push({ item, stored });
+        o.onImage?.(namedImage({ item, stored }, names, match));
+      }
     }
     const images = entries.map((e) => namedImage(e, names, match));
     return {

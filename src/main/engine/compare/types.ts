@@ -1,7 +1,14 @@
 /** The data of a model comparison: its settings, what each image gave, and the summary over the images. */
 import type { LayerLayout, ModelProfile, Precision } from '../types';
-import type { ClassMatch } from './classes';
 import type { MapDistances } from './distance';
+
+/** Index maps between the two models' outputs: aToB[i] is B's index of A's class i, and bToA the inverse. */
+export interface ClassMatch {
+  aToB: number[];
+  bToA: number[];
+  /** True when both lists are the same names in the same order. */
+  sameOrder: boolean;
+}
 
 /** A class of one model as a result names it. */
 export interface ClassScore {

@@ -22,12 +22,13 @@ import type {
 } from '../api';
 import { errorText, getApi } from '../api';
 import { BrowserState } from './browser.svelte';
+import { ComparisonState } from './comparison.svelte';
 import { EvaluationState } from './evaluation.svelte';
 import { ImageViewState } from './image.svelte';
 import { SanityState } from './sanity.svelte';
 import { SweepState } from './sweep.svelte';
 
-export type Screen = 'start' | 'model' | 'browser' | 'image' | 'annotations' | 'evaluation' | 'sanity' | 'guide';
+export type Screen = 'start' | 'model' | 'browser' | 'image' | 'annotations' | 'evaluation' | 'sanity' | 'comparison' | 'guide';
 export type Modal = 'exportFigure' | 'exportReport' | null;
 
 export interface Toast {
@@ -73,6 +74,7 @@ export class AppState {
   readonly evaluation = new EvaluationState();
   readonly sweep = new SweepState();
   readonly sanity = new SanityState();
+  readonly comparison = new ComparisonState();
 
   readonly dataset = $derived(this.browser.dataset);
   readonly classes = $derived(this.model?.inspection.profile.classes ?? []);
@@ -102,6 +104,7 @@ export class AppState {
     api.on('predictions:batch', (b) => this.browser.onPredictionBatch(b));
     api.on('explain:image', (e) => this.viewer.onImage(e));
     api.on('explain:map', (e) => this.viewer.onMap(e));
+    api.on('compare:row', (e) => this.comparison.onRow(e));
     api.on('job:progress', (p) => {
       if (p.stage === 'predict') this.browser.onPredictionProgress(p.jobId, p);
       else if (p.stage === 'evaluate') this.evaluation.onProgress(p);
@@ -112,6 +115,8 @@ export class AppState {
       }
       else if (p.stage === 'sweep') this.sweep.onProgress(p);
       else if (p.stage === 'sanity') this.sanity.onProgress(p);
+      else if (p.stage === 'compare') this.comparison.onProgress(p);
+      else if (p.stage === 'compare-image') return;
       else this.viewer.onProgress(p);
     });
     api.on('engine:status', (s) => this.onEngineStatus(s));
@@ -213,6 +218,8 @@ export class AppState {
     this.evaluation.methods = this.evaluation.methods.filter((m) => ids.includes(m));
     this.viewer.invalidate();
     if (this.sweep.modelPath !== model.inspection.path) this.sweep.forget();
+    // The engine released the second model: it was matched to the model before.
+    this.comparison.forget();
   }
 
   /** A folder's listing; `keepView` when it is the same folder read again (for a new model): the view stays. */
@@ -223,6 +230,7 @@ export class AppState {
       this.model = { ...m, inspection: { ...m.inspection, classesSource: dataset.classes.source, profile: { ...m.inspection.profile, classes: dataset.classes.names } } };
     }
     const same = keepView && this.browser.dataset?.root === dataset.root;
+    this.comparison.forget(); // the engine releases the second model with every folder it opens
     this.browser.reset(dataset, same);
     if (!same) {
       this.viewer.reset();
@@ -325,6 +333,7 @@ export class AppState {
     this.project = project;
     this.annotations = annotations;
     this.browser.annotatedFiles = this.annotatedFiles(annotations);
+    await this.comparison.refresh();
   }
 
   async refreshRecent(): Promise<void> {
@@ -525,9 +534,9 @@ export class AppState {
   // ---- navigation ----
 
   /** The screen the open image was opened from: its back button (and Esc) return there. */
-  imageReturn = $state<'browser' | 'evaluation' | 'annotations'>('browser');
+  imageReturn = $state<'browser' | 'evaluation' | 'annotations' | 'comparison'>('browser');
 
-  openImage(index: number, classChoice: number | null = null, from: 'browser' | 'evaluation' | 'annotations' = 'browser'): void {
+  openImage(index: number, classChoice: number | null = null, from: 'browser' | 'evaluation' | 'annotations' | 'comparison' = 'browser'): void {
     this.imageReturn = from;
     this.screen = 'image';
     void this.viewer.open(index, classChoice);
