@@ -514,6 +514,8 @@ export interface EvaluationRequest {
   sample: number | null;
   seed: number;
   score: ScoreVariantName;
+  /** ROAD (slower: 18 more model passes per image and method); absent = off. A run with it is a run of its own. */
+  road?: boolean;
 }
 
 export interface EvaluationSummary {
@@ -532,6 +534,42 @@ export interface EvaluationDetail extends EvaluationSummary {
   records: ImageRecord[];
   /** The table's rows in the reports' order, with their labels and directions. */
   metrics: MetricInfo[];
+  /** ROAD's rows of the faithfulness table (report/format.ts ROAD_METRICS); empty when the run did not compute ROAD. */
+  roadMetrics: TableRowInfo<'road_morf' | 'road_lerf' | 'road_combined'>[];
+  /** The "Complexity of the maps" rows (report/format.ts COMPLEXITY_METRICS); empty when the records carry none. */
+  complexityMetrics: TableRowInfo<'sparseness' | 'complexity'>[];
+  /** One line: what the complexity rows say and why they are not ranked. */
+  complexityNote: string;
+  /** The verdict across metrics, as the reports give it (engine/evaluate/verdict.ts on this table). */
+  verdict: EvaluationVerdict;
+}
+
+/** A row of a results block other than the paper's metrics: its key in the table's rows, label, direction, decimals. */
+export interface TableRowInfo<K extends string> extends Omit<MetricInfo, 'key'> {
+  key: K;
+}
+
+/**
+ * The verdict across metrics (engine/evaluate/verdict.ts `Verdict`, restated: that module reaches Node-only code):
+ * each method's rank per ranked metric, its median rank, and sentences that name every split and tie.
+ */
+export interface EvaluationVerdict {
+  ranked: VerdictMetricInfo[];
+  unranked: VerdictMetricInfo[];
+  /** Per method id (reference methods excluded): its rank on each ranked metric, by metric key. */
+  ranks: Record<string, Partial<Record<string, number>>>;
+  median: Record<string, number | null>;
+  /** Per ranked metric key, the methods ranked first (several on a tie). */
+  best: Partial<Record<string, string[]>>;
+  sentences: string[];
+}
+
+export interface VerdictMetricInfo {
+  key: string;
+  /** The metric as a sentence names it. */
+  name: string;
+  better: 'higher' | 'lower';
+  digits: number;
 }
 
 export interface ExportFigureRequest {
@@ -721,6 +759,7 @@ export const channels = {
       sample: nullable(number({ integer: true, min: 1, max: 10_000_000 })),
       seed: number({ integer: true, min: 0, max: 2 ** 31 - 1 }),
       score: oneOf(SCORE_VARIANT_NAMES),
+      road: optional(boolean()),
     }),
   ),
   'evaluation:list': channel<void, EvaluationSummary[]>(none()),

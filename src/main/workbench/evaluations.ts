@@ -9,10 +9,12 @@ import type { ProjectDb } from '../engine/evaluate/project-db';
 import { contentId, isCorrect, runEvaluation } from '../engine/evaluate/run';
 import { withScoreFree } from '../engine/evaluate/score-free';
 import type { ImageRecord } from '../engine/evaluate/types';
-import { createMethod } from '../engine/methods/registry';
+import { createMethod, methodDisplayNames } from '../engine/methods/registry';
 import { withLocalization } from '../engine/metrics/localization/evaluation';
 import { computeTable } from '../engine/metrics/table';
-import { METRICS } from '../engine/report';
+import { COMPLEXITY_METRICS, METRICS, ROAD_METRICS, reportVerdict } from '../engine/report';
+import { COMPLEXITY_NOTE, hasComplexity, hasRoad } from '../engine/report/format';
+import type { ReportInput } from '../engine/report/types';
 import { namedSettings, readClassNames, type ClassNamesService } from './class-names';
 import type { JobContext, JobProgressBody } from './ops';
 import { evaluationRegionsOf } from './regions';
@@ -26,7 +28,10 @@ export class EvaluationService {
     private readonly names: Pick<ClassNamesService, 'savedFor'>,
   ) {}
 
-  async evaluate(args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName }, ctx: JobContext): Promise<EvaluationSummary> {
+  async evaluate(
+    args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName; road?: boolean },
+    ctx: JobContext,
+  ): Promise<EvaluationSummary> {
     const classifier = this.state.requireModel();
     const d = this.state.requireDataset();
     const projectPath = this.state.requireProject();
@@ -46,6 +51,8 @@ export class EvaluationService {
         sample: args.sample,
         seed: args.seed,
         score: args.score,
+        // Off unless asked: the run key leaves ROAD out when off, so runs from before it still resume.
+        ...(args.road ? { road: true } : {}),
         projectPath,
         requestedProvider: this.state.model?.args.provider,
         signal: ctx.signal,
@@ -97,25 +104,37 @@ export class EvaluationService {
     const records: ImageRecord[] = rows.flatMap((r) => (r.record ? [r.record] : []));
     const failed = rows.flatMap((r) => (r.error !== null ? [{ file: r.file, message: r.error }] : []));
     const labelled = records.filter((r) => r.label !== null);
-    return {
-      id,
-      status: run.status === 'running' && !this.state.evaluating ? 'cancelled' : run.status,
+    const input: ReportInput = {
       // The project's class names for that run's model (the Classes editor), in the tables, drill-down and reports.
       settings: namedSettings(run.settings, readClassNames(db, run.settings.model.fingerprint, run.settings.model.classes.length)),
       table: withScoreFree(withLocalization(computeTable(records, run.settings.methods, run.settings.score), records), records),
       accuracy: labelled.length ? { correct: labelled.filter(isCorrect).length, labelled: labelled.length } : null,
       failed,
-      elapsedSeconds: run.elapsedSeconds,
-      images: records.length,
       records,
+      elapsedSeconds: run.elapsedSeconds,
+      methodNames: methodDisplayNames(),
+      figure: [],
+    };
+    const { methodNames: _names, figure: _figure, ...shown } = input;
+    return {
+      id,
+      status: run.status === 'running' && !this.state.evaluating ? 'cancelled' : run.status,
+      ...shown,
+      images: records.length,
       metrics: METRICS.map((m) => ({ ...m })),
+      // The blocks and the verdict the reports show, from the engine's own definitions, so app and report agree.
+      roadMetrics: hasRoad(input) ? ROAD_METRICS.map((m) => ({ ...m })) : [],
+      complexityMetrics: hasComplexity(input) ? COMPLEXITY_METRICS.map((m) => ({ ...m })) : [],
+      complexityNote: COMPLEXITY_NOTE,
+      verdict: reportVerdict(input),
     };
   }
 
   listEvaluations(): EvaluationSummary[] {
     return this.state.withDb((db) =>
       db.evaluations().map((e) => {
-        const { records: _records, metrics: _metrics, ...summary } = this.evaluationDetail(db, e.id);
+        const { records: _records, metrics: _metrics, roadMetrics: _road, complexityMetrics: _complexity, complexityNote: _note, verdict: _verdict, ...summary } =
+          this.evaluationDetail(db, e.id);
         return summary;
       }),
     );

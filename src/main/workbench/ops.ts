@@ -125,7 +125,7 @@ export type EngineOps = {
   /** Agreement of an image's computed maps with its expert regions. */
   regionAgreement: { args: { image: number; classIndex: number | null; methods: string[] }; result: RegionAgreement | null };
   evaluate: {
-    args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName };
+    args: { methods: string[]; sample: number | null; seed: number; score: ScoreVariantName; road?: boolean };
     result: EvaluationSummary;
     partial: JobProgressBody;
   };

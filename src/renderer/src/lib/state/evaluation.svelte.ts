@@ -19,6 +19,8 @@ export class EvaluationState {
   sample = $state<number | null>(100);
   seed = $state(0);
   score = $state<ScoreVariantName>('prob');
+  /** ROAD (off by default: 18 more model passes per image and method, and a run of its own). */
+  road = $state(false);
 
   running = $state(false);
   progress = $state.raw<JobProgress | null>(null);
@@ -83,6 +85,7 @@ export class EvaluationState {
         sample: this.sample,
         seed: this.seed,
         score: this.score,
+        road: this.road,
       });
       await this.refresh();
       await this.select(summary.id);
