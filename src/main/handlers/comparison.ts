@@ -16,12 +16,18 @@ export function comparisonHandlers(
       const chosen = await deps.dialogs.openModel();
       if (!chosen) return null;
       const p = deps.allowList.add(path.resolve(chosen));
-      return client.call('openComparison', { path: p }).catch((e: unknown) => {
+      const opened = await client.call('openComparison', { path: p }).catch((e: unknown) => {
         throw plainModelError(e, p);
       });
+      client.mirror.comparison = p; // reopened after an engine restart, like the model and the folder
+      return opened;
     },
     'compare:model': () => client.call('comparisonModel', {}),
-    'compare:close': () => client.call('closeComparison', {}),
+    'compare:close': async () => {
+      const closed = await client.call('closeComparison', {});
+      client.mirror.comparison = null;
+      return closed;
+    },
     'compare:image': ({ jobId, ...args }) => client.job(jobId, 'compareImage', args, (v) => client.progressOrElse(jobId, v, () => {})),
     'compare:run': ({ jobId, ...args }) =>
       client.job(jobId, 'compareRun', args, (v) => client.progressOrElse(jobId, v, (row) => deps.emit('compare:row', { ...row, jobId }))),

@@ -8,6 +8,7 @@ import type { EngineClient } from './engine-client';
 export async function openDataset(client: EngineClient, root: string): Promise<DatasetListing> {
   const listing = await client.call('openDataset', { root });
   client.mirror.datasetRoot = listing.root;
+  client.mirror.comparison = null; // the engine released it with the old folder
   await client.recordContext({ datasetRoot: listing.root });
   return listing;
 }

@@ -18,6 +18,8 @@ export interface Mirror {
   projectPath: string | null;
   model: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null;
   datasetRoot: string | null;
+  /** The second model of a model-vs-model comparison (the engine drops it when the model or folder changes). */
+  comparison: string | null;
 }
 
 /** The partial results a job sends besides its progress. */
@@ -26,7 +28,7 @@ type PartialOf<K extends keyof EngineOps> = EngineOps[K] extends { partial: infe
 export class EngineClient {
   private readonly deps: HandlerDeps;
   /** The handlers that open a project, model or folder record it here once the engine has it open. */
-  readonly mirror: Mirror = { projectPath: null, model: null, datasetRoot: null };
+  readonly mirror: Mirror = { projectPath: null, model: null, datasetRoot: null, comparison: null };
   private syncedGeneration = 0;
   private syncing: Promise<void> | null = null;
   /** Running jobs by the renderer's id; `job` is null while the engine is still being prepared for it. */
@@ -46,6 +48,7 @@ export class EngineClient {
     this.mirror.projectPath = null;
     this.mirror.model = null;
     this.mirror.datasetRoot = null;
+    this.mirror.comparison = null;
     this.syncedGeneration = 0;
   }
 
@@ -112,6 +115,15 @@ export class EngineClient {
           if (wasNeverReceived(e)) throw e;
           lost.push(`the image folder (${(e as Error).message})`);
           this.mirror.datasetRoot = null;
+        }
+      }
+      if (this.mirror.comparison && this.mirror.model && this.mirror.datasetRoot) {
+        try {
+          await engine.call('openComparison', { path: this.mirror.comparison });
+        } catch (e) {
+          if (wasNeverReceived(e)) throw e;
+          lost.push(`the second model (${(e as Error).message})`);
+          this.mirror.comparison = null;
         }
       }
       this.syncedGeneration = generation;

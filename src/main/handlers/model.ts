@@ -46,6 +46,7 @@ export async function loadModel(
     throw plainModelError(e, args.path);
   });
   client.mirror.model = model;
+  client.mirror.comparison = null; // the engine released it with the old model
   await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer });
   return state;
 }

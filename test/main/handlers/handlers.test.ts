@@ -281,6 +281,28 @@ describe('handlers: the engine state survives a crash', () => {
     expect(events.at(-1)).toEqual(['engine:status', { state: 'recovered', message: expect.stringMatching(/reopened/) }]);
   });
 
+  it('the second model of a comparison comes back too, after the model and folder; a new folder drops it', async () => {
+    const second = path.join(tmp, 'second.onnx');
+    fs.writeFileSync(second, 'another model');
+    allowList.add(modelFile);
+    allowList.addFolder(folder);
+    await handlers['model:load']({ path: modelFile });
+    await handlers['dataset:open']({ root: folder });
+    dialogs.openModel.mockResolvedValueOnce(second);
+    await handlers['compare:open']();
+    engine.calls = [];
+    engine.generation = 2;
+    await handlers['dataset:thumbnails']({ indices: [0] });
+    expect(engine.ops()).toEqual(['openProject', 'loadModel', 'openDataset', 'openComparison', 'thumbnails']);
+    expect(engine.calls[3][1]).toEqual({ path: second });
+    // The engine drops the second model with the old folder, so a restart after a new folder does not bring it back.
+    await handlers['dataset:open']({ root: folder });
+    engine.calls = [];
+    engine.generation = 3;
+    await handlers['dataset:thumbnails']({ indices: [0] });
+    expect(engine.ops()).toEqual(['openProject', 'loadModel', 'openDataset', 'thumbnails']);
+  });
+
   it('says what could not be restored', async () => {
     allowList.add(modelFile);
     await handlers['model:load']({ path: modelFile });
