@@ -137,6 +137,7 @@ export class WorkbenchState {
   modelKey(): string {
     const c = this.requireModel();
     // The requested precision, not the one in use: that changes once (fp16 → fp32) while the first scoring graph opens.
-    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}`;
+    // The intensity mapping too: a DICOM's pixels, and so its predictions and maps, depend on it.
+    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}|${c.profile.intensity ?? 'default'}`;
   }
 }
