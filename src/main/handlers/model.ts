@@ -36,24 +36,34 @@ export function plainModelError(e: unknown, file: string): unknown {
 export async function loadModel(
   deps: HandlerDeps,
   client: EngineClient,
-  args: { path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string },
+  args: { path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string; intensity?: string | null },
 ): Promise<ModelState> {
   const settings = deps.store.settings();
   const provider = args.provider ?? settings.provider;
   const precision = args.precision ?? settings.precision;
-  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto' };
+  // A model opened anew starts from its own intensity mapping (sidecar or default); a reopened project's is kept.
+  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto', intensity: args.intensity ?? null };
   const state = await client.call('loadModel', model).catch((e: unknown) => {
     throw plainModelError(e, args.path);
   });
   client.mirror.model = model;
-  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer });
+  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer, intensity: model.intensity });
+  return state;
+}
+
+/** The Model screen's intensity mapping: set in the engine, mirrored (an engine restart keeps it) and saved in the project. */
+async function setIntensity(client: EngineClient, mapping: string | null): Promise<ModelState> {
+  const state = await client.call('setIntensity', { mapping });
+  const chosen = state.intensity.source === 'option' ? state.intensity.mapping : null;
+  if (client.mirror.model) client.mirror.model = { ...client.mirror.model, intensity: chosen };
+  await client.recordContext({ intensity: chosen });
   return state;
 }
 
 export function modelHandlers(
   deps: HandlerDeps,
   client: EngineClient,
-): Pick<Handlers, 'model:inspect' | 'model:load' | 'demo:inspect' | 'demo:open' | 'methods:list' | 'classes:get' | 'classes:set'> {
+): Pick<Handlers, 'model:inspect' | 'model:load' | 'demo:inspect' | 'demo:open' | 'methods:list' | 'classes:get' | 'classes:set' | 'model:intensity'> {
   return {
     'model:inspect': ({ path: p }) => {
       if (!deps.allowList.has(p)) throw notChosen('model');
@@ -82,5 +92,6 @@ export function modelHandlers(
     'methods:list': () => client.call('methods', {}),
     'classes:get': () => client.call('classNames', {}),
     'classes:set': ({ names }) => client.call('setClassNames', { names }),
+    'model:intensity': ({ mapping }) => setIntensity(client, mapping),
   };
 }

@@ -32,6 +32,7 @@ export class ProjectService {
       provider: (db.getMeta('model.provider') as ExecutionProviderName | null) ?? null,
       precision: knownPrecision(db.getMeta('model.precision')),
       layer: db.getMeta('model.layer'),
+      intensity: db.getMeta('model.intensity'),
       datasetRoot: db.getMeta('dataset.root'),
     }));
   }
@@ -42,6 +43,7 @@ export class ProjectService {
       if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
       if (patch.precision !== undefined) db.setMeta('model.precision', patch.precision);
       if (patch.layer !== undefined) db.setMeta('model.layer', patch.layer);
+      if (patch.intensity !== undefined) db.setMeta('model.intensity', patch.intensity);
       if (patch.datasetRoot !== undefined) db.setMeta('dataset.root', patch.datasetRoot);
     });
     return this.stats();

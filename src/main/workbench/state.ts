@@ -15,6 +15,8 @@ export interface LoadArgs {
   provider: ExecutionProviderName;
   precision: Precision;
   layer: string;
+  /** The intensity mapping the user chose for DICOM and 16-bit images (null or absent: the sidecar's, else camscope's default). */
+  intensity?: string | null;
 }
 
 export interface OpenModel {
