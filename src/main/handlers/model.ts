@@ -41,8 +41,10 @@ export async function loadModel(
   const settings = deps.store.settings();
   const provider = args.provider ?? settings.provider;
   const precision = args.precision ?? settings.precision;
-  // A model opened anew starts from its own intensity mapping (sidecar or default); a reopened project's is kept.
-  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto', intensity: args.intensity ?? null };
+  // Another model starts from its own intensity mapping (sidecar or default); the same model opened again at another
+  // layer, provider or precision keeps the user's, and a reopened project passes its own.
+  const kept = client.mirror.model?.path === args.path ? client.mirror.model.intensity : null;
+  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto', intensity: args.intensity === undefined ? kept : args.intensity };
   const state = await client.call('loadModel', model).catch((e: unknown) => {
     throw plainModelError(e, args.path);
   });
