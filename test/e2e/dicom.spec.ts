@@ -38,7 +38,7 @@ async function thumbnail(index: number): Promise<number[]> {
 async function gradcamPixels(): Promise<string> {
   const card = page.locator('[data-method=gradcam]');
   await expect(card).toHaveAttribute('data-state', 'done', { timeout: 60_000 });
-  return card.locator('canvas').first().evaluate((c) => (c as HTMLCanvasElement).toDataURL());
+  return card.locator('canvas').first().evaluate((c) => (c as unknown as { toDataURL(): string }).toDataURL());
 }
 
 let scanIndex = 0;

@@ -44,12 +44,15 @@ export async function loadModel(
   // Another model starts from its own intensity mapping (sidecar or default); the same model opened again at another
   // layer, provider or precision keeps the user's, and a reopened project passes its own.
   const kept = client.mirror.model?.path === args.path ? client.mirror.model.intensity : null;
-  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto', intensity: args.intensity === undefined ? kept : args.intensity };
-  const state = await client.call('loadModel', model).catch((e: unknown) => {
+  const intensity = args.intensity === undefined ? kept : args.intensity;
+  // Sent only when chosen: without one, the engine (and the project, for another model) take the model's own.
+  const chosen = intensity ? { intensity } : {};
+  const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto' };
+  const state = await client.call('loadModel', { ...model, ...chosen }).catch((e: unknown) => {
     throw plainModelError(e, args.path);
   });
-  client.mirror.model = model;
-  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer, intensity: model.intensity });
+  client.mirror.model = { ...model, ...chosen };
+  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer, ...chosen });
   return state;
 }
 
@@ -57,7 +60,10 @@ export async function loadModel(
 async function setIntensity(client: EngineClient, mapping: string | null): Promise<ModelState> {
   const state = await client.call('setIntensity', { mapping });
   const chosen = state.intensity.source === 'option' ? state.intensity.mapping : null;
-  if (client.mirror.model) client.mirror.model = { ...client.mirror.model, intensity: chosen };
+  if (client.mirror.model) {
+    const { intensity: _old, ...model } = client.mirror.model;
+    client.mirror.model = { ...model, ...(chosen ? { intensity: chosen } : {}) };
+  }
   await client.recordContext({ intensity: chosen });
   return state;
 }

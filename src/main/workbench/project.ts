@@ -39,6 +39,8 @@ export class ProjectService {
 
   setContext(patch: Partial<ProjectContext>): ProjectStats {
     this.state.withDb((db) => {
+      // Another model starts from its own intensity mapping: the one chosen for the model before is forgotten.
+      if (patch.modelPath !== undefined && patch.intensity === undefined && patch.modelPath !== db.getMeta('model.path')) db.setMeta('model.intensity', null);
       if (patch.modelPath !== undefined) db.setMeta('model.path', patch.modelPath);
       if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
       if (patch.precision !== undefined) db.setMeta('model.precision', patch.precision);
