@@ -122,6 +122,33 @@ describe('explain on a folder of DICOM files', () => {
   });
 });
 
+describe('evaluate on a folder of DICOM files', () => {
+  it('records the mapping and its source in the report; another mapping is another run, not a resume', async () => {
+    const out = join(dir, 'eval');
+    const project = join(dir, 'eval.camscope');
+    const run = async (mapping: string) => {
+      const c = capture();
+      const args = ['evaluate', '--model', model, '--dataset', folder, '--methods', 'gradcam', '--no-reference', '--steps', '0', '--figure', '0', '--intensity', mapping, '--project', project, '--out', out];
+      const code = await runCli(args, c.io);
+      return { code, stderr: c.stderr(), report: JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) };
+    };
+    const soft = await run('window:40,400');
+    expect(soft.code).toBe(0);
+    expect(soft.report.settings.intensity).toMatchObject({ mapping: 'window:40,400', source: 'option' });
+    expect(soft.report.images).toHaveLength(9);
+    expect(readFileSync(join(out, 'report.html'), 'utf8')).toContain('window:40,400 (set by the user)');
+    const again = await run('window:40,400');
+    expect(again.stderr).toContain('resuming, 9 already done');
+    const lung = await run('window:-600,1500');
+    expect(lung.stderr).not.toContain('resuming');
+    expect(lung.report.settings.intensity.mapping).toBe('window:-600,1500');
+    for (const f of filesUnder(out)) {
+      const text = readFileSync(f).toString('latin1');
+      for (const secret of SECRETS) expect(text.includes(secret), `${secret} in ${f}`).toBe(false);
+    }
+  });
+});
+
 describe('the sidecar\'s "intensity"', () => {
   const facts = { numClasses: 3, channels: 1, fixedSize: null };
   it('is normalised to the stable string form and marked as the sidecar\'s', () => {
