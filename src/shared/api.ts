@@ -12,7 +12,7 @@
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
 import { EXECUTION_PROVIDERS, PRECISIONS } from '../main/engine/types';
-import type { CandidateLayer, ExecutionProviderName, ModelInspection, Precision, Prediction } from '../main/engine/types';
+import type { CandidateLayer, ExecutionProviderName, IntensitySetting, ModelInspection, Precision, Prediction } from '../main/engine/types';
 import type { ComparisonModel, ComparisonResult, ComparisonRowEvent, ComparisonRunRequest, MapDistances } from './compare';
 import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
@@ -145,6 +145,8 @@ export interface ModelState {
   };
   precision: ModelPrecision;
   methods: MethodDescriptor[];
+  /** How DICOM and 16-bit images become the 8-bit pixels the model sees, and who chose it. */
+  intensity: IntensitySetting;
 }
 
 /** The arithmetic of ScoreCAM's fused scoring passes (the plain forward and gradient passes are always fp32). */
@@ -678,6 +680,14 @@ export const channels = {
       precision: optional(oneOf(PRECISIONS)),
       layer: optional(string({ minLength: 1, maxLength: 4_096 })),
     }),
+  ),
+  /**
+   * The open model's intensity mapping for DICOM and 16-bit images (intensity.ts's string form, e.g. "window:40,400";
+   * null: the model's settings file's, else camscope's default), saved in the project; predictions and maps are
+   * computed again. A form camscope does not know is refused by the engine in one sentence listing the forms.
+   */
+  'model:intensity': channel<{ mapping: string | null }, ModelState>(
+    object({ mapping: nullable(string({ minLength: 1, maxLength: 200, pattern: /^[a-z-]+(:[^:]*)?$/, patternHint: 'an intensity mapping such as "dicom-window" or "window:40,400"' })) }),
   ),
   /** The embedded demo: its model and its 100 labelled images. */
   'demo:open': channel<void, { model: ModelState; dataset: DatasetListing }>(none()),

@@ -296,6 +296,7 @@ function clusterJob(values: Record<string, string | boolean | string[] | undefin
     ...(ev.reference ? [] : ['--no-reference']),
     '--score', ev.score, '--steps', String(ev.steps), ...(ev.layer ? ['--layer', ev.layer] : []), '--ep', ev.ep,
     '--precision', ev.precision, ...(ev.batch !== undefined ? ['--batch', String(ev.batch)] : []), ...(ev.road ? ['--road'] : []),
+    ...(ev.intensity ? ['--intensity', ev.intensity] : []),
   ];
   const camscope = str('camscope') ?? defaultCamscopeCommand().map(shellQuote).join(' ');
   const jobName = str('job-name') ?? 'camscope';

@@ -3,11 +3,12 @@
  * (whole numbers, --ep and --precision, the options evaluate and the job generators both take), the terminal's
  * progress bar, and the image list of explain and sanity. It imports no other command module, so each can import it.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, relative } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, extname, relative } from 'node:path';
 import { CamscopeError, EXECUTION_PROVIDERS, PRECISIONS, type Classifier, type ExecutionProviderName, type Precision } from '../engine';
 import { IMAGE_EXTENSIONS } from '../engine/image/decode';
-import { imageNamedFolderWarning, isImageNamedFolder } from '../engine/evaluate/dataset';
+import { formatIntensityMapping, parseIntensityMapping } from '../engine/image/intensity';
+import { imageNamedFolderWarning, isImageNamedFolder, listImageFiles } from '../engine/evaluate/dataset';
 
 export interface CliIo {
   stdout: { write(s: string): unknown; isTTY?: boolean };
@@ -39,12 +40,29 @@ export const RUN_OPTIONS = {
   batch: { type: 'string' },
   layer: { type: 'string' },
   colormap: { type: 'string' },
+  intensity: { type: 'string' },
   out: { type: 'string' },
 } as const;
 
+/** Extensions a stem drops: the image formats camscope reads and DICOM's own (DICOM files often have none, or UIDs). */
+const STEM_EXTENSIONS = [...IMAGE_EXTENSIONS, '.dcm', '.dicom', '.dic'];
+
+/**
+ * The output stem of an image path: its extension dropped (only a known one, so the UID name of a DICOM file stays
+ * whole), and a multi-frame DICOM file's frame `file#N` as `file_frameN` (no '#' in file names or URLs).
+ */
+export function imageStem(path: string): string {
+  const m = /^(.*)#([1-9][0-9]*)$/.exec(path);
+  const [file, frame] = m && !existsSync(path) ? [m[1], `_frame${m[2]}`] : [path, ''];
+  const ext = extname(file);
+  return (STEM_EXTENSIONS.includes(ext.toLowerCase()) ? file.slice(0, -ext.length) : file) + frame;
+}
+
 /**
  * Image files named on the command line or found (recursively, sorted) in named folders, each with a unique stem.
- * A folder named like an image (`x.jpg/`, e.g. matched by a `*.jpg` glob) is skipped with a warning, not searched.
+ * Folders are listed as evaluate lists them: DICOM files by content (with or without .dcm), each frame of a
+ * multi-frame file as `file#N`. A folder named like an image (`x.jpg/`, e.g. matched by a `*.jpg` glob) is skipped
+ * with a warning, not searched.
  */
 export function collectImages(inputs: string[], warn: (message: string) => void = () => {}): { file: string; stem: string }[] {
   const out: { file: string; stem: string }[] = [];
@@ -61,28 +79,28 @@ export function collectImages(inputs: string[], warn: (message: string) => void 
         warn(imageNamedFolderWarning(input));
         continue;
       }
-      const walk = (dir: string): string[] =>
-        readdirSync(dir, { withFileTypes: true })
-          .sort((a, b) => a.name.localeCompare(b.name))
-          .flatMap((e) => {
-            const path = join(dir, e.name);
-            if (e.isDirectory()) {
-              if (!isImageNamedFolder(e.name)) return walk(path);
-              warn(imageNamedFolderWarning(path));
-              return [];
-            }
-            return IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase()) ? [path] : [];
-          });
-      const files = walk(input);
-      if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in folder ${input} (looked for ${IMAGE_EXTENSIONS.join(' ')}).`);
+      const warnings: string[] = [];
+      const files = listImageFiles(input, input, warnings);
+      for (const w of warnings) warn(w);
+      if (files.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images found in folder ${input} (looked for ${IMAGE_EXTENSIONS.join(' ')} and DICOM files).`);
       // Stems keep the sub-folder so ImageFolder layouts (cat/1.jpg, dog/1.jpg) stay distinct: cat_1, dog_1.
-      for (const f of files) add(f, relative(input, f).slice(0, -extname(f).length).split(/[\\/]/).join('_'));
+      for (const f of files) add(f, imageStem(relative(input, f)).split(/[\\/]/).join('_'));
     } else {
-      add(input, basename(input, extname(input)));
+      add(input, imageStem(basename(input)));
     }
   }
   if (out.length === 0) throw new CamscopeError('INVALID_ARGUMENT', `No images to explain: every input was skipped (see the warnings above).`);
   return out;
+}
+
+/** --intensity MAPPING (intensity.ts's forms), checked and in its stable string form; undefined when absent. */
+export function intensityOption(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  try {
+    return formatIntensityMapping(parseIntensityMapping(v));
+  } catch (e) {
+    throw new UsageError(`--intensity: ${(e as Error).message}`);
+  }
 }
 
 /** `--name`'s whole number from min to max, or fallback when it is absent. */

@@ -16,7 +16,7 @@ import { methodDisplayNames } from '../engine/methods/registry';
 import { RANDOM_METHOD_ID } from '../engine/methods/random';
 import { useProjectClassNames } from '../workbench/class-names';
 import { evaluationRegions, regionArgs, REGION_OPTIONS, type RegionArgs } from './regions';
-import { bar, EXIT, parseIntOption, progressLine, reportRuntime, RUN_OPTIONS, runtimeArgs, UsageError, type CliIo } from './common';
+import { bar, EXIT, intensityOption, parseIntOption, progressLine, reportRuntime, RUN_OPTIONS, runtimeArgs, UsageError, type CliIo } from './common';
 
 export const EVALUATE_OPTIONS = { ...RUN_OPTIONS, project: { type: 'string' }, shard: { type: 'string' }, road: { type: 'boolean' }, ...REGION_OPTIONS } as const;
 
@@ -45,6 +45,8 @@ export interface EvaluateArgs {
   regions: RegionArgs;
   /** --road: ROAD's 18 extra model passes per image and method (engine/evaluate/road.ts). */
   road: boolean;
+  /** --intensity: how DICOM and 16-bit images become 8-bit pixels, over the sidecar's "intensity" (stable string form). */
+  intensity?: string;
 }
 
 /**
@@ -91,6 +93,7 @@ export function evaluateArgs(values: Record<string, string | boolean | undefined
     shard: shardOption(str('shard')),
     regions: regionArgs(str),
     road: values.road === true,
+    ...(str('intensity') === undefined ? {} : { intensity: intensityOption(str('intensity')) }),
   };
 }
 
@@ -144,7 +147,7 @@ export async function figureRows(result: Pick<EvaluationResult, 'items' | 'recor
 /** Evaluates the dataset (or one shard of it) and writes the reports; exit 1 when some images failed. */
 export async function evaluateCommand(a: EvaluateArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
-  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
+  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer, intensity: a.intensity });
   try {
     reportRuntime(classifier, io);
     mkdirSync(a.out, { recursive: true });

@@ -13,7 +13,8 @@ import { loadDataset } from '../engine/evaluate/dataset';
 import { COLORMAPS, overlayHeatmap, type ColormapName } from '../engine/image/colormap';
 import { VERSION } from '../engine/version';
 import type { CamMap, PreviewFrame } from '../engine/methods/base';
-import { bar, collectImages, EXIT, parseIntOption, progressLine, reportRuntime, runtimeArgs, UsageError, type CliIo } from './common';
+import { intensitySetting } from '../engine/image/intensity-setting';
+import { bar, collectImages, EXIT, intensityOption, parseIntOption, progressLine, reportRuntime, runtimeArgs, UsageError, type CliIo } from './common';
 
 export const EXPLAIN_OPTIONS = {
   model: { type: 'string' },
@@ -29,6 +30,7 @@ export const EXPLAIN_OPTIONS = {
   'top-k': { type: 'string' },
   out: { type: 'string' },
   'preview-every': { type: 'string' },
+  intensity: { type: 'string' },
 } as const;
 
 /** Shortest time between two rewrites of results.json while explain runs (see writeResults). */
@@ -54,6 +56,8 @@ export interface ExplainArgs {
   inputs: string[];
   /** --preview-every N: also write the score-based methods' estimates after every N masked passes. */
   previewEvery?: number;
+  /** --intensity: how DICOM and 16-bit images become 8-bit pixels, over the sidecar's "intensity" (stable string form). */
+  intensity?: string;
 }
 
 function parseClass(v: string | undefined): 'predicted' | ClassArg {
@@ -115,6 +119,7 @@ export function explainArgs(values: Record<string, string | boolean | undefined>
     out,
     inputs,
     previewEvery: str('preview-every') === undefined ? undefined : parseIntOption('preview-every', str('preview-every'), 64, 1, 1_000_000),
+    ...(str('intensity') === undefined ? {} : { intensity: intensityOption(str('intensity')) }),
   };
 }
 
@@ -152,7 +157,7 @@ async function writePreviews(dir: string, stem: string, method: string, result: 
 export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number> {
   const methods = parseMethodList(a.methods);
   const images = collectImages(a.inputs, (m) => io.stderr.write(`camscope: ${m}\n`));
-  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer });
+  const classifier = await Classifier.load(a.model, { ep: a.ep, precision: a.precision, layer: a.layer, intensity: a.intensity });
   adoptFolderClassNames(classifier, a.inputs);
   try {
     const choice = classChoiceOf(a, classifier.profile.classes);
@@ -201,6 +206,8 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
           alpha: a.alpha,
           topK: a.topK,
           preprocessing: classifier.profile,
+          // DICOM and 16-bit images: the mapping to 8 bits and who chose it (each image records the one it got).
+          intensity: intensitySetting(classifier.profile),
         },
         summary: { images: images.length, explained: results.length - failed, failed, methodErrors: methodFailures },
         images: [],
@@ -257,7 +264,8 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
         io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
       const predictedSet = r.predictedSet ? { predictedSet: r.predictedSet.map((i) => classifier.profile.classes[i]) } : {};
-      addResult({ file: r.file, stem, ok: true, predictions: r.predictions, ...predictedSet, target: r.target, methods: perMethod });
+      const intensity = image.mapping ? { intensity: image.mapping } : {};
+      addResult({ file: r.file, stem, ok: true, ...intensity, predictions: r.predictions, ...predictedSet, target: r.target, methods: perMethod });
     };
 
     try {

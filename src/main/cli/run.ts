@@ -24,11 +24,12 @@ Usage:
   camscope inspect --model M.onnx
   camscope explain --model M.onnx [--layer NAME|auto] [--methods ${METHOD_IDS.join(',')}|all]
                    [--class predicted|N|NAME [--versus N|NAME]] [--ep ${EXECUTION_PROVIDERS.join('|')}] [--precision fp32|fp16] [--batch N]
-                   [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N] --out DIR IMAGE_OR_DIR...
+                   [--colormap ${COLORMAPS.join('|')}] [--alpha 0.5] [--top-k 5] [--preview-every N]
+                   [--intensity MAPPING] --out DIR IMAGE_OR_DIR...
   camscope evaluate --model M.onnx --dataset DIR [--labels CSV] [--sample N --seed S] [--methods ...] [--no-reference]
                    [--score prob|logit] [--steps 10] [--figure 4] [--project FILE] [--ep ...] [--precision ...]
                    [--batch N] [--shard I/N] [--regions PATH [--regions-threshold 0.2]] [--region-class all|target]
-                   [--pointing-tolerance 15] [--iou-threshold 0.5] [--road] --out DIR
+                   [--pointing-tolerance 15] [--iou-threshold 0.5] [--road] [--intensity MAPPING] --out DIR
   camscope merge --out DIR [--figure 4] [--model M.onnx] [--ep ...] PROJECT...
   camscope slurm --model M.onnx --dataset DIR [evaluate options] --shards N [--gpus-per-task 1]
                    [--cpus-per-task C] [--mem M] [--time T] [--partition P] [--account A] [--sbatch=OPT]
@@ -62,6 +63,11 @@ DIR/<stem>/<method>-overlay.png, DIR/<stem>/input.png and DIR/results.json (rewr
 the end; valid JSON at every moment, so a killed run leaves the images finished up to its last rewrite).
 --preview-every N also writes Score-CAM/ScoreCAM++'s estimate after every N masked passes (k = 0 before any) as
 DIR/<stem>/<method>.preview-<k>.png, listed under the method in results.json as previews: [{passes, ms, map}].
+--intensity MAPPING says how DICOM and 16-bit PNG/TIFF images become the 8-bit pixels the model sees: dicom-window[:N]
+(the file's N-th window), window:CENTER,WIDTH, percentile:LOW,HIGH, range:bit-depth, range:image or raw:SCALE,OFFSET.
+It overrides the model settings file's "intensity"; without either, DICOM files use their own first window and
+16-bit images their bit depth's range. Folders are searched for DICOM files by content; a multi-frame file's frames
+are explained one by one as FILE#N (output stem FILE_frameN). results.json records the mapping and its source.
 Approximate methods (not the papers' methods): <id>@topk=N, <id>@noscore for scorecam and scorecam++[_ablation].
 Exit status: 0 all images explained, 1 some images failed (the others are still written), 2 bad usage or model,
 130 cancelled.

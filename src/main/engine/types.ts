@@ -62,6 +62,24 @@ export interface ModelProfile {
   layerLayouts?: Record<string, TensorLayout>;
   /** Token layers: override the automatic reshape (class token dropped when T − 1 is a square; grid from T). */
   tokens?: Partial<TokenLayout>;
+  /**
+   * How DICOM and 16-bit images become 8-bit pixels (intensity.ts's stable string form), when the sidecar's
+   * "intensity" or the user set it; absent, each such image takes camscope's default for its kind.
+   */
+  intensity?: string;
+  /** Who set `intensity`: the model's settings file, or an option (the CLI's --intensity, the app's Model screen). */
+  intensitySource?: 'sidecar' | 'option';
+}
+
+export type IntensitySource = 'sidecar' | 'option' | 'default';
+
+/** The mapping as results.json, the evaluation's settings and the app show it. */
+export interface IntensitySetting {
+  /** The stable string form, or null when each image takes camscope's default for its kind. */
+  mapping: string | null;
+  source: IntensitySource;
+  /** camscope's defaults, which apply when `mapping` is null. */
+  defaults: { dicom: string; image16: string };
 }
 
 /** How a transformer's token tensor [N, T, C] becomes a map [N, C, h, w]. */

@@ -16,7 +16,7 @@ import type { HandlerDeps } from './deps';
 /** What is open in the engine, as main last saw it: replayed into a fresh engine after a crash. */
 export interface Mirror {
   projectPath: string | null;
-  model: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string } | null;
+  model: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string; intensity?: string | null } | null;
   datasetRoot: string | null;
   /** The second model of a model-vs-model comparison (the engine drops it when the model or folder changes). */
   comparison: string | null;

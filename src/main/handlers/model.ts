@@ -36,25 +36,43 @@ export function plainModelError(e: unknown, file: string): unknown {
 export async function loadModel(
   deps: HandlerDeps,
   client: EngineClient,
-  args: { path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string },
+  args: { path: string; provider?: ExecutionProviderName; precision?: Precision; layer?: string; intensity?: string | null },
 ): Promise<ModelState> {
   const settings = deps.store.settings();
   const provider = args.provider ?? settings.provider;
   const precision = args.precision ?? settings.precision;
+  // Another model starts from its own intensity mapping (sidecar or default); the same model opened again at another
+  // layer, provider or precision keeps the user's, and a reopened project passes its own.
+  const kept = client.mirror.model?.path === args.path ? client.mirror.model.intensity : null;
+  const intensity = args.intensity === undefined ? kept : args.intensity;
+  // Sent only when chosen: without one, the engine (and the project, for another model) take the model's own.
+  const chosen = intensity ? { intensity } : {};
   const model = { path: args.path, provider, precision, layer: args.layer ?? 'auto' };
-  const state = await client.call('loadModel', model).catch((e: unknown) => {
+  const state = await client.call('loadModel', { ...model, ...chosen }).catch((e: unknown) => {
     throw plainModelError(e, args.path);
   });
-  client.mirror.model = model;
+  client.mirror.model = { ...model, ...chosen };
   client.mirror.comparison = null; // the engine released it with the old model
-  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer });
+  await client.recordContext({ modelPath: model.path, provider, precision, layer: model.layer, ...chosen });
+  return state;
+}
+
+/** The Model screen's intensity mapping: set in the engine, mirrored (an engine restart keeps it) and saved in the project. */
+async function setIntensity(client: EngineClient, mapping: string | null): Promise<ModelState> {
+  const state = await client.call('setIntensity', { mapping });
+  const chosen = state.intensity.source === 'option' ? state.intensity.mapping : null;
+  if (client.mirror.model) {
+    const { intensity: _old, ...model } = client.mirror.model;
+    client.mirror.model = { ...model, ...(chosen ? { intensity: chosen } : {}) };
+  }
+  await client.recordContext({ intensity: chosen });
   return state;
 }
 
 export function modelHandlers(
   deps: HandlerDeps,
   client: EngineClient,
-): Pick<Handlers, 'model:inspect' | 'model:load' | 'demo:inspect' | 'demo:open' | 'methods:list' | 'classes:get' | 'classes:set'> {
+): Pick<Handlers, 'model:inspect' | 'model:load' | 'demo:inspect' | 'demo:open' | 'methods:list' | 'classes:get' | 'classes:set' | 'model:intensity'> {
   return {
     'model:inspect': ({ path: p }) => {
       if (!deps.allowList.has(p)) throw notChosen('model');
@@ -83,5 +101,6 @@ export function modelHandlers(
     'methods:list': () => client.call('methods', {}),
     'classes:get': () => client.call('classNames', {}),
     'classes:set': ({ names }) => client.call('setClassNames', { names }),
+    'model:intensity': ({ mapping }) => setIntensity(client, mapping),
   };
 }

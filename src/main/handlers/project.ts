@@ -77,6 +77,7 @@ export async function openProject(deps: HandlerDeps, client: EngineClient, file:
           provider: context.provider ?? undefined,
           precision: context.precision ?? undefined,
           layer: context.layer ?? undefined,
+          intensity: context.intensity ?? null,
         });
       } catch (e) {
         warnings.push(`The project's model could not be opened: ${(e as Error).message}`);
@@ -85,8 +86,8 @@ export async function openProject(deps: HandlerDeps, client: EngineClient, file:
       warnings.push(`The project's model ${context.modelPath} was not found. Open it again with "Open model…".`);
     }
   } else if (client.mirror.model) {
-    const { path: modelPath, provider, precision, layer } = client.mirror.model;
-    await client.recordContext({ modelPath, provider, precision, layer });
+    const { path: modelPath, provider, precision, layer, intensity } = client.mirror.model;
+    await client.recordContext({ modelPath, provider, precision, layer, ...(intensity ? { intensity } : {}) });
   }
   if (context.datasetRoot) {
     const rootStat = await fs.stat(context.datasetRoot).catch(() => null);

@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import type { DatasetListing, Thumbnail } from '../../shared/api';
 import { errorMessage } from '../engine/errors';
 import { loadDataset, type Dataset } from '../engine/evaluate/dataset';
+import { profileMapping } from '../engine/image/intensity-setting';
 import { makeThumbnail } from '../engine/image/thumbnail';
 import type { ClassNamesService } from './class-names';
 import { LruCache } from './lru';
@@ -79,12 +80,15 @@ export class DatasetService {
       indices.map(async (index): Promise<Thumbnail> => {
         const item = d.items[index];
         if (!item) return { index, bytes: new Uint8Array(0), mime: 'image/png', error: 'No such image.' };
-        const cached = this.thumbnails.get(item.path);
+        // DICOM and 16-bit images are shown as the model sees them: through the open model's intensity mapping.
+        const mapping = this.state.classifier ? profileMapping(this.state.classifier.profile) : undefined;
+        const key = `${item.path}|${this.state.classifier?.profile.intensity ?? 'default'}`;
+        const cached = this.thumbnails.get(key);
         if (cached) return { ...cached, index };
         try {
-          const t = await makeThumbnail(item.path);
+          const t = await makeThumbnail(item.path, undefined, undefined, mapping ? { mapping } : {});
           const thumb: Thumbnail = { index, bytes: t.bytes, mime: t.mime };
-          this.thumbnails.set(item.path, thumb);
+          this.thumbnails.set(key, thumb);
           return thumb;
         } catch (e) {
           return { index, bytes: new Uint8Array(0), mime: 'image/png', error: errorMessage(e) };

@@ -4,6 +4,7 @@
  */
 import type { MethodDescriptor, ModelPrecision, ModelState } from '../../shared/api';
 import { CamscopeError } from '../engine/errors';
+import { intensitySetting } from '../engine/image/intensity-setting';
 import { METHODS } from '../engine/methods/registry';
 import { Classifier } from '../engine/model/classifier';
 import type { ClassNamesService } from './class-names';
@@ -34,7 +35,7 @@ export class ModelService {
   ) {}
 
   async loadModel(args: LoadArgs): Promise<ModelState> {
-    const next = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer: args.layer });
+    const next = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer: args.layer, intensity: args.intensity ?? undefined });
     // Another layer of the same model keeps the sweep's sessions (they do not depend on the chosen layer).
     const sweepKey = `${next.inspection.fingerprint}|${args.provider}|${args.precision}`;
     const previous = this.state.classifier;
@@ -51,6 +52,20 @@ export class ModelService {
     return this.modelState();
   }
 
+  /**
+   * The user's intensity mapping for DICOM and 16-bit images (null: the sidecar's, else camscope's default). The
+   * `model` event drops the predictions, passes and maps made with the one before, so they are computed again.
+   */
+  async setIntensity(mapping: string | null): Promise<ModelState> {
+    const c = this.state.requireModel();
+    const args = this.state.model!.args;
+    c.setIntensity(mapping);
+    this.state.setModel(c, { ...args, intensity: mapping === null ? null : c.profile.intensity });
+    // The sweep's copies decode the images too: they open again with the new mapping when next needed.
+    await this.releaseSweepModels();
+    return this.modelState();
+  }
+
   modelState(): ModelState {
     const c = this.state.requireModel();
     return {
@@ -59,6 +74,7 @@ export class ModelService {
       provider: { requested: this.state.model!.args.provider, used: c.provider, fallbackReason: c.fallbackReason },
       precision: this.modelPrecision(),
       methods: methodDescriptors(),
+      intensity: intensitySetting(c.profile),
     };
   }
 
@@ -82,7 +98,7 @@ export class ModelService {
     const known = this.sweepModels.get(key);
     if (known) return known;
     const args = this.state.model!.args;
-    const c = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer });
+    const c = await Classifier.load(args.path, { ep: args.provider, precision: args.precision, layer, intensity: main.profile.intensitySource === 'option' ? main.profile.intensity : undefined });
     // The open model may have been named after the folder's classes: the sweep's copy uses the same names.
     c.adoptClassNames(main.profile.classes);
     if (this.state.classifier !== main) {

@@ -40,6 +40,8 @@ export interface ProjectContext {
   provider: ExecutionProviderName | null;
   precision: Precision | null;
   layer: string | null;
+  /** The intensity mapping the user chose on the Model screen for this model (null: the sidecar's or camscope's default). */
+  intensity: string | null;
   datasetRoot: string | null;
 }
 
@@ -76,7 +78,9 @@ export type EngineOps = {
   methods: { args: Record<string, never>; result: MethodDescriptor[] };
   /** Where the embedded demo lives (for the allow-list). */
   demoPaths: { args: Record<string, never>; result: { model: string; images: string } };
-  loadModel: { args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string }; result: ModelState };
+  loadModel: { args: { path: string; provider: ExecutionProviderName; precision: Precision; layer: string; intensity?: string | null }; result: ModelState };
+  /** Sets the open model's intensity mapping (null: back to the sidecar's or the default); what was computed is dropped. */
+  setIntensity: { args: { mapping: string | null }; result: ModelState };
   openDataset: { args: { root: string }; result: DatasetListing };
   thumbnails: { args: { indices: number[] }; result: Thumbnail[] };
   predict: { args: Record<string, never>; result: PredictionRunSummary; partial: PredictPartial | JobProgressBody };

@@ -32,16 +32,20 @@ export class ProjectService {
       provider: (db.getMeta('model.provider') as ExecutionProviderName | null) ?? null,
       precision: knownPrecision(db.getMeta('model.precision')),
       layer: db.getMeta('model.layer'),
+      intensity: db.getMeta('model.intensity'),
       datasetRoot: db.getMeta('dataset.root'),
     }));
   }
 
   setContext(patch: Partial<ProjectContext>): ProjectStats {
     this.state.withDb((db) => {
+      // Another model starts from its own intensity mapping: the one chosen for the model before is forgotten.
+      if (patch.modelPath !== undefined && patch.intensity === undefined && patch.modelPath !== db.getMeta('model.path')) db.setMeta('model.intensity', null);
       if (patch.modelPath !== undefined) db.setMeta('model.path', patch.modelPath);
       if (patch.provider !== undefined) db.setMeta('model.provider', patch.provider);
       if (patch.precision !== undefined) db.setMeta('model.precision', patch.precision);
       if (patch.layer !== undefined) db.setMeta('model.layer', patch.layer);
+      if (patch.intensity !== undefined) db.setMeta('model.intensity', patch.intensity);
       if (patch.datasetRoot !== undefined) db.setMeta('dataset.root', patch.datasetRoot);
     });
     return this.stats();

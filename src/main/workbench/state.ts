@@ -15,6 +15,8 @@ export interface LoadArgs {
   provider: ExecutionProviderName;
   precision: Precision;
   layer: string;
+  /** The intensity mapping the user chose for DICOM and 16-bit images (null or absent: the sidecar's, else camscope's default). */
+  intensity?: string | null;
 }
 
 export interface OpenModel {
@@ -137,6 +139,7 @@ export class WorkbenchState {
   modelKey(): string {
     const c = this.requireModel();
     // The requested precision, not the one in use: that changes once (fp16 → fp32) while the first scoring graph opens.
-    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}`;
+    // The intensity mapping too: a DICOM's pixels, and so its predictions and maps, depend on it.
+    return `${c.inspection.fingerprint}|${c.layer.name}|${c.provider}|${c.requestedPrecision}|${c.profile.intensity ?? 'default'}`;
   }
 }

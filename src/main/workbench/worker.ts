@@ -64,6 +64,7 @@ serveOps<EngineOps>(hostPort(), {
   methods: () => methodDescriptors(),
   demoPaths: () => ({ model: demoModelPath(), images: demoImagesDir() }),
   loadModel: (args) => wb.model.loadModel(args),
+  setIntensity: ({ mapping }) => wb.model.setIntensity(mapping),
   openDataset: ({ root }) => wb.dataset.openDataset(root),
   thumbnails: ({ indices }) => wb.dataset.thumbnailsFor(indices),
   predict: (_args, ctx) => wb.predictions.predict(ctx),

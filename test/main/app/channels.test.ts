@@ -163,6 +163,14 @@ const cases: Record<ChannelName, { valid: unknown; invalid: [unknown, RegExp][] 
   'cache:usage': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'cache:clear': { valid: undefined, invalid: [[{}, /must be empty/]] },
   'classes:get': { valid: undefined, invalid: [[{}, /must be empty/]] },
+  'model:intensity': {
+    valid: { mapping: 'window:40,400' },
+    invalid: [
+      [{ mapping: '' }, /mapping must not be empty/],
+      [{ mapping: 'window:40:400' }, /an intensity mapping such as/],
+      [{}, /mapping/],
+    ],
+  },
   'classes:set': {
     valid: { names: ['tabby', 'beagle'] },
     invalid: [

@@ -76,6 +76,7 @@ const VALID: Record<ChannelName, unknown> = {
   'cache:clear': undefined,
   'classes:get': undefined,
   'classes:set': { names: ['tabby', 'beagle'] },
+  'model:intensity': { mapping: 'percentile:0.5,99.5' },
   'evaluation:get': { id: 1 },
   'export:figure': { jobId: 'x-1', images: [0, 1], methods: ['gradcam'], classIndex: null, colormap: 'viridis', opacity: 0.4 },
   'export:report': { jobId: 'x-2', evaluationId: 1, figureImages: [2], colormap: 'jet', opacity: 0.5 },

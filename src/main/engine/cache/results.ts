@@ -3,7 +3,8 @@
  * determines them, so reopening a project, the image view, faithfulness, drill-down and exports read what an
  * earlier computation (or an evaluation) already made instead of running the model again.
  *
- * Keys hash: the model file's fingerprint, the preprocessing and output semantics, the requested precision (ScoreCAM's
+ * Keys hash: the model file's fingerprint, the preprocessing (with the intensity mapping of DICOM and 16-bit images,
+ * when one is set) and output semantics, the requested precision (ScoreCAM's
  * scoring arithmetic), the image's content identity (size + modification and status-change times, as resumes use),
  * and for maps the layer, method id and settings and the explained class (and, for a contrast "A, not B", the class B:
  * absent from the hashed object otherwise, so plain keys stay what they were). The provider is not in the key: CPU and
@@ -31,7 +32,8 @@ function hash(value: unknown): string {
 
 /** What determines a model's numbers (not its class names, which only label them). */
 export function modelIdentity(c: Classifier): Record<string, unknown> {
-  const { classes: _names, layer: _layer, ...preprocessing } = c.profile;
+  // The intensity mapping is in (a DICOM's pixels depend on it); who set it is not.
+  const { classes: _names, layer: _layer, intensitySource: _source, ...preprocessing } = c.profile;
   return { fingerprint: c.inspection.fingerprint, preprocessing, output: c.inspection.output, precision: c.requestedPrecision };
 }
 

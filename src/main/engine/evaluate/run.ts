@@ -10,6 +10,8 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { throwIfCancelled } from '../errors';
+import { frameReference } from '../image/decode';
+import { intensitySetting } from '../image/intensity-setting';
 import { explainImages, type ImageExplanation } from '../explain';
 import type { CamMethod, ScoreVariant } from '../methods/base';
 import { complexity, sparseness } from '../metrics/complexity';
@@ -95,7 +97,8 @@ export interface EvaluationResult extends RunOutcome {
 function runKey(s: EvaluationSettings): string {
   const { model, layer, dataset, sample, methods, score, curveSteps, precision } = s;
   // Profile keys that came later are left out at their defaults, so runs of plain NCHW softmax models still resume.
-  const { scale, layout, inputType, scores, threshold, ...rest } = s.preprocessing;
+  // The intensity mapping enters when set (absent, keys are as before); who set it changes no number.
+  const { scale, layout, inputType, scores, threshold, intensitySource: _source, ...rest } = s.preprocessing;
   const later = { scale, layout, inputType, scores, threshold };
   const defaults: Record<string, unknown> = { scale: 1, layout: 'nchw', inputType: 'float32', scores: 'softmax', threshold: 0.5 };
   const preprocessing = { ...rest, ...Object.fromEntries(Object.entries(later).filter(([k, v]) => v !== undefined && v !== defaults[k])) };
@@ -119,9 +122,11 @@ function runKey(s: EvaluationSettings): string {
  * file that cannot be read (it fails, and is tried again, when computed).
  */
 export function contentId(path: string): string | null {
+  // A frame of a multi-frame DICOM file (`scan.dcm#3`) is the file's identity and the frame's number.
+  const { file, frame } = frameReference(path);
   try {
-    const s = statSync(path, { bigint: true });
-    return `${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    const s = statSync(file, { bigint: true });
+    return `${s.size}:${s.mtimeNs}:${s.ctimeNs}${frame === null ? '' : `#${frame}`}`;
   } catch {
     return null;
   }
@@ -277,6 +282,7 @@ export async function runEvaluation(o: EvaluateOptions): Promise<EvaluationResul
     ...(o.shard ? { shard: shardSettings(sample, o.shard) } : {}),
     ...(o.localization ? { localization: localizationSettings(o.localization) } : {}),
     ...(o.road ? { road: roadSettings() } : {}),
+    intensity: intensitySetting(classifier.profile),
   };
 
   const db = new ProjectDb(o.projectPath);

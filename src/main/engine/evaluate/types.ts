@@ -1,6 +1,6 @@
 /** The data of an evaluation run: its settings, one record per image, and the metric table computed from them. */
 // Only pure type modules are imported here, so the renderer can share these types.
-import type { LayerLayout, ModelProfile, Precision, ScoreVariant } from '../types';
+import type { IntensitySetting, LayerLayout, ModelProfile, Precision, ScoreVariant } from '../types';
 
 export interface EvaluationSettings {
   camscope: string;
@@ -33,7 +33,8 @@ export interface EvaluationSettings {
     iouThreshold: number;
   };
   /** ROAD (metrics/road.ts; absent when the run did not compute it): the removed fractions and the noise's σ. */
-  road?: { fractions: number[]; noiseStd: number };
+  road?: { fractions: number[]; noiseStd: number };  /** The intensity mapping of DICOM and 16-bit images and its source (runs saved before it existed: absent). */
+  intensity?: IntensitySetting;
 }
 
 /** The part of a sharded run one project holds: images at positions p of the run's sample with p mod count = index. */

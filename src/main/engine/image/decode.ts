@@ -384,7 +384,12 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
  * `options.mapping` (their default when absent, see intensity.ts).
  */
 export async function decodeImage(path: string, maxPixels = DEFAULT_MAX_PIXELS, options: DecodeOptions = {}): Promise<RawImage> {
-  const image = await openImageFile(path, maxPixels, options);
+  return decodeOpenedImage(await openImageFile(path, maxPixels, options));
+}
+
+/** The 8-bit RGB pixels of an opened image (see decodeImage). */
+export async function decodeOpenedImage(image: OpenedImage): Promise<RawImage> {
+  const { path } = image;
   if (image.decoded) return image.decoded;
   const { data, info } = await image.run(image.pipeline('error').toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true }));
   if (info.channels !== 3) throw new CamscopeError('INVALID_IMAGE', `The image could not be decoded: ${path} gave ${info.channels} colour channels instead of 3, so convert it to an RGB PNG or JPEG.`);

@@ -5,7 +5,8 @@
  */
 import { CamscopeError } from '../errors';
 import type { ModelProfile } from '../types';
-import { decodeImage, DEFAULT_MAX_PIXELS, type DecodeOptions } from './decode';
+import { decodeOpenedImage, DEFAULT_MAX_PIXELS, openImageFile, type DecodeOptions } from './decode';
+import { profileMapping } from './intensity-setting';
 import { resizeBilinearPil, type RawImage } from './pil-resize';
 
 export interface PreparedImage {
@@ -18,6 +19,8 @@ export interface PreparedImage {
   /** Size of the decoded file before resizing. */
   originalWidth: number;
   originalHeight: number;
+  /** The intensity mapping that made a DICOM or 16-bit image's 8-bit pixels (string form); absent for 8-bit images. */
+  mapping?: string;
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision CenterCrop uses it). */
@@ -104,7 +107,7 @@ export function prepareDecoded(decoded: RawImage, profile: ModelProfile, file = 
 
 /**
  * Decodes and prepares one image file. `options.mapping` says how DICOM and 16-bit images become the 8-bit pixels
- * normalized here (their default when absent); 8-bit images ignore it.
+ * normalized here (absent: the profile's "intensity", else their default); 8-bit images ignore it.
  */
 export async function prepareImage(
   path: string,
@@ -113,5 +116,8 @@ export async function prepareImage(
   maxResizedPixels = DEFAULT_MAX_RESIZED_PIXELS,
   options: DecodeOptions = {},
 ): Promise<PreparedImage> {
-  return prepareDecoded(await decodeImage(path, maxPixels, options), profile, path, maxResizedPixels);
+  const mapping = options.mapping ?? profileMapping(profile);
+  const opened = await openImageFile(path, maxPixels, mapping ? { mapping } : {});
+  const prepared = prepareDecoded(await decodeOpenedImage(opened), profile, path, maxResizedPixels);
+  return opened.mapping ? { ...prepared, mapping: opened.mapping } : prepared;
 }

@@ -20,6 +20,7 @@ import {
 import type { CandidateLayer, ExecutionProviderName, ModelInspection, ModelProfile, OutputSemantics, Precision, TokenLayout } from '../types';
 import { adaptInput, BINARY_LOGITS, CANONICAL_INPUT, detectInputLayout, findOutputActivation, layoutError, withBinaryOutput, withOutput } from './adapt';
 import { inferLayouts } from './layer-layout';
+import { formatIntensityMapping, parseIntensityMapping } from '../image/intensity';
 import { fail, readSidecar, resolveOutputSemantics, resolveProfile, sidecarInputLayout } from './profile';
 
 /** Ops that only pool or pass through: the default layer is the activation before them (the paper's convention). */
@@ -34,6 +35,8 @@ export interface LoadOptions {
   precision?: Precision;
   /** Target layer name, or 'auto' (default: the profile's layer, else auto). */
   layer?: string;
+  /** The intensity mapping for DICOM and 16-bit images (intensity.ts's string form), over the sidecar's "intensity". */
+  intensity?: string;
 }
 
 interface Analysis {
@@ -285,7 +288,10 @@ export class Classifier {
     readonly requestedPrecision: Precision,
   ) {
     this.precisionInUse = requestedPrecision;
+    this.sidecarIntensity = inspection.profile.intensitySource === 'sidecar' ? inspection.profile.intensity : undefined;
   }
+  /** The sidecar's intensity mapping, to go back to when an option's is cleared. */
+  private readonly sidecarIntensity: string | undefined;
 
   private get inputName(): string {
     return this.analysis.inputName;
@@ -307,7 +313,25 @@ export class Classifier {
       throw new CamscopeError('UNKNOWN_LAYER', `"${layerName}" is not a spatial layer of this model. Run "camscope inspect" to list them; the last ones are: ${some}.`);
     }
     const session = await openSession(withExtraOutputs(a.model, [layer.name]), options.ep ?? 'cpu');
-    return new Classifier(a.inspection, layer, session, a, options.ep ?? 'cpu', options.precision ?? 'fp32');
+    const classifier = new Classifier(a.inspection, layer, session, a, options.ep ?? 'cpu', options.precision ?? 'fp32');
+    if (options.intensity !== undefined) classifier.setIntensity(options.intensity);
+    return classifier;
+  }
+
+  /**
+   * Sets the intensity mapping of DICOM and 16-bit images (an option over the sidecar's); null goes back to the
+   * sidecar's, or camscope's per-image default without one. A mapping camscope does not know is refused.
+   */
+  setIntensity(mapping: string | null): void {
+    const p = this.inspection.profile;
+    if (mapping === null) {
+      delete p.intensity;
+      delete p.intensitySource;
+      if (this.sidecarIntensity) Object.assign(p, { intensity: this.sidecarIntensity, intensitySource: 'sidecar' });
+      return;
+    }
+    p.intensity = formatIntensityMapping(parseIntensityMapping(mapping));
+    p.intensitySource = 'option';
   }
 
   get profile(): ModelProfile {

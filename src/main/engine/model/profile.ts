@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { CamscopeError, errorMessage } from '../errors';
+import { sidecarIntensity } from '../image/intensity-setting';
 import { OUTPUT_SEMANTICS, TENSOR_LAYOUTS, type ModelProfile, type OutputInfo, type OutputSemantics, type ResizeMode, type SettingSource, type TensorLayout } from '../types';
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
@@ -190,8 +191,12 @@ export function resolveProfile(raw: Record<string, unknown> | null, facts: Model
     }
   }
 
+  // DICOM and 16-bit images: how their samples become 8-bit pixels (absent: camscope's default for each image).
+  const intensity = sidecarIntensity(r, source);
+
   return {
     classes, inputSize, channels, resize, mean: [...mean], std: [...std], layer, scale, layout: facts.layout ?? 'nchw', inputType, scores, threshold,
     ...(layerLayouts ? { layerLayouts } : {}), ...(tokens ? { tokens } : {}),
+    ...(intensity ? { intensity, intensitySource: 'sidecar' as const } : {}),
   };
 }

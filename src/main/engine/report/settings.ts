@@ -3,6 +3,7 @@
  * field of EvaluationSettings (plus elapsed time) shows up in both.
  */
 import { formatDate, formatDuration, methodName, scoreVariantLabel } from './format';
+import { intensitySetting } from '../image/intensity-setting';
 import type { ReportInput } from './types';
 
 export interface SettingEntry {
@@ -37,6 +38,13 @@ const LAYER_LAYOUT_LABELS: Record<string, string> = {
 
 function list(values: readonly number[]): string {
   return `[${values.map((v) => String(v)).join(', ')}]`;
+}
+
+/** The intensity mapping of DICOM and 16-bit images and who chose it, in words. */
+export function intensityLabel(p: ReportInput['settings']['preprocessing']): string {
+  const i = intensitySetting(p);
+  if (i.mapping === null) return `camscope's default: ${i.defaults.dicom} for DICOM (the file's own window), ${i.defaults.image16} for 16-bit PNG/TIFF`;
+  return `${i.mapping} (${i.source === 'sidecar' ? "from the model's settings file" : 'set by the user'})`;
 }
 
 export function settingGroups(input: ReportInput): SettingGroup[] {
@@ -78,6 +86,7 @@ export function settingGroups(input: ReportInput): SettingGroup[] {
     { key: 'Mean', value: list(p.mean) },
     { key: 'Std', value: list(p.std) },
     { key: 'Profile layer', value: p.layer, mono: true },
+    { key: 'Intensity (DICOM, 16-bit)', value: intensityLabel(p) },
   ];
   if (p.tokens) {
     const parts: string[] = [];

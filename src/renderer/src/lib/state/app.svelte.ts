@@ -304,6 +304,22 @@ export class AppState {
     }
   }
 
+  /**
+   * The intensity mapping of DICOM and 16-bit images (null: the model's settings file's, else camscope's default):
+   * the engine drops what it computed with the old one, so thumbnails, predictions and the open image's maps follow.
+   */
+  async changeIntensity(mapping: string | null): Promise<void> {
+    await this.run('Changing the intensity mapping…', async () => {
+      this.setModel(await getApi().invoke('model:intensity', { mapping }));
+      this.browser.forgetThumbnails();
+      const dataset = this.browser.dataset;
+      if (!dataset) return;
+      this.browser.reset(dataset, true);
+      void this.browser.runPredictions();
+      if (this.viewer.index !== null) void this.viewer.explain();
+    });
+  }
+
   async changeLayer(layer: string): Promise<void> {
     if (this.model && layer !== this.model.layer.name) {
       await this.loadModel(this.model.inspection.path, { provider: this.model.provider.requested, precision: this.model.precision.requested, layer });

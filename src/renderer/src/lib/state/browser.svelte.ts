@@ -315,6 +315,14 @@ export class BrowserState {
 
   // ---- thumbnails ----
 
+  /** Drops every thumbnail (the model's intensity mapping changed how DICOM and 16-bit images look); the grid asks again. */
+  forgetThumbnails(): void {
+    this.generation++;
+    for (const url of this.thumbs.values()) if (url) URL.revokeObjectURL(url);
+    this.thumbs.clear();
+    this.inFlight.clear();
+  }
+
   /** Loads the thumbnails of these dataset indices that are not cached or on their way. */
   requestThumbs(indices: number[]): void {
     const wanted = indices.filter((i) => !this.thumbs.has(i) && !this.inFlight.has(i));
