@@ -40,7 +40,7 @@ describe('IPC contract', () => {
         'regions:import', 'regions:agreement',
         'evaluation:run', 'evaluation:list', 'evaluation:get', 'cache:usage', 'cache:clear', 'classes:get', 'classes:set',
         'export:figure', 'export:report', 'export:open', 'export:showInFolder',
-        'compare:open', 'compare:model', 'compare:close', 'compare:image', 'compare:run', 'compare:last',
+        'compare:open', 'compare:model', 'compare:close', 'compare:image', 'compare:run', 'compare:last', 'model:intensity',
       ].sort(),
     );
     for (const name of CHANNEL_NAMES) expect(typeof channels[name].request).toBe('function');
