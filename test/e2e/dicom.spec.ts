@@ -61,6 +61,8 @@ test('a folder of DICOM files opens: every frame is an image, with thumbnails', 
   await presetDialog(request, 'openModel', model);
   await page.locator('[data-action=model]').click();
   await expect(page.locator('.topbar .chip').first()).toHaveText('ct-tiny.onnx', { timeout: 60_000 });
+  // Loading ends by leaving the start screen (as in workbench.spec.ts): wait for it before going back to Start.
+  await expect(page.locator('[data-action=model]')).toBeHidden({ timeout: 60_000 });
   await presetDialog(request, 'openFolder', folder);
   await nav('Start').click();
   await page.locator('[data-action=folder]').click();
