@@ -9,16 +9,8 @@ import { demoImagesDir, demoModelPath } from '../../src/main/engine/demo';
 import { readMapPng } from '../../src/main/engine/image/decode';
 import { VERSION } from '../../src/main/engine/version';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
+import { capture } from '../helpers/cli-capture';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 let dir: string;
 beforeAll(() => {

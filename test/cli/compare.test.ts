@@ -18,21 +18,13 @@ import { ProjectDb } from '../../src/main/engine/evaluate/project-db';
 import { saveClassNames } from '../../src/main/workbench/class-names';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
 import { demoSubset } from './demo-subset';
+import { capture } from '../helpers/cli-capture';
 
 const FASHION: string[] = JSON.parse(readFileSync(demoModelPath().replace(/\.onnx$/, '.json'), 'utf8')).classes;
 // B's outputs name the same classes in another order (reversed, then the first two swapped).
 const B_CLASSES = [...FASHION].reverse();
 [B_CLASSES[0], B_CLASSES[1]] = [B_CLASSES[1], B_CLASSES[0]];
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 /** A tiny CNN on 16×12 (H×W) grey inputs: a 28×28 image is resized to 16×16 and its centre 12 columns kept. */
 function tinyModel(name: string, classes: string[]): string {

@@ -13,16 +13,8 @@ import { explainImages } from '../../src/main/engine/explain';
 import { readMapPng } from '../../src/main/engine/image/decode';
 import { Classifier } from '../../src/main/engine/model/classifier';
 import { parseMethodList } from '../../src/main/engine/methods/registry';
+import { capture } from '../helpers/cli-capture';
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 // Coat 0.56, Pullover 0.40: a contrast the model itself finds close.
 const IMAGE = join(demoImagesDir(), '006_coat.png');

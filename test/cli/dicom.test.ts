@@ -13,20 +13,12 @@ import { readMapPng } from '../../src/main/engine/image/decode';
 import { Classifier } from '../../src/main/engine/model/classifier';
 import { resolveProfile } from '../../src/main/engine/model/profile';
 import { randomTinyCnn, tinyCnnOnnx, writeModel } from '../helpers/tiny-models';
+import { capture } from '../helpers/cli-capture';
 
 const GEN = join(import.meta.dirname, '../fixtures/dicom/generated');
 /** What make-reference.py writes into every fixture so tests can check it never comes out. */
 const SECRETS = ['Doe^Jane', 'Doe', 'ID-SECRET-42', 'Secret General Hospital', '19700101'];
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));

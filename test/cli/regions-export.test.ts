@@ -13,14 +13,10 @@ import { demoImagesDir, demoModelPath } from '../../src/main/engine/demo';
 import { readMapPng, writeMapPng } from '../../src/main/engine/image/decode';
 import { regionsInFrame } from '../../src/main/engine/regions/frame';
 import { loadRegions } from '../../src/main/engine/regions/load';
+import { capture } from '../helpers/cli-capture';
 
 const FIX = join(__dirname, '..', 'fixtures', 'regions-formats', 'same-box');
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return { io: { stdout: { write: (s: string) => out.push(s) }, stderr: { write: (s: string) => err.push(s) } }, stdout: () => out.join(''), stderr: () => err.join('') };
-}
 
 describe('camscope regions export', () => {
   it('--from converts a source (CVAT → QuPath GeoJSON) and says what it took', async () => {

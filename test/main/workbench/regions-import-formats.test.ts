@@ -8,12 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProjectDb } from '../../src/main/engine/evaluate/project-db';
-import { regionsInFrame } from '../../src/main/engine/regions/frame';
-import { loadRegions } from '../../src/main/engine/regions/load';
-import { importRegions, projectFolderRegions } from '../../src/main/workbench/regions';
+import { ProjectDb } from '../../../src/main/engine/evaluate/project-db';
+import { regionsInFrame } from '../../../src/main/engine/regions/frame';
+import { loadRegions } from '../../../src/main/engine/regions/load';
+import { importRegions, projectFolderRegions } from '../../../src/main/workbench/regions';
 
-const FIX = path.resolve(__dirname, '../fixtures/regions-formats');
+const FIX = path.resolve(__dirname, '../../fixtures/regions-formats');
 const FILES = ['cam/a.jpg', 'cam/b.jpg'];
 const PROFILE = { inputSize: [8, 8] as [number, number], resize: 'shorter-side-crop' as const };
 
