@@ -14,6 +14,8 @@ export function seconds(s: number | null | undefined): string {
 }
 
 export function milliseconds(ms: number): string {
+  // A map computed in a fraction of a millisecond took some time: "0 ms" reads as a missing value.
+  if (ms < 0.5) return '< 1 ms';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
