@@ -12,7 +12,7 @@
  */
 import type { CamscopeErrorCode } from '../main/engine/errors';
 import { EXECUTION_PROVIDERS, PRECISIONS } from '../main/engine/types';
-import type { CandidateLayer, ExecutionProviderName, IntensitySetting, ModelInspection, Precision, Prediction } from '../main/engine/types';
+import type { CandidateLayer, ExecutionProviderName, ImageSource, IntensitySetting, ModelInspection, Precision, Prediction } from '../main/engine/types';
 import type { ComparisonModel, ComparisonResult, ComparisonRowEvent, ComparisonRunRequest, MapDistances } from './compare';
 import type { EvaluationSettings, ImageRecord, MetricInfo, MetricTable } from './results';
 import {
@@ -30,7 +30,7 @@ import {
   type Validator,
 } from './validate';
 
-export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName, Precision } from '../main/engine/types';
+export type { ModelInspection, CandidateLayer, ModelProfile, Prediction, ExecutionProviderName, Precision, ImageSource, IntensitySetting } from '../main/engine/types';
 export type { EvaluationSettings, ImageRecord, MethodResult, MethodRow, MetricInfo, MetricKey, MetricTable } from './results';
 export type { ComparedImage, CompareSummary, ComparisonModel, ComparisonResult, ComparisonRow, ComparisonRowEvent, ComparisonRunRequest, MapDistances } from './compare';
 
@@ -194,6 +194,8 @@ export interface Thumbnail {
   mime: 'image/jpeg' | 'image/png';
   /** Set when the image could not be read, in plain language. */
   error?: string;
+  /** A DICOM or 16-bit image: the intensity mapping and window it is shown with (the model's). */
+  intensity?: Pick<ImageSource, 'modality' | 'mapping' | 'window' | 'windows'>;
 }
 
 /** Top-k predictions for a batch of dataset images, as typed arrays (row i = image indices[i]). */
@@ -227,6 +229,8 @@ export interface ImageFrame {
   pixels: Uint8Array;
   original: { width: number; height: number };
   transform: { scaleX: number; scaleY: number; offsetX: number; offsetY: number };
+  /** A DICOM or 16-bit image: modality, bit depth, frame, the file's windows and the window used; absent for 8-bit images. */
+  source?: ImageSource;
 }
 
 export interface ExplainTarget {

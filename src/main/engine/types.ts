@@ -82,6 +82,34 @@ export interface IntensitySetting {
   defaults: { dicom: string; image16: string };
 }
 
+/**
+ * Where a DICOM or 16-bit image's 8-bit pixels came from, for the image view's info line and window control:
+ * nothing that identifies a person (see DicomInfo).
+ */
+export interface ImageSource {
+  kind: 'dicom' | 'image16';
+  /** DICOM Modality (CT, MR, …); null for 16-bit PNG/TIFF. */
+  modality: string | null;
+  /** The stored size, before the model's resize. */
+  width: number;
+  height: number;
+  bitsStored: number;
+  signed: boolean;
+  /** The frame shown (1-based) and how many the file holds. */
+  frame: number;
+  frames: number;
+  /** The intensity mapping that made the pixels (its string form). */
+  mapping: string;
+  /** The linear window (modality units) the mapping amounted to on this image; null for a VOI LUT or a sigmoid. */
+  window: { center: number; width: number } | null;
+  /** The windows the file lists, in the order `dicom-window:N` numbers them (from 1). */
+  windows: { center: number | null; width: number | null; function: string; explanation: string | null }[];
+  /** The modality values the bit depth can hold. */
+  valueRange: [number, number];
+  /** MONOCHROME1: low values are shown bright. */
+  inverted: boolean;
+}
+
 /** How a transformer's token tensor [N, T, C] becomes a map [N, C, h, w]. */
 export interface TokenLayout {
   /** The first token is a class token and is dropped. */

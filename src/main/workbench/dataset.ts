@@ -87,7 +87,8 @@ export class DatasetService {
         if (cached) return { ...cached, index };
         try {
           const t = await makeThumbnail(item.path, undefined, undefined, mapping ? { mapping } : {});
-          const thumb: Thumbnail = { index, bytes: t.bytes, mime: t.mime };
+          const intensity = t.source ? { modality: t.source.modality, mapping: t.source.mapping, window: t.source.window, windows: t.source.windows } : null;
+          const thumb: Thumbnail = { index, bytes: t.bytes, mime: t.mime, ...(intensity ? { intensity } : {}) };
           this.thumbnails.set(key, thumb);
           return thumb;
         } catch (e) {

@@ -134,6 +134,7 @@ export class MapService {
       pixels: image.pixels,
       original,
       transform: frameTransform(classifier.profile.resize, original, image),
+      ...(image.source ? { source: image.source } : {}),
     };
   }
 

@@ -23,7 +23,8 @@ import sharp, { type Sharp } from 'sharp';
 import { CamscopeError, errorMessage } from '../errors';
 import { BmpError, decodeBmp, readBmpHeader } from './bmp';
 import { isDicomFile, looksLikeDicom, openDicom, type DicomInfo } from './dicom';
-import { defaultIntensityMapping, formatIntensityMapping, mapIntensity, type IntensityMapping, type SampleImage } from './intensity';
+import { defaultIntensityMapping, formatIntensityMapping, mapIntensityWindowed, modalityRange, type IntensityMapping, type SampleImage } from './intensity';
+import type { ImageSource } from '../types';
 import type { RawImage } from './pil-resize';
 
 /** Images above this many pixels are refused before decoding (decompression-bomb guard); 100 MP by default. */
@@ -237,6 +238,8 @@ export interface OpenedImage {
   dicom: DicomInfo | null;
   /** The intensity mapping that made the 8-bit pixels of a DICOM or 16-bit image (its string form, for cache keys); null for 8-bit images. */
   mapping: string | null;
+  /** A DICOM or 16-bit image's bit depth, frame, windows and the window used (the image view's info and window control); else null. */
+  source: ImageSource | null;
 }
 
 /** How to decode: the intensity mapping for DICOM and 16-bit images (their default when absent). */
@@ -255,7 +258,7 @@ export function frameReference(path: string): { file: string; frame: number | nu
 }
 
 /** An OpenedImage whose pixels camscope decoded itself (sharp only encodes them, e.g. for thumbnails). */
-function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, more: Pick<OpenedImage, 'dicom' | 'mapping'>): OpenedImage {
+function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, more: Pick<OpenedImage, 'dicom' | 'mapping' | 'source'>): OpenedImage {
   const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
   const run = async <T>(job: Promise<T>): Promise<T> => {
     try {
@@ -267,10 +270,16 @@ function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, m
   return { path, format, width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, ...more };
 }
 
-/** Maps high-bit-depth samples to 8-bit RGB with the asked (or default) mapping. */
-function mapped(samples: SampleImage, options: DecodeOptions, path: string): { pixels: RawImage; mapping: string } {
-  const mapping = options.mapping ?? defaultIntensityMapping(samples);
-  return { pixels: mapIntensity(samples, mapping, path), mapping: formatIntensityMapping(mapping) };
+/** Maps high-bit-depth samples to 8-bit RGB with the asked (or default) mapping; `source` without the file's DICOM facts. */
+function mapped(samples: SampleImage, options: DecodeOptions, path: string): { pixels: RawImage; mapping: string; source: ImageSource } {
+  const asked = options.mapping ?? defaultIntensityMapping(samples);
+  const { pixels, window } = mapIntensityWindowed(samples, asked, path);
+  const mapping = formatIntensityMapping(asked);
+  const source: ImageSource = {
+    kind: samples.origin, modality: null, width: samples.width, height: samples.height, bitsStored: 16, signed: false,
+    frame: 1, frames: 1, mapping, window, windows: [], valueRange: modalityRange(samples), inverted: samples.invert,
+  };
+  return { pixels, mapping, source };
 }
 
 async function openDicomImage(path: string, file: string, frame: number | null, maxPixels: number, options: DecodeOptions): Promise<OpenedImage> {
@@ -287,8 +296,12 @@ async function openDicomImage(path: string, file: string, frame: number | null, 
   } finally {
     image.close();
   }
-  const { pixels, mapping } = mapped(samples, options, path);
-  return openedFromPixels(path, 'dicom', pixels, { dicom: { ...image.info, frame: frame ?? 1 }, mapping });
+  const { pixels, mapping, source } = mapped(samples, options, path);
+  const info = image.info;
+  const dicomSource: ImageSource = {
+    ...source, modality: info.modality, bitsStored: info.bitsStored, signed: info.signed, frame: frame ?? 1, frames: info.frames, windows: info.windows,
+  };
+  return openedFromPixels(path, 'dicom', pixels, { dicom: { ...info, frame: frame ?? 1 }, mapping, source: dicomSource });
 }
 
 /**
@@ -315,8 +328,8 @@ async function openSixteenBit(file: ImageFileBytes, grey: boolean, maxPixels: nu
     width: info.width, height: info.height, channels: colour, samples, storedMin: 0, storedMax: 65535,
     modality: { kind: 'rescale', slope: 1, intercept: 0 }, windows: [], invert: false, origin: 'image16',
   };
-  const { pixels, mapping } = mapped(image, options, file.path);
-  return openedFromPixels(file.path, file.format, pixels, { dicom: null, mapping });
+  const { pixels, mapping, source } = mapped(image, options, file.path);
+  return openedFromPixels(file.path, file.format, pixels, { dicom: null, mapping, source });
 }
 
 /**
@@ -355,7 +368,7 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
       throw bmpError(path, e, maxPixels);
     }
     const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
-    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, dicom: null, mapping: null };
+    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, dicom: null, mapping: null, source: null };
   }
   const meta = await run(sharp(file.bytes, { limitInputPixels: false }).metadata());
   const w = meta.width ?? 0;
@@ -375,6 +388,7 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
     decoded: null,
     dicom: null,
     mapping: null,
+    source: null,
   };
 }
 

@@ -226,8 +226,22 @@ function bitDepthRange(img: SampleImage, m: (x: number) => number): [number, num
   return a <= b ? [a, b] : [b, a];
 }
 
-/** y(x) in 0–255 (unrounded) for the mapping; `file` names the image in the error for a window it lacks. */
-function mappingFunction(img: SampleImage, mapping: IntensityMapping, m: (x: number) => number, file: string): (v: number) => number {
+/** A linear window in modality units (e.g. Hounsfield): what a viewer's level/width drag starts from. */
+export interface LinearWindow {
+  center: number;
+  width: number;
+}
+
+/** The window of lo..hi (a range or percentile mapping is one too). */
+function windowOfRange(lo: number, hi: number): LinearWindow {
+  return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
+}
+
+/**
+ * y(x) in 0–255 (unrounded) for the mapping, and the linear window it amounts to (null for a LUT or a sigmoid);
+ * `file` names the image in the error for a window it lacks.
+ */
+function mappingFunction(img: SampleImage, mapping: IntensityMapping, m: (x: number) => number, file: string): { f: (v: number) => number; window: LinearWindow | null } {
   switch (mapping.kind) {
     case 'dicom-window': {
       if (img.windows.length === 0) {
@@ -238,24 +252,37 @@ function mappingFunction(img: SampleImage, mapping: IntensityMapping, m: (x: num
       if (!voi) {
         throw new CamscopeError('INVALID_ARGUMENT', `Window ${mapping.window} does not exist: ${file} lists ${img.windows.length} window${img.windows.length > 1 ? 's' : ''}, numbered from 1.`);
       }
-      if (voi.kind === 'window') return windowFunction(voi.center, voi.width, voi.fn);
+      if (voi.kind === 'window') {
+        return { f: windowFunction(voi.center, voi.width, voi.fn), window: voi.fn === 'SIGMOID' ? null : { center: voi.center, width: voi.width } };
+      }
       const lut = lutFunction(voi.lut);
       const scale = 255 / (2 ** voi.lut.bits - 1);
-      return (v) => lut(v) * scale;
+      return { f: (v) => lut(v) * scale, window: null };
     }
     case 'window':
-      return windowFunction(mapping.center, mapping.width);
+      return { f: windowFunction(mapping.center, mapping.width), window: { center: mapping.center, width: mapping.width } };
     case 'percentile': {
       const sorted = sortedValues(img, m);
-      return rangeFunction(percentileOf(sorted, mapping.low), percentileOf(sorted, mapping.high));
+      const [lo, hi] = [percentileOf(sorted, mapping.low), percentileOf(sorted, mapping.high)];
+      return { f: rangeFunction(lo, hi), window: windowOfRange(lo, hi) };
     }
-    case 'range':
-      return rangeFunction(...(mapping.of === 'image' ? extent(img, m) : bitDepthRange(img, m)));
+    case 'range': {
+      const [lo, hi] = mapping.of === 'image' ? extent(img, m) : bitDepthRange(img, m);
+      return { f: rangeFunction(lo, hi), window: windowOfRange(lo, hi) };
+    }
     case 'raw': {
       const { scale, offset } = mapping;
-      return (v) => Math.min(1, Math.max(0, v * scale + offset)) * 255;
+      const f = (v: number): number => Math.min(1, Math.max(0, v * scale + offset)) * 255;
+      // v·scale + offset runs from 0 to 1 over −offset/scale … (1 − offset)/scale (reversed for a negative scale).
+      const window = scale > 0 ? windowOfRange(-offset / scale, (1 - offset) / scale) : null;
+      return { f, window };
     }
   }
+}
+
+/** The range of modality values the image's bit depth can hold (a window drag stays within it). */
+export function modalityRange(img: SampleImage): [number, number] {
+  return bitDepthRange(img, modalityFunction(img));
 }
 
 /**
@@ -263,8 +290,13 @@ function mappingFunction(img: SampleImage, mapping: IntensityMapping, m: (x: num
  * to 2^20 values go through a table built once per image; wider ones (32-bit) are mapped pixel by pixel.
  */
 export function mapIntensity(img: SampleImage, mapping: IntensityMapping, file = 'this image'): RawImage {
+  return mapIntensityWindowed(img, mapping, file).pixels;
+}
+
+/** mapIntensity, and the linear window the mapping amounted to on this image (null where it is not linear). */
+export function mapIntensityWindowed(img: SampleImage, mapping: IntensityMapping, file = 'this image'): { pixels: RawImage; window: LinearWindow | null } {
   const m = modalityFunction(img);
-  const f = mappingFunction(img, mapping, m, file);
+  const { f, window } = mappingFunction(img, mapping, m, file);
   const byte = (x: number): number => {
     const y = Math.floor(f(m(x)) + 0.5);
     const clamped = y < 0 ? 0 : y > 255 ? 255 : y;
@@ -285,5 +317,5 @@ export function mapIntensity(img: SampleImage, mapping: IntensityMapping, file =
   } else {
     for (let i = 0, o = 0; i < n; i++, o += 3) out[o] = out[o + 1] = out[o + 2] = byte(samples[i]);
   }
-  return { data: out, width, height, channels: 3 };
+  return { pixels: { data: out, width, height, channels: 3 }, window };
 }

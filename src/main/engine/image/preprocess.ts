@@ -4,7 +4,7 @@
  * scores match models trained and evaluated with torchvision.
  */
 import { CamscopeError } from '../errors';
-import type { ModelProfile } from '../types';
+import type { ImageSource, ModelProfile } from '../types';
 import { decodeOpenedImage, DEFAULT_MAX_PIXELS, openImageFile, type DecodeOptions } from './decode';
 import { profileMapping } from './intensity-setting';
 import { resizeBilinearPil, type RawImage } from './pil-resize';
@@ -21,6 +21,8 @@ export interface PreparedImage {
   originalHeight: number;
   /** The intensity mapping that made a DICOM or 16-bit image's 8-bit pixels (string form); absent for 8-bit images. */
   mapping?: string;
+  /** A DICOM or 16-bit image's bit depth, frame and windows (see ImageSource); absent for 8-bit images. */
+  source?: ImageSource;
 }
 
 /** Python's round(): halves go to the even neighbour (torchvision CenterCrop uses it). */
@@ -119,5 +121,5 @@ export async function prepareImage(
   const mapping = options.mapping ?? profileMapping(profile);
   const opened = await openImageFile(path, maxPixels, mapping ? { mapping } : {});
   const prepared = prepareDecoded(await decodeOpenedImage(opened), profile, path, maxResizedPixels);
-  return opened.mapping ? { ...prepared, mapping: opened.mapping } : prepared;
+  return opened.mapping && opened.source ? { ...prepared, mapping: opened.mapping, source: opened.source } : prepared;
 }

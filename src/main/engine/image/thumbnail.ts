@@ -3,6 +3,7 @@
  * up by an integer factor with nearest neighbour so 28×28 digits stay crisp). EXIF orientation is applied and alpha
  * flattened onto white, as for the model's input.
  */
+import type { ImageSource } from '../types';
 import { DEFAULT_MAX_PIXELS, openImageFile, type DecodeOptions } from './decode';
 
 export const DEFAULT_THUMBNAIL_SIZE = 160;
@@ -15,6 +16,8 @@ export interface Thumbnail {
   /** The file's own size (after EXIF orientation). */
   originalWidth: number;
   originalHeight: number;
+  /** A DICOM or 16-bit image's mapping and window (what the thumbnail was drawn with); null for 8-bit images. */
+  source: ImageSource | null;
 }
 
 /** Images whose longer side is at most this are upscaled with nearest neighbour and stored as PNG. */
@@ -46,5 +49,6 @@ export async function makeThumbnail(path: string, size = DEFAULT_THUMBNAIL_SIZE,
     height: out.info.height,
     originalWidth: ow,
     originalHeight: oh,
+    source: image.source,
   };
 }

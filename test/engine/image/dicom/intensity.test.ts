@@ -11,6 +11,7 @@ import { decodeImage, openImageFile } from '../../../../src/main/engine/image/de
 import {
   formatIntensityMapping,
   mapIntensity,
+  mapIntensityWindowed,
   parseIntensityMapping,
   windowFunction,
   type IntensityMapping,
@@ -147,6 +148,55 @@ describe('16-bit PNG and TIFF stay 16-bit until the mapping, against NumPy', () 
     const half = (c: number): number => Math.floor((c * 32768 + 65535 * (65535 - 32768)) / 65535 + 0.5);
     const to8 = (v: number): number => round((v / 65535) * 255);
     expect(Array.from((await decodeImage(path)).data)).toEqual([255, 0, 0, 255, 255, 255, to8(half(1000)), to8(half(2000)), to8(half(3000))]);
+  });
+});
+
+describe('the window a mapping amounts to (where the image view\'s level/width drag starts)', () => {
+  const line = (samples: number[]): SampleImage => ({
+    width: samples.length, height: 1, channels: 1, samples: Uint16Array.from(samples), storedMin: 0, storedMax: 65535,
+    modality: { kind: 'rescale', slope: 1, intercept: 0 }, windows: [], invert: false, origin: 'image16',
+  });
+  const windowOf = (img: SampleImage, text: string) => mapIntensityWindowed(img, parseIntensityMapping(text)).window;
+
+  it('a fixed window is itself; a range or percentile is its centre and width; raw scaling is where it runs 0 to 1', () => {
+    const img = line([0, 100, 200, 300, 400]);
+    expect(windowOf(img, 'window:40,400')).toEqual({ center: 40, width: 400 });
+    // numpy.percentile([0,100,200,300,400], [25, 75]) = [100, 300]
+    expect(windowOf(img, 'percentile:25,75')).toEqual({ center: 200, width: 200 });
+    expect(windowOf(img, 'range:image')).toEqual({ center: 200, width: 400 });
+    expect(windowOf(img, 'range:bit-depth')).toEqual({ center: 32767.5, width: 65535 });
+    // v·0.01 − 1 runs from 0 at v = 100 to 1 at v = 200
+    expect(windowOf(img, 'raw:0.01,-1')).toEqual({ center: 150, width: 100 });
+    expect(windowOf(img, 'raw:-0.01,1')).toBeNull();
+  });
+
+  it('the pixels are the same as mapIntensity\'s', () => {
+    const img = line([0, 100, 200, 300, 400]);
+    expect(mapIntensityWindowed(img, parseIntensityMapping('percentile:10,90')).pixels).toEqual(mapIntensity(img, parseIntensityMapping('percentile:10,90')));
+  });
+
+  it('a DICOM file\'s source lists its windows and says which one made the pixels, with nothing that identifies the patient', async () => {
+    const path = join(GENERATED, 'ct-two-windows.dcm');
+    const second = await openImageFile(path, undefined, { mapping: { kind: 'dicom-window', window: 2 } });
+    expect(second.source).toMatchObject({
+      kind: 'dicom', modality: 'CT', width: 29, height: 37, bitsStored: 12, signed: true, frame: 1, frames: 1,
+      mapping: 'dicom-window:2', window: { center: -600, width: 1500 }, inverted: false,
+      // 12-bit signed −2048…2047, rescaled by −1024
+      valueRange: [-3072, 1023],
+    });
+    expect(second.source!.windows.map((w) => w.explanation)).toEqual(['SOFT TISSUE', 'LUNG']);
+    expect(JSON.stringify(second.source)).not.toMatch(/PatientName|PatientID|Anonymous|\^/);
+    const mono1 = await openImageFile(join(GENERATED, 'cr-monochrome1.dcm'));
+    expect(mono1.source).toMatchObject({ inverted: true, window: { center: 512, width: 1024 }, valueRange: [0, 1023] });
+  });
+
+  it('a 16-bit PNG\'s source is its bit depth; an 8-bit image has none', async () => {
+    const opened = await openImageFile(join(GENERATED, 'grey16.png'));
+    expect(opened.source).toMatchObject({ kind: 'image16', modality: null, bitsStored: 16, mapping: 'range:bit-depth', window: { center: 32767.5, width: 65535 }, valueRange: [0, 65535] });
+    const dir = mkdtempSync(join(tmpdir(), 'camscope-8-'));
+    const eight = join(dir, 'eight.png');
+    await sharp(Buffer.from([1, 2, 3]), { raw: { width: 1, height: 1, channels: 3 } }).png().toFile(eight);
+    expect((await openImageFile(eight)).source).toBeNull();
   });
 });
 
