@@ -3,8 +3,9 @@
  * them), filters and sorting over them, the keyboard cursor, the selection, and the thumbnail cache (blob URLs).
  */
 import { SvelteMap, SvelteSet } from 'svelte/reactivity';
-import type { DatasetListing, PredictionBatch } from '../api';
+import type { DatasetListing, PredictionBatch, Thumbnail } from '../api';
 import { cancelJob, errorText, getApi, isCancelled, newJobId } from '../api';
+import { describeMapping, windowNumbers } from '../intensity';
 
 /** `outside:METHOD`: most of METHOD's map outside the expert's regions first (from the latest evaluation with regions). */
 export type SortKey = 'file' | 'confidence-desc' | 'confidence-asc' | 'label' | 'predicted' | `outside:${string}`;
@@ -75,6 +76,8 @@ export class BrowserState {
   scrollTop = $state(0);
 
   readonly thumbs = new SvelteMap<number, string>();
+  /** How a DICOM or 16-bit thumbnail was drawn: its window, short and in words (8-bit images have none). */
+  readonly thumbWindows = new SvelteMap<number, { short: string; words: string }>();
   private readonly inFlight = new Set<number>();
   private generation = 0;
 
@@ -320,6 +323,7 @@ export class BrowserState {
     this.generation++;
     for (const url of this.thumbs.values()) if (url) URL.revokeObjectURL(url);
     this.thumbs.clear();
+    this.thumbWindows.clear();
     this.inFlight.clear();
   }
 
@@ -339,6 +343,8 @@ export class BrowserState {
             this.inFlight.delete(t.index);
             const url = t.bytes.byteLength ? URL.createObjectURL(new Blob([t.bytes as Uint8Array<ArrayBuffer>], { type: t.mime })) : '';
             this.thumbs.set(t.index, url);
+            if (t.intensity) this.thumbWindows.set(t.index, thumbWindow(t.intensity));
+            else this.thumbWindows.delete(t.index);
           }
           this.evict();
         })
@@ -354,6 +360,7 @@ export class BrowserState {
       if (this.thumbs.size <= MAX_THUMBS * 0.9) break;
       if (url) URL.revokeObjectURL(url);
       this.thumbs.delete(i);
+      this.thumbWindows.delete(i);
     }
   }
 
@@ -367,4 +374,11 @@ export class BrowserState {
     }
     return out;
   }
+}
+
+/** A thumbnail's window: its numbers for the badge, and the mapping in words for the tooltip. */
+function thumbWindow(t: NonNullable<Thumbnail['intensity']>): { short: string; words: string } {
+  const numbers = t.window ? windowNumbers(t.window) : 'LUT';
+  const what = t.modality ? `${t.modality} image` : 'High-bit-depth image';
+  return { short: numbers, words: `${what}, shown with ${describeMapping(t.mapping, t.windows)}${t.window ? ` (${numbers})` : ''}, as the model sees it` };
 }

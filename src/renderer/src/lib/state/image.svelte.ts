@@ -16,6 +16,7 @@ import type {
   Prediction,
 } from '../api';
 import { cancelJob, errorText, getApi, isCancelled, isEngineCrash, newJobId } from '../api';
+import type { Window } from '../intensity';
 
 export interface MapResult {
   map: Float32Array;
@@ -97,6 +98,11 @@ export class ImageViewState {
   /** Draw the image's annotations on every map card too. */
   annotationsOnMaps = $state(true);
 
+  /** The level/width drag is on: dragging over the main image moves the window (DICOM and 16-bit images). */
+  windowTool = $state(false);
+  /** The window while a drag is under way: a preview until the engine draws the image with it. */
+  windowPreview = $state.raw<Window | null>(null);
+
   tool = $state<Tool>('select');
   draft = $state.raw<Draft | null>(null);
   highlighted = $state<number | null>(null);
@@ -143,6 +149,7 @@ export class ImageViewState {
     this.stopped = false;
     this.compare = null;
     this.draft = null;
+    this.windowPreview = null;
   }
 
   /** Opens an image (keeping the class choice only when asked) and explains it. */
