@@ -135,3 +135,65 @@ test('changing the mapping recomputes thumbnails, predictions and maps, and is s
   expect(await thumbnail(scanIndex)).toEqual(defaultThumb);
   expect(problems).toEqual([]);
 });
+
+test("the image view tells the image's facts and its window: the file's windows as presets, a level/width drag, Reset", async () => {
+  await nav('Images').click();
+  // The thumbnail says the window it was drawn with (the model's), in numbers and, on hover, in words.
+  const badge = grid().locator('[data-file="ct-two-windows.dcm"] [data-testid=thumb-window]');
+  await expect(badge).toHaveText('C 40 / W 400', { timeout: 30_000 });
+  await expect(badge).toHaveAttribute('title', "CT image, shown with the file's window 1 (SOFT TISSUE) (C 40 / W 400), as the model sees it");
+  await grid().locator('[data-file="ct-two-windows.dcm"]').dblclick();
+  const control = page.getByTestId('window-control');
+  // Stored as 37 rows × 29 columns, 12 bits signed (make-reference.py); nothing about the patient.
+  await expect(page.getByTestId('image-source')).toHaveText('CT · 29 × 37 · 12-bit signed');
+  await expect(page.getByTestId('window-current')).toHaveText('C 40 / W 400');
+  await expect(control.getByRole('button', { name: 'SOFT TISSUE' })).toHaveAttribute('aria-pressed', 'true');
+  await expect(control.getByRole('button', { name: 'Reset' })).toBeDisabled();
+  const softMap = await gradcamPixels();
+  await shot(page, 'dicom-07-image-window-control');
+
+  // The file's second window as a preset: the model's mapping, so the maps are computed again.
+  await control.getByRole('button', { name: 'LUNG' }).click();
+  await expect(page.getByTestId('window-current')).toHaveText('C -600 / W 1500', { timeout: 60_000 });
+  await expect(control.getByRole('button', { name: 'LUNG' })).toHaveAttribute('aria-pressed', 'true');
+  const lungMap = await gradcamPixels();
+  expect(lungMap).not.toBe(softMap);
+
+  // Level/width: 135 pixels right, 60 down (draggedWindow: width·e^(135/270), level + 60/300·width), previewed while dragging.
+  await control.getByRole('button', { name: 'Level / width' }).click();
+  const area = page.getByTestId('window-drag');
+  const box = (await area.boundingBox())!;
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + 70, y + 30, { steps: 4 });
+  await page.mouse.move(x + 135, y + 60, { steps: 4 });
+  await expect(page.getByTestId('window-preview')).toBeVisible();
+  const width = Math.round(1500 * Math.exp(135 / 270));
+  const center = -600 + (60 / 300) * 1500;
+  await expect(page.getByTestId('window-current')).toHaveText(`C ${center} / W ${width}`);
+  await shot(page, 'dicom-08-image-window-drag');
+  await page.mouse.up();
+  await expect(page.getByTestId('window-preview')).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('window-current')).toHaveText(`C ${center} / W ${width}`, { timeout: 60_000 });
+  await expect(control.getByText(`window centre ${center}, width ${width}`)).toBeVisible();
+  const draggedMap = await gradcamPixels();
+  expect(draggedMap).not.toBe(lungMap);
+  // Saved as the model's mapping for this project: the Model screen says so, and the thumbnails follow.
+  await nav('Model').click();
+  await expect(page.getByTestId('intensity-current')).toHaveText(`window centre ${center}, width ${width}`);
+  await expect(page.getByTestId('intensity-source')).toHaveText('chosen by you for this project');
+  const project = (await page.evaluate(`window.camscope.invoke('project:current')`)) as { path: string | null };
+  expect(project.path).toBeTruthy();
+  await nav('Images').click();
+  await expect(badge).toHaveText(`C ${center} / W ${width}`, { timeout: 30_000 });
+
+  // Reset: back to the model's own setting (camscope's default, the file's first window).
+  await grid().locator('[data-file="ct-two-windows.dcm"]').dblclick();
+  await control.getByRole('button', { name: 'Reset' }).click();
+  await expect(page.getByTestId('window-current')).toHaveText('C 40 / W 400', { timeout: 60_000 });
+  await expect(control.getByRole('button', { name: 'Reset' })).toBeDisabled();
+  expect(await gradcamPixels()).toBe(softMap);
+  // A 16-bit-free, 8-bit image has no window control: only DICOM and 16-bit images do (every image here is DICOM).
+  expect(problems).toEqual([]);
+});
