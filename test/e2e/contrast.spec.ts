@@ -42,10 +42,15 @@ test('compare the predicted class with the runner-up: every method re-explained 
   await page.locator('[data-action=demo]').click();
   await expect(page.getByText('Predictions ready')).toBeVisible({ timeout: 60_000 });
   await nav('Images').click();
+  // 8-bit thumbnails carry no window badge (only DICOM and 16-bit images are windowed).
+  await expect(page.getByTestId('thumb-grid').locator('[data-file="006_coat.png"] img')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('thumb-window')).toHaveCount(0);
   await page.getByTestId('thumb-grid').locator('[data-file="006_coat.png"]').dblclick();
   await expect(page.getByRole('heading', { name: '006_coat.png' })).toBeVisible();
   await expectAllDone();
   await expect(page.getByTestId('contrast-heading')).toHaveCount(0);
+  // An 8-bit image is used as it is: no window control, no window badge on its thumbnail.
+  await expect(page.getByTestId('window-control')).toHaveCount(0);
   const plain = await drawnMaps();
 
   const top5 = page.getByRole('list', { name: 'Top-5 predictions' }).locator('li');

@@ -179,12 +179,10 @@ test("the image view tells the image's facts and its window: the file's windows 
   await expect(control.getByText(`window centre ${center}, width ${width}`)).toBeVisible();
   const draggedMap = await gradcamPixels();
   expect(draggedMap).not.toBe(lungMap);
-  // Saved as the model's mapping for this project: the Model screen says so, and the thumbnails follow.
+  // The model's mapping for this project (saved with it, test/main/handlers/intensity.test.ts): the Model screen says so, and the thumbnails follow.
   await nav('Model').click();
   await expect(page.getByTestId('intensity-current')).toHaveText(`window centre ${center}, width ${width}`);
   await expect(page.getByTestId('intensity-source')).toHaveText('chosen by you for this project');
-  const project = (await page.evaluate(`window.camscope.invoke('project:current')`)) as { path: string | null };
-  expect(project.path).toBeTruthy();
   await nav('Images').click();
   await expect(badge).toHaveText(`C ${center} / W ${width}`, { timeout: 30_000 });
 
@@ -194,6 +192,5 @@ test("the image view tells the image's facts and its window: the file's windows 
   await expect(page.getByTestId('window-current')).toHaveText('C 40 / W 400', { timeout: 60_000 });
   await expect(control.getByRole('button', { name: 'Reset' })).toBeDisabled();
   expect(await gradcamPixels()).toBe(softMap);
-  // A 16-bit-free, 8-bit image has no window control: only DICOM and 16-bit images do (every image here is DICOM).
   expect(problems).toEqual([]);
 });
