@@ -1,7 +1,7 @@
 // The image view's window words and level/width drag, checked by hand: the drag's scale, its clamps, and the
 // preview's re-windowing of shown bytes (linear, clipped, MONOCHROME1 inverted).
 import { describe, expect, it } from 'vitest';
-import type { ImageSource } from '../../src/renderer/src/lib/api';
+import type { ImageSource } from '../../src/shared/api';
 import { describeMapping, draggedWindow, rewindowPixels, sourceLine, windowMapping, windowNumbers } from '../../src/renderer/src/lib/intensity';
 
 const CT: [number, number] = [-3072, 1023];

@@ -1,12 +1,14 @@
 /**
  * The pictures of compare.html and compare.pdf: for the images where the models look most differently, the image on
- * the common grid and, per method, A's and B's maps overlaid on it side by side (PNG). The maps are computed again
+ * the common grid (as model A sees it) and, per method, A's and B's maps overlaid on it side by side (PNG), each on the
+ * image through its own model's intensity mapping. The maps are computed again
  * (they are not stored); a pixel outside a model's frame shows the plain image.
  */
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { overlayHeatmap, type ColormapName } from '../image/colormap';
 import { decodeImage } from '../image/decode';
+import { profileMapping } from '../image/intensity-setting';
 import { resizeBilinearPil } from '../image/pil-resize';
 import type { CamMethod } from '../methods/base';
 import type { Classifier } from '../model/classifier';
@@ -48,18 +50,24 @@ export async function compareFigureRows(
     const { ra, rb } = await compareImage(o.a, o.b, path, o.methods, o.match, o.batchSize);
     const original = { width: ra.image.originalWidth, height: ra.image.originalHeight };
     const { width, height } = image.grid;
-    const raw = await decodeImage(path);
-    const pixels = raw.width === width && raw.height === height ? raw.data : resizeBilinearPil(raw, width, height).data;
+    // Each model's maps lie on the image as that model sees it: a DICOM or 16-bit image through its own intensity mapping.
+    const pixelsFor = async (c: Classifier): Promise<Uint8Array> => {
+      const mapping = profileMapping(c.profile);
+      const raw = await decodeImage(path, undefined, mapping ? { mapping } : {});
+      return raw.width === width && raw.height === height ? raw.data : resizeBilinearPil(raw, width, height).data;
+    };
+    const pixelsA = await pixelsFor(o.a);
+    const pixelsB = o.a.profile.intensity === o.b.profile.intensity ? pixelsA : await pixelsFor(o.b);
     const overlays = [];
     for (const m of o.methods) {
       const mapOf = (r: typeof ra) => r.maps.find((x) => x.method === m.id)!.result.map;
       overlays.push({
         method: m.id,
-        a: await png(overlayOnGrid(pixels, mapOf(ra), original, o.a, image.grid, o.colormap), width, height),
-        b: await png(overlayOnGrid(pixels, mapOf(rb), original, o.b, image.grid, o.colormap), width, height),
+        a: await png(overlayOnGrid(pixelsA, mapOf(ra), original, o.a, image.grid, o.colormap), width, height),
+        b: await png(overlayOnGrid(pixelsB, mapOf(rb), original, o.b, image.grid, o.colormap), width, height),
       });
     }
-    rows.push({ image, width, height, original: await png(pixels, width, height), overlays });
+    rows.push({ image, width, height, original: await png(pixelsA, width, height), overlays });
   }
   return rows;
 }

@@ -3,7 +3,7 @@
  * and how the image looks meanwhile (a preview drawn from the shown 8-bit pixels until the engine sends the exact
  * ones).
  */
-import type { ImageSource } from './api';
+import type { ImageSource } from '../../../shared/api';
 
 export type Window = { center: number; width: number };
 
