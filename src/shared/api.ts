@@ -598,6 +598,8 @@ export interface ExportReportRequest {
   figureImages: number[];
   colormap: ColormapChoice;
   opacity: number;
+  /** Add the project's last model comparison (compare:last) as a section of the report. Absent: no. */
+  includeComparison?: boolean;
 }
 
 export interface ExportResult {
@@ -813,6 +815,7 @@ export const channels = {
       figureImages: uniqueArray(imageIndex, { maxLength: MAX_FIGURE_IMAGES }),
       colormap,
       opacity,
+      includeComparison: optional(boolean()),
     }),
   ),
   /**

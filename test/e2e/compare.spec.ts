@@ -146,3 +146,30 @@ test('a row opens the image in A | B mode: both maps per method, the distances e
   await expect(page.getByTestId('compare-summary')).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test('an exported report includes the comparison section when its box is checked', async () => {
+  await nav('Evaluation').click();
+  await page.getByLabel('Sample size').fill('4');
+  await page.getByRole('button', { name: 'Run evaluation' }).click();
+  await expect(page.getByTestId('drilldown').locator('tbody tr')).toHaveCount(4, { timeout: 180_000 });
+  const dir = path.join(WORK, 'report-with-comparison');
+  await presetDialog(page.request, 'exportReport', dir);
+  await page.locator('.topbar').getByRole('button', { name: 'Report' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Export report' });
+  const box = dialog.getByLabel(/Include the model comparison/);
+  await expect(box).toBeChecked();
+  await expect(dialog.getByTestId('export-comparison')).toContainText('fashion-cnn.onnx vs e2e-compare-b.onnx');
+  await shot(page, 'export-report-comparison');
+  await page.getByTestId('export-report').click();
+  await expect(page.getByTestId('export-done')).toBeVisible({ timeout: 120_000 });
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  const html = fs.readFileSync(path.join(dir, 'report.html'), 'utf8');
+  expect(html).toContain('<section class="comparison" id="comparison">');
+  const m = cli.summary.methods.gradcam;
+  expect(html).toContain(`<td>${num(m.mean_map_max_abs_diff)}</td><td>${num(m.mean_map_pearson)}</td><td>${num(m.mean_map_top20_iou)}</td>`);
+  expect(html).toContain(`prediction agreement (${cli.summary.agreement.agree} of ${cli.summary.agreement.compared})`);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
+  expect(json.comparison.summary.agreement.agree).toBe(cli.summary.agreement.agree);
+  expect(fs.existsSync(path.join(dir, 'comparison.csv'))).toBe(true);
+  expect(problems).toEqual([]);
+});

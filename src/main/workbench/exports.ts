@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../engine/io/atomic-write';
 import { createMethod, methodDisplayNames as displayNames } from '../engine/methods/registry';
 import { buildFigureSvg, renderFigurePng, writeReports, type FigureRow, type ReportInput } from '../engine/report';
 import { named, type ClassNamesService } from './class-names';
+import type { ComparisonService } from './comparison';
 import type { EvaluationService } from './evaluations';
 import { ExportProgress, expectedUnits } from './export-progress';
 import { mapClass } from './map-class';
@@ -25,6 +26,7 @@ export class ExportService {
     private readonly maps: Pick<MapService, 'pass' | 'hasMap' | 'mapFor'>,
     private readonly names: Pick<ClassNamesService, 'names'>,
     private readonly evaluations: Pick<EvaluationService, 'getEvaluation'>,
+    private readonly comparison: Pick<ComparisonService, 'last'>,
   ) {}
 
   /**
@@ -114,10 +116,15 @@ export class ExportService {
   }
 
   async exportReport(
-    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number },
+    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number; includeComparison?: boolean },
     ctx: JobContext,
   ): Promise<ExportResult> {
     const detail = this.evaluations.getEvaluation(args.evaluationId);
+    // The comparison the Comparison screen shows (the project's last), checked before any map is computed.
+    const comparison = args.includeComparison ? this.comparison.last() : null;
+    if (args.includeComparison && !comparison) {
+      throw new CamscopeError('INVALID_ARGUMENT', 'This project has no model comparison to include. Run one on the Comparison screen, or export without it.');
+    }
     let figure: FigureRow[] = [];
     if (args.figureImages.length) {
       const c = this.state.requireModel();
@@ -145,6 +152,16 @@ export class ExportService {
       elapsedSeconds: detail.elapsedSeconds,
       methodNames: displayNames(),
       figure,
+      comparison: comparison && {
+        models: { a: comparison.models.a.name, b: comparison.models.b.name },
+        created: comparison.created,
+        datasetRoot: comparison.datasetRoot,
+        sample: comparison.sample,
+        methods: comparison.methods,
+        summary: comparison.summary,
+        images: comparison.images,
+        failed: comparison.failed,
+      },
     };
     const files = await writeReports(args.dir, input);
     return { dir: args.dir, files };

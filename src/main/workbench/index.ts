@@ -74,7 +74,7 @@ export function createWorkbench(): Workbench {
     annotations: new AnnotationService(state, project),
     regions: new RegionService(state, maps),
     sanity: new SanityService(state, maps, names),
-    exports: new ExportService(state, maps, names, evaluations),
+    exports: new ExportService(state, maps, names, evaluations, comparison),
     comparison,
   };
 }

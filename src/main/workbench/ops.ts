@@ -158,7 +158,7 @@ export type EngineOps = {
   /** Test hook: ends the engine with a native abort (refused unless the engine was started with test hooks). */
   abortForTest: { args: Record<string, never>; result: never };
   exportReport: {
-    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number };
+    args: { dir: string; evaluationId: number; figureImages: number[]; colormap: ColormapChoice; opacity: number; includeComparison?: boolean };
     result: ExportResult;
     partial: JobProgressBody;
   };

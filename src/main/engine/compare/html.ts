@@ -3,19 +3,17 @@
  * summary, the per-method distances, the cross-table, the images where the models look most differently with both
  * maps side by side, every image's numbers, and the settings.
  */
-import { baseName, escapeXml as esc, formatDate, formatDuration, NULL_CELL } from '../report/format';
+import { escapeXml as esc, formatDate, formatDuration, NULL_CELL } from '../report/format';
 import { CSS } from '../report/html';
 import type { CompareFigureRow } from './figure';
+import { COMPARISON_CSS, comparisonCards, crossTableHtml, distanceTable, imageTableHtml, num, sectionOfResult } from './section';
 import type { CompareResult } from './types';
 
-/** A cross-table with more classes than this is shown as its most frequent disagreements instead. */
-export const DENSE_TABLE_MAX_CLASSES = 25;
+export { DENSE_TABLE_MAX_CLASSES } from './section';
 /** Images listed in the page's table (compare.json has them all). */
 const MAX_LISTED = 500;
 
-const EXTRA_CSS = `
-table.cross td.same { background: #dbe8f7; font-weight: 600; }
-table.cross th.corner { font-weight: 400; color: var(--muted); font-size: 12px; }
+const EXTRA_CSS = `${COMPARISON_CSS}
 .pairs { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 14px; margin: 8px 0 20px; }
 .pair { border: 1px solid var(--rule); border-radius: 8px; padding: 8px 10px; }
 .pair .maps { display: flex; gap: 8px; }
@@ -25,48 +23,7 @@ table.cross th.corner { font-weight: 400; color: var(--muted); font-size: 12px; 
 h3 .file { font-weight: 400; }
 `;
 
-const pct = (f: number | null | undefined): string => (f === null || f === undefined ? NULL_CELL : `${(100 * f).toFixed(1)} %`);
-const num = (v: number | null | undefined, digits = 3): string => (v === null || v === undefined || !Number.isFinite(v) ? NULL_CELL : v.toFixed(digits));
 const img = (png: Buffer, alt: string): string => `<img alt="${esc(alt)}" src="data:image/png;base64,${png.toString('base64')}">`;
-
-function cards(r: CompareResult, a: string, b: string): string {
-  const s = r.summary;
-  const acc = (x: typeof s.accuracy.a): string => (x ? `${pct(x.fraction)}` : NULL_CELL);
-  const accLabel = (name: string, x: typeof s.accuracy.a): string => (x ? `accuracy of ${name} (${x.correct} of ${x.labelled} labelled)` : `accuracy of ${name} (no labels)`);
-  const items = [
-    { value: String(s.compared), label: `images compared (of ${s.images}; ${s.failed} failed)` },
-    { value: pct(s.agreement.fraction), label: `prediction agreement (${s.agreement.agree} of ${s.agreement.compared})` },
-    { value: acc(s.accuracy.a), label: accLabel(`A (${a})`, s.accuracy.a) },
-    { value: acc(s.accuracy.b), label: accLabel(`B (${b})`, s.accuracy.b) },
-  ];
-  return `<div class="cards">${items.map((c) => `<div class="card"><div class="value">${esc(c.value)}</div><div class="label">${esc(c.label)}</div></div>`).join('')}</div>`;
-}
-
-function methodTable(r: CompareResult, names: Record<string, string>): string {
-  const rows = r.settings.methods.map((m) => {
-    const x = r.summary.methods[m];
-    return `<tr class="metric" data-method="${esc(m)}"><th scope="row">${esc(names[m] ?? m)}</th><td>${num(x.mean_map_max_abs_diff)}</td>` +
-      `<td>${num(x.mean_map_pearson)}${x.pearson_undefined ? ` <span class="note">(${x.pearson_undefined} without r)</span>` : ''}</td><td>${num(x.mean_map_top20_iou)}</td><td>${x.images}</td></tr>`;
-  });
-  return `<div class="table-wrap"><table class="metrics" id="distances"><thead><tr><th scope="col">Method</th><th scope="col">mean max |A − B|</th>` +
-    `<th scope="col">mean Pearson r</th><th scope="col">mean top-20 % IoU</th><th scope="col">images</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
-}
-
-function crossTable(r: CompareResult): string {
-  const { classes, counts } = r.summary.crossTable;
-  if (!classes.length) return '<p id="cross">No image was compared.</p>';
-  if (classes.length <= DENSE_TABLE_MAX_CLASSES) {
-    const head = classes.map((c) => `<th scope="col">${esc(c)}</th>`).join('');
-    const body = counts.map((row, i) => `<tr><th scope="row">${esc(classes[i])}</th>${row.map((n, j) => `<td class="${i === j ? 'same' : ''}">${n || ''}</td>`).join('')}</tr>`).join('');
-    return `<div class="table-wrap"><table class="metrics cross" id="cross"><thead><tr><th scope="col" class="corner">A ↓ · B →</th>${head}</tr></thead><tbody>${body}</tbody></table></div>` +
-      '<p class="note">Rows: the class model A predicts; columns: the class model B predicts; the diagonal (shaded) is where they agree.</p>';
-  }
-  const cells = counts.flatMap((row, i) => row.map((n, j) => ({ a: classes[i], b: classes[j], n, same: i === j }))).filter((c) => c.n > 0 && !c.same);
-  cells.sort((x, y) => y.n - x.n || x.a.localeCompare(y.a) || x.b.localeCompare(y.b));
-  const rows = cells.slice(0, 30).map((c) => `<tr><td>${esc(c.a)}</td><td>${esc(c.b)}</td><td class="n">${c.n}</td></tr>`).join('');
-  return `<p class="note">${classes.length} classes are predicted, too many for one table (compare.json has it whole); the most frequent disagreements:</p>` +
-    `<table class="counts" id="cross"><thead><tr><th>A predicts</th><th>B predicts</th><th>images</th></tr></thead><tbody>${rows}</tbody></table>`;
-}
 
 function caption(i: CompareResult['images'][number]): string {
   const label = i.label === null ? '' : `label ${i.label} · `;
@@ -86,20 +43,6 @@ function figureSection(rows: readonly CompareFigureRow[], names: Record<string, 
   });
   return `<section class="figure" id="figure"><h2>Where the models look most differently</h2>${blocks.join('\n')}` +
     '<p class="figcaption">Each map is shown on the original image (the common grid the distances are computed on); where a model\'s input frame does not reach (a centre crop), its panel shows the plain image.</p></section>';
-}
-
-function imageTable(r: CompareResult): string {
-  const methods = r.settings.methods;
-  const head = methods.map((m) => `<th scope="col">${esc(m)}<br>diff · r · IoU</th>`).join('');
-  const rows = r.images.slice(0, MAX_LISTED).map((i) => {
-    const cells = methods.map((m) => {
-      const d = i.methods[m];
-      return `<td>${num(d.map_max_abs_diff, 2)} · ${num(d.map_pearson, 2)} · ${num(d.map_top20_iou, 2)}</td>`;
-    }).join('');
-    return `<tr><th scope="row"><code>${esc(i.file)}</code></th><td>${esc(i.label ?? NULL_CELL)}</td><td>${esc(i.predicted.a.className)}</td><td>${esc(i.predicted.b.className)}</td>${cells}</tr>`;
-  });
-  const more = r.images.length > MAX_LISTED ? `<p class="note">The first ${MAX_LISTED} of ${r.images.length} images; compare.json lists them all.</p>` : '';
-  return `<div class="table-wrap"><table class="metrics" id="images"><thead><tr><th scope="col">Image</th><th scope="col">label</th><th scope="col">A predicts</th><th scope="col">B predicts</th>${head}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${more}`;
 }
 
 function failedSection(r: CompareResult): string {
@@ -123,8 +66,8 @@ function settingsSection(r: CompareResult): string {
 
 export function renderCompareHtml(r: CompareResult, figure: readonly CompareFigureRow[], methodNames: Record<string, string>): string {
   const s = r.settings;
-  const a = baseName(s.models.a.path);
-  const b = baseName(s.models.b.path);
+  const section = sectionOfResult(r);
+  const { a, b } = section.models;
   const subtitle = [`A <code>${esc(a)}</code> vs B <code>${esc(b)}</code>`, `${r.summary.compared} image${r.summary.compared === 1 ? '' : 's'}`, esc(formatDate(s.created))].join(' · ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -141,16 +84,16 @@ export function renderCompareHtml(r: CompareResult, figure: readonly CompareFigu
 <h1>camscope model comparison</h1>
 <p class="subtitle">${subtitle}</p>
 </header>
-${cards(r, a, b)}
+${comparisonCards(section)}
 <h2>How far apart the maps are</h2>
-${methodTable(r, methodNames)}
+${distanceTable(section, methodNames, 'distances')}
 <p class="note" id="what">Both maps of an image explain the same class: ${esc(s.explainedClass)}. Classes are matched ${esc(s.classMatching)}.
 Resolution: ${esc(s.commonGrid.rule)}. Pearson r is undefined (–) where a map is constant; top-20 % IoU compares each map's top ${Math.round(100 * s.topFraction)} % pixels (ties with the last one included).</p>
 <h2>Predictions: A × B</h2>
-${crossTable(r)}
+${crossTableHtml(section, 'cross', 'compare.json')}
 ${figureSection(figure, methodNames)}
 <h2>Every image (most different first)</h2>
-${imageTable(r)}
+${imageTableHtml(section, 'images', MAX_LISTED, 'compare.json')}
 <h2>Failed images</h2>
 ${failedSection(r)}
 ${settingsSection(r)}

@@ -4,75 +4,15 @@
  * maps side by side, and the failed images.
  */
 import PDFDocument from 'pdfkit';
-import { baseName, formatDate, NULL_CELL } from '../report/format';
-import { toWinAnsi } from '../report/pdf';
+import { baseName, formatDate } from '../report/format';
+import { toWinAnsi } from '../report/win-ansi';
 import type { CompareFigureRow } from './figure';
-import { DENSE_TABLE_MAX_CLASSES } from './html';
+import { COLOR, crossTablePdf, distanceTablePdf, ensure, heading, MARGIN, num, summaryLine, text, width } from './section-pdf';
+import { sectionOfResult } from './section';
 import type { CompareResult } from './types';
 
 type Doc = PDFKit.PDFDocument;
-const MARGIN = { top: 54, bottom: 60, left: 50, right: 50 };
-const COLOR = { fg: '#1f2328', muted: '#59636e', rule: '#d1d9e0', accent: '#0a5bb5' };
-/** A cross-table wider than this many classes does not fit a portrait page at a readable size. */
-const PDF_TABLE_MAX_CLASSES = Math.min(12, DENSE_TABLE_MAX_CLASSES);
 const MAP_PT = 92;
-
-const pct = (f: number | null | undefined): string => (f === null || f === undefined ? NULL_CELL : `${(100 * f).toFixed(1)} %`);
-const num = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? NULL_CELL : v.toFixed(3));
-
-function width(doc: Doc): number {
-  return doc.page.width - MARGIN.left - MARGIN.right;
-}
-
-function ensure(doc: Doc, h: number): void {
-  if (doc.y + h > doc.page.height - MARGIN.bottom) doc.addPage();
-}
-
-function heading(doc: Doc, text: string): void {
-  ensure(doc, 60);
-  doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12.5).fillColor(COLOR.fg).text(toWinAnsi(text), MARGIN.left, doc.y);
-  const y = doc.y + 2;
-  doc.save().moveTo(MARGIN.left, y).lineTo(MARGIN.left + width(doc), y).lineWidth(0.5).strokeColor(COLOR.rule).stroke().restore();
-  doc.y = y + 6;
-}
-
-function text(doc: Doc, s: string, o: { size?: number; color?: string; bold?: boolean } = {}): void {
-  doc.font(o.bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(o.size ?? 9.5).fillColor(o.color ?? COLOR.fg)
-    .text(toWinAnsi(s), MARGIN.left, doc.y, { width: width(doc), lineGap: 1.5 });
-}
-
-/** A plain table: the first column left-aligned, the others right-aligned, in equal widths. */
-function table(doc: Doc, head: string[], rows: string[][], firstWidth: number, size = 8.5): void {
-  const rest = (width(doc) - firstWidth) / Math.max(1, head.length - 1);
-  const line = (cells: string[], bold: boolean): void => {
-    ensure(doc, size * 2.2);
-    const y = doc.y;
-    doc.font(bold ? 'Helvetica-Bold' : 'Helvetica').fontSize(size).fillColor(COLOR.fg);
-    let h = 0;
-    cells.forEach((c, i) => {
-      const x = i === 0 ? MARGIN.left : MARGIN.left + firstWidth + (i - 1) * rest;
-      const w = i === 0 ? firstWidth - 4 : rest - 4;
-      doc.text(toWinAnsi(c), x, y, { width: w, align: i === 0 ? 'left' : 'right' });
-      h = Math.max(h, doc.y - y);
-    });
-    doc.y = y + h + 2;
-  };
-  line(head, true);
-  for (const r of rows) line(r, false);
-}
-
-function crossTable(doc: Doc, r: CompareResult): void {
-  const { classes, counts } = r.summary.crossTable;
-  if (!classes.length) return text(doc, 'No image was compared.');
-  if (classes.length <= PDF_TABLE_MAX_CLASSES) {
-    table(doc, ['A \\ B', ...classes], counts.map((row, i) => [classes[i], ...row.map((n) => (n ? String(n) : ''))]), 90, 7.5);
-    return text(doc, 'Rows: the class model A predicts; columns: the class model B predicts; the diagonal is where they agree.', { size: 8, color: COLOR.muted });
-  }
-  const cells = counts.flatMap((row, i) => row.map((n, j) => ({ a: classes[i], b: classes[j], n, same: i === j }))).filter((c) => c.n > 0 && !c.same);
-  cells.sort((x, y) => y.n - x.n || x.a.localeCompare(y.a) || x.b.localeCompare(y.b));
-  text(doc, `${classes.length} classes are predicted; the most frequent disagreements (compare.json has the whole table):`, { size: 8.5, color: COLOR.muted });
-  table(doc, ['A predicts', 'B predicts', 'images'], cells.slice(0, 30).map((c) => [c.a, c.b, String(c.n)]), 200);
-}
 
 function figure(doc: Doc, rows: readonly CompareFigureRow[], names: Record<string, string>): void {
   if (!rows.length) return;
@@ -119,17 +59,13 @@ export async function renderComparePdf(r: CompareResult, rows: readonly CompareF
     const b = baseName(s.models.b.path);
     doc.font('Helvetica-Bold').fontSize(22).fillColor(COLOR.fg).text('camscope model comparison', MARGIN.left, MARGIN.top);
     text(doc, `A ${a}  vs  B ${b}  ·  ${formatDate(s.created)}`, { color: COLOR.muted });
-    const sum = r.summary;
-    const acc = (x: typeof sum.accuracy.a): string => (x ? `${pct(x.fraction)} (${x.correct} of ${x.labelled})` : 'n/a (no labels)');
-    text(doc, `${sum.compared} of ${sum.images} images compared (${sum.failed} failed)  ·  agreement ${pct(sum.agreement.fraction)} (${sum.agreement.agree} of ${sum.agreement.compared})  ·  accuracy A ${acc(sum.accuracy.a)}, B ${acc(sum.accuracy.b)}`, { color: COLOR.muted });
+    const section = sectionOfResult(r);
+    text(doc, summaryLine(section), { color: COLOR.muted });
     heading(doc, 'How far apart the maps are');
-    table(doc, ['Method', 'mean max |A - B|', 'mean Pearson r', 'mean top-20 % IoU', 'images'], s.methods.map((m) => {
-      const x = sum.methods[m];
-      return [names[m] ?? m, num(x.mean_map_max_abs_diff), `${num(x.mean_map_pearson)}${x.pearson_undefined ? ` (${x.pearson_undefined} w/o r)` : ''}`, num(x.mean_map_top20_iou), String(x.images)];
-    }), 130);
+    distanceTablePdf(doc, section, names);
     text(doc, `Both maps explain ${s.explainedClass}. Classes are matched ${s.classMatching}. Resolution: ${s.commonGrid.rule}.`, { size: 8, color: COLOR.muted });
     heading(doc, 'Predictions: A x B');
-    crossTable(doc, r);
+    crossTablePdf(doc, section, 'compare.json');
     figure(doc, rows, names);
     heading(doc, 'Failed images');
     if (!r.failed.length) text(doc, 'No image failed.');

@@ -116,3 +116,17 @@ export interface CompareResult {
   resumed: number;
   elapsedSeconds: number;
 }
+
+/** What a comparison section shows; both a `camscope compare` run and the app's stored comparison give it. */
+export interface ComparisonSection {
+  /** The models' file names. */
+  models: { a: string; b: string };
+  created: string;
+  datasetRoot: string;
+  sample: { size: number | null; seed: number };
+  methods: string[];
+  summary: CompareSummary;
+  /** Where the models look most differently first (./summary's orderByDifference). */
+  images: readonly ComparedImage[];
+  failed: readonly { file: string; message: string }[];
+}

@@ -1,9 +1,10 @@
 /**
- * Report writers for an evaluation run: report.json, report.csv, report.html, report.pdf and, when the run has
- * figure rows, figure.svg and figure.png.
+ * Report writers for an evaluation run: report.json, report.csv, report.html, report.pdf, comparison.csv when the
+ * report carries a model comparison and, when the run has figure rows, figure.svg and figure.png.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { renderComparisonCsv } from '../compare/section';
 import { writeFileAtomic } from '../io/atomic-write';
 import { renderCsv } from './csv';
 import { buildFigureSvg, renderFigurePng, rowBlocks } from './figure';
@@ -27,6 +28,7 @@ export const HTML_FIGURE_BLOCK_ROWS = 6;
 export const REPORT_FILES = {
   json: 'report.json',
   csv: 'report.csv',
+  comparisonCsv: 'comparison.csv',
   html: 'report.html',
   pdf: 'report.pdf',
   figureSvg: 'figure.svg',
@@ -35,7 +37,8 @@ export const REPORT_FILES = {
 
 /**
  * Writes every report of an evaluation run into outDir (created if missing) and returns the written paths, in
- * the order json, csv, figure.svg, figure.png, html, pdf (figure files only when input.figure has rows).
+ * the order json, csv, comparison.csv, figure.svg, figure.png, html, pdf (comparison.csv only with
+ * input.comparison, figure files only when input.figure has rows).
  * Throws when the metric table lacks a row for one of settings.methods, or a figure row's pixels do not match
  * its size.
  */
@@ -52,6 +55,7 @@ export async function writeReports(outDir: string, input: ReportInput): Promise<
   // The data files first: they survive a failure in the figure or the PDF.
   await put(REPORT_FILES.json, renderJson(input));
   await put(REPORT_FILES.csv, renderCsv(input));
+  if (input.comparison) await put(REPORT_FILES.comparisonCsv, renderComparisonCsv(input.comparison));
 
   const methods = input.settings.methods;
   let svg: string | null = null;

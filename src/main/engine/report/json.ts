@@ -1,4 +1,5 @@
 /** report.json: the settings, the metric table keyed by method id, exclusions and every image's numbers. */
+import { comparisonJson } from '../compare/section';
 import type { EvaluationSettings, MethodResult, MethodRow } from '../evaluate/types';
 import type { ScoreVariant } from '../methods/base';
 import { accuracyPct, methodRow } from './format';
@@ -32,6 +33,8 @@ export interface ReportJson {
   failed: { file: string; message: string }[];
   elapsedSeconds: number;
   images: ReportJsonImage[];
+  /** The model comparison the report carries (only when it carries one). */
+  comparison?: ReturnType<typeof comparisonJson>;
 }
 
 function tableRow(r: MethodRow): MethodRow {
@@ -133,6 +136,7 @@ export function buildReportJson(input: ReportInput): ReportJson {
     failed: input.failed.map((f) => ({ file: f.file, message: f.message })),
     elapsedSeconds: input.elapsedSeconds,
     images,
+    ...(input.comparison ? { comparison: comparisonJson(input.comparison) } : {}),
   };
 }
 

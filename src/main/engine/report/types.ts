@@ -1,5 +1,6 @@
 /** Input of the report writers: everything an evaluation run produced, plus what the figure shows. */
 import type { EvaluationSettings, ImageRecord, MetricTable } from '../evaluate/types';
+import type { ComparisonSection } from '../compare/types';
 import type { ColormapName } from '../image/colormap';
 
 /** One row of the qualitative figure: an image and each method's overlay on it. */
@@ -30,4 +31,6 @@ export interface ReportInput {
   methodNames: Record<string, string>;
   /** Rows of the qualitative figure; may be empty (then no figure files are written). */
   figure: FigureRow[];
+  /** A model comparison to report beside the evaluation (its own section, report.json's `comparison`, comparison.csv). */
+  comparison?: ComparisonSection | null;
 }
