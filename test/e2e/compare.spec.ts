@@ -3,7 +3,8 @@
  * tiny CNN (B) whose classes are the demo's names in another order (and whose input is a centre crop of another
  * size). A model with a class A lacks is refused in one sentence; the Comparison screen's numbers on a sample of the
  * demo images equal `camscope compare`'s compare.json on the same sample; sorting and filtering the images; a row
- * opens the image view in A | B mode, whose distances equal compare.json's for that image. Screenshots.
+ * opens the image view in A | B mode, whose distances equal compare.json's for that image; the report carries the
+ * comparison; a cancelled run keeps its rows and Compare goes on from them; a saved project reopens with it. Screenshots.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -171,5 +172,49 @@ test('an exported report includes the comparison section when its box is checked
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8'));
   expect(json.comparison.summary.agreement.agree).toBe(cli.summary.agreement.agree);
   expect(fs.existsSync(path.join(dir, 'comparison.csv'))).toBe(true);
+  expect(problems).toEqual([]);
+});
+
+test('a run cancelled part-way keeps the images it compared, and Compare goes on from there', async () => {
+  await nav('Comparison').click();
+  // Score-CAM on every image: slow enough (one masked pass per channel, in both models) to cancel part-way.
+  await page.getByLabel('A sample of').uncheck();
+  const scorecam = page.locator('.run-form').getByRole('button', { name: 'Score-CAM', exact: true });
+  await scorecam.click();
+  await expect(scorecam).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-progress')).toContainText(/[1-9]\d* of \d+ images/, { timeout: 120_000 });
+  await page.getByTestId('compare-cancel').click();
+  const stopped = page.getByTestId('compare-stopped');
+  await expect(stopped).toBeVisible({ timeout: 60_000 });
+  const kept = Number(/Stopped after (\d+) image/.exec(await stopped.innerText())![1]);
+  expect(kept).toBeGreaterThan(0);
+  expect(kept).toBeLessThan(100);
+  await expect(page.getByTestId('compare-images').locator('tbody tr')).toHaveCount(kept);
+  await shot(page, 'compare-stopped');
+  // Again: the images compared before the cancel (and the first run's) come from the project.
+  await page.getByTestId('compare-run').click();
+  await expect(page.getByTestId('compare-summary')).toBeVisible({ timeout: 300_000 });
+  await expect(stopped).toBeHidden();
+  const heading = await page.getByTestId('compare-summary').locator('h2').innerText();
+  const resumed = Number(/· (\d+) from the project/i.exec(heading)?.[1] ?? 0);
+  expect(resumed).toBeGreaterThanOrEqual(kept);
+  await expect(page.getByTestId('compare-compared')).toContainText('100images compared (of 100; 0 failed)');
+  expect(problems).toEqual([]);
+});
+
+test('a saved project reopens with its comparison on the Comparison screen', async ({ request }) => {
+  await presetDialog(request, 'saveProject', path.join(WORK, 'compared'));
+  await page.getByRole('button', { name: 'Save project…' }).click();
+  await expect(page.locator('.topbar .project')).toContainText('compared');
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'See what your classifier looks at' })).toBeVisible();
+  await page.locator('.recent').getByRole('button', { name: /compared/ }).click();
+  await expect(page.getByTestId('visible-count')).toHaveText('100 of 100', { timeout: 60_000 });
+  await nav('Comparison').click();
+  await expect(page.getByTestId('compare-summary')).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByTestId('compare-compared')).toContainText('100images compared (of 100; 0 failed)');
+  await expect(page.getByTestId('compare-images').locator('tbody tr')).toHaveCount(100);
+  await shot(page, 'compare-reopened');
   expect(problems).toEqual([]);
 });

@@ -37,6 +37,8 @@ export class ComparisonState {
   liveRows = $state.raw<ComparisonRow[]>([]);
   result = $state.raw<ComparisonResult | null>(null);
   runError = $state<string | null>(null);
+  /** The user cancelled the run: the rows done so far stay (and in the project, so Run goes on from there). */
+  stopped = $state(false);
   private runJob: string | null = null;
 
   sort = $state<CompareSort>('difference');
@@ -130,6 +132,7 @@ export class ComparisonState {
     this.runJob = jobId;
     this.running = true;
     this.runError = null;
+    this.stopped = false;
     this.progress = null;
     this.liveRows = [];
     this.result = null;
@@ -138,7 +141,8 @@ export class ComparisonState {
       this.result = result;
       this.method = result.methods[0] ?? null;
     } catch (e) {
-      if (!isCancelled(e)) this.runError = errorText(e);
+      if (isCancelled(e)) this.stopped = true;
+      else this.runError = errorText(e);
     } finally {
       if (this.runJob === jobId) {
         this.runJob = null;
