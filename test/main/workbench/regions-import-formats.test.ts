@@ -4,43 +4,19 @@
  * malformed file storing nothing.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProjectDb } from '../../../src/main/engine/evaluate/project-db';
+import { describe, expect, it } from 'vitest';
 import { regionsInFrame } from '../../../src/main/engine/regions/frame';
 import { loadRegions } from '../../../src/main/engine/regions/load';
 import { importRegions, projectFolderRegions } from '../../../src/main/workbench/regions';
+import { useRegionProject } from '../../helpers/region-project';
 
 const FIX = path.resolve(__dirname, '../../fixtures/regions-formats');
 const FILES = ['cam/a.jpg', 'cam/b.jpg'];
 const PROFILE = { inputSize: [8, 8] as [number, number], resize: 'shorter-side-crop' as const };
 
-let tmp: string;
-let root: string;
-let dbPath: string;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-regions-formats-'));
-  root = path.join(tmp, 'images');
-  for (const f of FILES) {
-    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
-    await sharp({ create: { width: 40, height: 20, channels: 3, background: '#808080' } }).jpeg().toFile(path.join(root, f));
-  }
-  dbPath = path.join(tmp, 'p.camscope');
-});
-afterEach(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-const target = () => ({ root, files: FILES, sizeOf: async () => ({ width: 40, height: 20 }) });
-async function withDb<T>(fn: (db: ProjectDb) => Promise<T> | T): Promise<T> {
-  const db = new ProjectDb(dbPath);
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
-  }
-}
+const project = useRegionProject({ prefix: 'camscope-regions-formats-', files: FILES, width: 40, height: 20 });
+const { target, withDb } = project;
 
 describe('importing the experts’ own formats', () => {
   it('QuPath GeoJSON: holes become masks of the same pixels; the summary says what was taken and skipped', async () => {
@@ -48,7 +24,7 @@ describe('importing the experts’ own formats', () => {
     const r = await withDb((db) => importRegions(db, source, target()));
     expect(r).toMatchObject({ format: 'qupath', source: 'features.geojson', images: 2, regions: 7, annotations: 6, masks: 1, unmatched: ['elsewhere/z.jpg'] });
     expect(r.summary).toBe('Took 7 regions on 2 images from QuPath GeoJSON (Mitosis 2, Stroma 2, no class 1, Tumor 1, …); skipped 1 line (QuPath lines and polylines have no area), 1 QuPath tile object (only annotations, detections and cells are regions), 1 feature without a geometry, 1 image not in the dataset.');
-    const stored = await withDb((db) => projectFolderRegions(db, root, FILES));
+    const stored = await withDb((db) => projectFolderRegions(db, project.root, FILES));
     const direct = loadRegions(source, FILES);
     for (const f of FILES) {
       const a = await regionsInFrame(stored.images.get(f)!, 40, 20, { inputSize: [20, 40], resize: 'stretch' });
@@ -79,7 +55,7 @@ describe('importing the experts’ own formats', () => {
   });
 
   it('a malformed file stores nothing and says why in one sentence', async () => {
-    const bad = path.join(tmp, 'bad.geojson');
+    const bad = path.join(project.tmp, 'bad.geojson');
     fs.writeFileSync(bad, JSON.stringify({ type: 'FeatureCollection', features: [
       { type: 'Feature', geometry: { type: 'Point', coordinates: [1, 1] }, properties: {} },
       { type: 'Feature', geometry: { type: 'Polygon', coordinates: [[[0, 0], [1, 1]]] }, properties: {} },
@@ -94,7 +70,7 @@ describe('importing the experts’ own formats', () => {
   it('a QuPath folder is a folder source ("folder/"), and its regions localize as read directly', async () => {
     const r = await withDb((db) => importRegions(db, path.join(FIX, 'qupath', 'folder'), target()));
     expect(r).toMatchObject({ format: 'qupath', source: 'folder/', regions: 1 });
-    const stored = await withDb((db) => projectFolderRegions(db, root, FILES));
+    const stored = await withDb((db) => projectFolderRegions(db, project.root, FILES));
     const frame = await regionsInFrame(stored.images.get('cam/a.jpg')!, 40, 20, PROFILE);
     expect(frame.area).toBe(16);
   });

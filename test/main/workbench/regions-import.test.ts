@@ -1,59 +1,25 @@
 /**
  * Importing expert regions into the project (workbench/regions.ts) from the committed fixtures under
  * test/fixtures/regions (an imaginary dataset of 8×4 images cat/1.jpg and dog/2.jpg; real 8×4 JPEGs are written
- * here so the import can read their sizes). Expected coordinates are worked out by hand from the fixture files.
+ * by useRegionProject so the import can read their sizes). Expected coordinates are worked out by hand from the fixture files.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProjectDb } from '../../../src/main/engine/evaluate/project-db';
 import { regionsInFrame } from '../../../src/main/engine/regions/frame';
 import { loadRegions } from '../../../src/main/engine/regions/load';
 import { fromRow } from '../../../src/main/workbench/annotations';
 import { evaluationRegionsOf, importRegions, projectFolderRegions } from '../../../src/main/workbench/regions';
+import { useRegionProject } from '../../helpers/region-project';
 
 const FIXTURES = path.resolve(__dirname, '../../fixtures/regions');
 const FILES = ['cat/1.jpg', 'dog/2.jpg'];
 // A frame the size of the images (stretch = identity), so frame pixels are the images' pixels.
 const PROFILE = { inputSize: [4, 8] as [number, number], resize: 'stretch' as const };
 
-let tmp: string;
-let root: string;
-let dbPath: string;
-
-beforeEach(async () => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'camscope-regions-'));
-  root = path.join(tmp, 'images');
-  for (const f of FILES) {
-    fs.mkdirSync(path.dirname(path.join(root, f)), { recursive: true });
-    await sharp({ create: { width: 8, height: 4, channels: 3, background: '#808080' } }).jpeg().toFile(path.join(root, f));
-  }
-  dbPath = path.join(tmp, 'p.camscope');
-});
-
-afterEach(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-const target = () => ({
-  root,
-  files: FILES,
-  sizeOf: async (f: string) => {
-    const m = await sharp(path.join(root, f)).metadata();
-    return { width: m.width!, height: m.height! };
-  },
-});
-
-async function withDb<T>(fn: (db: ProjectDb) => Promise<T> | T): Promise<T> {
-  const db = new ProjectDb(dbPath);
-  try {
-    return await fn(db);
-  } finally {
-    db.close();
-  }
-}
+const project = useRegionProject({ prefix: 'camscope-regions-', files: FILES, width: 8, height: 4 });
+const { target, withDb } = project;
 
 /** The union mask and points of an image's regions in the 8×4 frame. */
 async function pixels(regions: Parameters<typeof regionsInFrame>[0] | undefined) {
@@ -79,11 +45,11 @@ describe('importing expert regions into the project', () => {
       const a = db.annotations().map(fromRow)[0];
       expect(a.note).toBe('Imported from coco.json');
       expect(a.imageSize).toEqual({ width: 8, height: 4 });
-      expect(a.dataset).toBe(root);
+      expect(a.dataset).toBe(project.root);
       const masks = db.regionMasks();
       expect(masks.map((m) => [m.image, m.label, m.width, m.height, m.source, m.dataset])).toEqual([
-        ['dog/2.jpg', 'dog', 2, 3, 'coco.json', root],
-        ['dog/2.jpg', 'dog', 2, 3, 'coco.json', root],
+        ['dog/2.jpg', 'dog', 2, 3, 'coco.json', project.root],
+        ['dog/2.jpg', 'dog', 2, 3, 'coco.json', project.root],
       ]);
     });
   });
@@ -113,7 +79,7 @@ describe('importing expert regions into the project', () => {
   it('masks: stored in the project and read back as the same pixels (a half-size mask stretched onto its image)', async () => {
     const r = await withDb((db) => importRegions(db, path.join(FIXTURES, 'masks'), target()));
     expect(r).toMatchObject({ format: 'masks', source: 'masks/', images: 2, annotations: 0, masks: 2, unmatched: [] });
-    const stored = await withDb((db) => projectFolderRegions(db, root, FILES));
+    const stored = await withDb((db) => projectFolderRegions(db, project.root, FILES));
     // cat/1.png: value 200 at x 5–7, y 1–2.
     const cat = Array.from({ length: 32 }, (_, i) => (i % 8 >= 5 && Math.floor(i / 8) >= 1 && Math.floor(i / 8) <= 2 ? 1 : 0));
     expect((await pixels(stored.images.get('cat/1.jpg'))).mask).toEqual(cat);
@@ -124,11 +90,11 @@ describe('importing expert regions into the project', () => {
 
   it('every format: the project gives the evaluation the same pixels and points as reading the source directly', async () => {
     for (const source of ['coco.json', 'voc', 'yolo', 'masks']) {
-      fs.rmSync(dbPath, { force: true });
-      fs.rmSync(`${dbPath}-wal`, { force: true });
+      fs.rmSync(project.dbPath, { force: true });
+      fs.rmSync(`${project.dbPath}-wal`, { force: true });
       await withDb((db) => importRegions(db, path.join(FIXTURES, source), target()));
       const direct = loadRegions(path.join(FIXTURES, source), FILES);
-      const spec = await withDb((db) => evaluationRegionsOf(db, root, FILES));
+      const spec = await withDb((db) => evaluationRegionsOf(db, project.root, FILES));
       expect(spec, source).toBeDefined();
       expect(spec!.regionClass).toBe('all');
       expect([...spec!.regions.images.keys()].sort(), source).toEqual([...direct.images.keys()].sort());
@@ -149,7 +115,7 @@ describe('importing expert regions into the project', () => {
       expect(db.regionMasks()).toHaveLength(2);
     });
     // Another image folder does not see regions imported for this one.
-    const other = await withDb((db) => evaluationRegionsOf(db, path.join(tmp, 'elsewhere'), FILES));
+    const other = await withDb((db) => evaluationRegionsOf(db, path.join(project.tmp, 'elsewhere'), FILES));
     expect(other?.regions.images.get('cat/1.jpg')).toHaveLength(1); // only the user's own annotation (no folder recorded)
   });
 
@@ -164,7 +130,7 @@ describe('importing expert regions into the project', () => {
   });
 
   it('an unreadable source is one sentence naming the file', async () => {
-    const bad = path.join(tmp, 'bad.json');
+    const bad = path.join(project.tmp, 'bad.json');
     fs.writeFileSync(bad, '{ not json');
     await expect(withDb((db) => importRegions(db, bad, target()))).rejects.toThrow(new RegExp(`^The regions file ${bad.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not valid JSON`));
   });

@@ -5,6 +5,7 @@
  */
 import PDFDocument from 'pdfkit';
 import { baseName, formatDate } from '../report/format';
+import { pdfBytes } from '../report/pdf-bytes';
 import { toWinAnsi } from '../report/win-ansi';
 import type { CompareFigureRow } from './figure';
 import { COLOR, crossTablePdf, distanceTablePdf, ensure, heading, MARGIN, num, summaryLine, text, width } from './section-pdf';
@@ -48,13 +49,7 @@ export async function renderComparePdf(r: CompareResult, rows: readonly CompareF
     size: 'A4', margins: MARGIN, bufferPages: true,
     info: { Title: 'camscope model comparison', Author: 'camscope', Creator: `camscope ${s.camscope}`, ...(Number.isNaN(created.getTime()) ? {} : { CreationDate: created }) },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  try {
+  return pdfBytes(doc, () => {
     const a = baseName(s.models.a.path);
     const b = baseName(s.models.b.path);
     doc.font('Helvetica-Bold').fontSize(22).fillColor(COLOR.fg).text('camscope model comparison', MARGIN.left, MARGIN.top);
@@ -87,10 +82,5 @@ export async function renderComparePdf(r: CompareResult, rows: readonly CompareF
         .text(`Page ${i + 1} of ${range.count}`, MARGIN.left, doc.page.height - 36, { width: width(doc), align: 'right', lineBreak: false });
       doc.page.margins.bottom = MARGIN.bottom;
     }
-    doc.end();
-  } catch (e) {
-    doc.end();
-    return done.then(() => Promise.reject(e));
-  }
-  return done;
+  });
 }

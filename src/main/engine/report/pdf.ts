@@ -31,6 +31,7 @@ import {
   scoreVariantLabel,
 } from './format';
 import { FIGURE_STYLE, figureLayout, renderFigurePng, rowBlocks } from './figure';
+import { pdfBytes } from './pdf-bytes';
 import { SCORE_FREE_HEADING, SCORE_FREE_NOTE, scoreFreeLines } from './score-free';
 import { settingGroups } from './settings';
 import type { ReportInput } from './types';
@@ -637,14 +638,7 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
       ...(Number.isNaN(created.getTime()) ? {} : { CreationDate: created }),
     },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  try {
+  return pdfBytes(doc, () => {
     const plan = planTables(doc, input);
     newPage(doc, plan.landscape);
     const x0 = doc.page.margins.left;
@@ -729,10 +723,5 @@ export async function renderPdf(input: ReportInput, figure: FigureImage | null):
     settings(doc, input);
     figurePages.forEach((page, i) => figurePage(doc, page, i, figurePages.length));
     footers(doc, input);
-    doc.end();
-  } catch (e) {
-    doc.end();
-    return done.then(() => Promise.reject(e));
-  }
-  return done;
+  });
 }
