@@ -15,7 +15,7 @@
  *   POST /__test/abort             makes the engine process abort natively (SIGABRT; test hooks only)
  *   POST /__test/engine            the engine's OS process id, {pid} (null when none runs), so a test can kill it from outside
  *   POST /__test/shell             the Open / Show in folder calls made so far, as JSON (test hooks only)
- *   POST /__test/reset             stops the engine quietly, forgets the open project, model and folder and the shell calls (test hooks only)
+ *   POST /__test/reset             stops the engine quietly, forgets the open project, model and folder, the recent projects and the shell calls (test hooks only)
  *
  * The test hooks answer dialogs, so they can allow-list any path: they need the X-Camscope-Test-Token header, a
  * random token made at each start that only whoever started the bridge sees (serve.ts prints it on its stdout,
@@ -311,6 +311,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
             await engine.dispose();
             client.forgetForTest();
             shellCalls.length = 0;
+            // A project an earlier spec saved is not this spec's recent project.
+            const recent = new UserDataStore(userDataDir);
+            for (const r of recent.recentProjects()) recent.removeRecent(r.path);
             return send(res, 200, 'application/json', '{"ok":true}');
           }
           if (p === '/__test/crash') {
