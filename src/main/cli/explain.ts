@@ -264,7 +264,7 @@ export async function explainCommand(a: ExplainArgs, io: CliIo): Promise<number>
         io.stderr.write(`error: ${r.file}: ${method}: ${message}\n`);
       }
       const predictedSet = r.predictedSet ? { predictedSet: r.predictedSet.map((i) => classifier.profile.classes[i]) } : {};
-      const intensity = image.mapping ? { intensity: image.mapping } : {};
+      const intensity = image.source ? { intensity: image.source.mapping } : {};
       addResult({ file: r.file, stem, ok: true, ...intensity, predictions: r.predictions, ...predictedSet, target: r.target, methods: perMethod });
     };
 

@@ -236,9 +236,10 @@ export interface OpenedImage {
   decoded: RawImage | null;
   /** A DICOM image's modality, size, bit depth, frame and windows (nothing that identifies a person); else null. */
   dicom: DicomInfo | null;
-  /** The intensity mapping that made the 8-bit pixels of a DICOM or 16-bit image (its string form, for cache keys); null for 8-bit images. */
-  mapping: string | null;
-  /** A DICOM or 16-bit image's bit depth, frame, windows and the window used (the image view's info and window control); else null. */
+  /**
+   * A DICOM or 16-bit image's bit depth, frame, windows, and the intensity mapping that made its 8-bit pixels (string
+   * form, for cache keys) with the window it amounted to (the image view's info and window control); null for 8-bit images.
+   */
   source: ImageSource | null;
 }
 
@@ -258,7 +259,7 @@ export function frameReference(path: string): { file: string; frame: number | nu
 }
 
 /** An OpenedImage whose pixels camscope decoded itself (sharp only encodes them, e.g. for thumbnails). */
-function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, more: Pick<OpenedImage, 'dicom' | 'mapping' | 'source'>): OpenedImage {
+function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, more: Pick<OpenedImage, 'dicom' | 'source'>): OpenedImage {
   const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
   const run = async <T>(job: Promise<T>): Promise<T> => {
     try {
@@ -271,7 +272,7 @@ function openedFromPixels(path: string, format: ImageFormat, pixels: RawImage, m
 }
 
 /** Maps high-bit-depth samples to 8-bit RGB with the asked (or default) mapping; `source` without the file's DICOM facts. */
-function mapped(samples: SampleImage, options: DecodeOptions, path: string): { pixels: RawImage; mapping: string; source: ImageSource } {
+function mapped(samples: SampleImage, options: DecodeOptions, path: string): { pixels: RawImage; source: ImageSource } {
   const asked = options.mapping ?? defaultIntensityMapping(samples);
   const { pixels, window } = mapIntensityWindowed(samples, asked, path);
   const mapping = formatIntensityMapping(asked);
@@ -279,7 +280,7 @@ function mapped(samples: SampleImage, options: DecodeOptions, path: string): { p
     kind: samples.origin, modality: null, width: samples.width, height: samples.height, bitsStored: 16, signed: false,
     frame: 1, frames: 1, mapping, window, windows: [], valueRange: modalityRange(samples), inverted: samples.invert,
   };
-  return { pixels, mapping, source };
+  return { pixels, source };
 }
 
 async function openDicomImage(path: string, file: string, frame: number | null, maxPixels: number, options: DecodeOptions): Promise<OpenedImage> {
@@ -296,12 +297,12 @@ async function openDicomImage(path: string, file: string, frame: number | null, 
   } finally {
     image.close();
   }
-  const { pixels, mapping, source } = mapped(samples, options, path);
+  const { pixels, source } = mapped(samples, options, path);
   const info = image.info;
   const dicomSource: ImageSource = {
     ...source, modality: info.modality, bitsStored: info.bitsStored, signed: info.signed, frame: frame ?? 1, frames: info.frames, windows: info.windows,
   };
-  return openedFromPixels(path, 'dicom', pixels, { dicom: { ...info, frame: frame ?? 1 }, mapping, source: dicomSource });
+  return openedFromPixels(path, 'dicom', pixels, { dicom: { ...info, frame: frame ?? 1 }, source: dicomSource });
 }
 
 /**
@@ -328,8 +329,8 @@ async function openSixteenBit(file: ImageFileBytes, grey: boolean, maxPixels: nu
     width: info.width, height: info.height, channels: colour, samples, storedMin: 0, storedMax: 65535,
     modality: { kind: 'rescale', slope: 1, intercept: 0 }, windows: [], invert: false, origin: 'image16',
   };
-  const { pixels, mapping, source } = mapped(image, options, file.path);
-  return openedFromPixels(file.path, file.format, pixels, { dicom: null, mapping, source });
+  const { pixels, source } = mapped(image, options, file.path);
+  return openedFromPixels(file.path, file.format, pixels, { dicom: null, source });
 }
 
 /**
@@ -368,7 +369,7 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
       throw bmpError(path, e, maxPixels);
     }
     const raw = { width: pixels.width, height: pixels.height, channels: 3 as const };
-    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, dicom: null, mapping: null, source: null };
+    return { path, format: 'bmp', width: pixels.width, height: pixels.height, pipeline: () => sharp(pixels.data, { raw }), run, decoded: pixels, dicom: null, source: null };
   }
   const meta = await run(sharp(file.bytes, { limitInputPixels: false }).metadata());
   const w = meta.width ?? 0;
@@ -387,7 +388,6 @@ export async function openImageFile(path: string, maxPixels = DEFAULT_MAX_PIXELS
     run,
     decoded: null,
     dicom: null,
-    mapping: null,
     source: null,
   };
 }

@@ -19,9 +19,7 @@ export interface PreparedImage {
   /** Size of the decoded file before resizing. */
   originalWidth: number;
   originalHeight: number;
-  /** The intensity mapping that made a DICOM or 16-bit image's 8-bit pixels (string form); absent for 8-bit images. */
-  mapping?: string;
-  /** A DICOM or 16-bit image's bit depth, frame and windows (see ImageSource); absent for 8-bit images. */
+  /** A DICOM or 16-bit image's bit depth, frame, windows and the intensity mapping that made its pixels (see ImageSource); absent for 8-bit images. */
   source?: ImageSource;
 }
 
@@ -121,5 +119,5 @@ export async function prepareImage(
   const mapping = options.mapping ?? profileMapping(profile);
   const opened = await openImageFile(path, maxPixels, mapping ? { mapping } : {});
   const prepared = prepareDecoded(await decodeOpenedImage(opened), profile, path, maxResizedPixels);
-  return opened.mapping && opened.source ? { ...prepared, mapping: opened.mapping, source: opened.source } : prepared;
+  return opened.source ? { ...prepared, source: opened.source } : prepared;
 }

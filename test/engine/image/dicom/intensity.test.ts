@@ -98,7 +98,7 @@ describe('mappings on DICOM files, against NumPy', () => {
   it('the default for DICOM is the first window the file lists, and is said in the string form', async () => {
     const path = join(GENERATED, 'ct-two-windows.dcm');
     const opened = await openImageFile(path);
-    expect(opened.mapping).toBe('dicom-window:1');
+    expect(opened.source?.mapping).toBe('dicom-window:1');
     expect(opened.dicom?.windows.map((w) => [w.center, w.width, w.explanation])).toEqual([[40, 400, 'SOFT TISSUE'], [-600, 1500, 'LUNG']]);
     const first = await decodeImage(path, undefined, { mapping: { kind: 'dicom-window', window: 1 } });
     expect(opened.decoded!.data).toEqual(first.data);
@@ -135,7 +135,7 @@ describe('16-bit PNG and TIFF stay 16-bit until the mapping, against NumPy', () 
 
   it('the default is range:bit-depth, said in the string form', async () => {
     const opened = await openImageFile(join(GENERATED, 'grey16.png'));
-    expect(opened.mapping).toBe('range:bit-depth');
+    expect(opened.source?.mapping).toBe('range:bit-depth');
     expect(Array.from(grey(opened.decoded!.data))).toEqual(refs['grey16.png'].mappings['range:bit-depth']);
   });
 
@@ -209,7 +209,7 @@ describe('8-bit images are untouched by any mapping', () => {
     const mapped = await decodeImage(path, undefined, { mapping: { kind: 'window', center: 100, width: 10 } });
     expect(Array.from(mapped.data)).toEqual([0, 10, 20, 200, 250, 255]);
     expect(mapped.data).toEqual(plain.data);
-    expect((await openImageFile(path)).mapping).toBeNull();
+    expect((await openImageFile(path)).source).toBeNull();
   });
 });
 
